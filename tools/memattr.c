@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* memattr: the command-line front of libmemattr; each subcommand lives in its own file. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+
+static const struct cmd cmds[] = {
+	{ "script", cmd_script, "script [FILE]      run a memattr script (stdin without FILE)" },
+};
+
+static int usage(FILE *f)
+{
+	fprintf(f, "usage: memattr COMMAND [ARGS]\n");
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(f, "  memattr %s\n", cmds[i].usage);
+	return f == stdout ? 0 : 2;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage(stderr);
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))
+		return usage(stdout);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "memattr: unknown command '%s' (memattr help lists them)\n", argv[1]);
+	return 2;
+}
