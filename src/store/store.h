@@ -30,10 +30,10 @@
 
 #define NODE_SHIFT 9
 #define NODE_SLOTS (1U << NODE_SHIFT)
-#define NODE_MASK (NODE_SLOTS - 1)
+#define NODE_MASK  (NODE_SLOTS - 1)
 #define MAX_LEVELS 6 /* 52 gfn bits / 9 = 5.8 */
 
-#define LEAF_BYTES NODE_SLOTS
+#define LEAF_BYTES  NODE_SLOTS
 #define INODE_BYTES (NODE_SLOTS * sizeof(uint64_t))
 
 typedef uint64_t slot_t;
@@ -56,9 +56,9 @@ struct memattr_store {
 	unsigned int nlayers;
 	unsigned int gpa_bits;
 	unsigned int gfn_bits;
-	unsigned int top;       /* level of the node the root slot points to */
+	unsigned int top;	/* level of the node the root slot points to */
 	unsigned int top_slots; /* slots (or bytes) of the top node inside the space */
-	uint64_t nr_pages;      /* 2^gfn_bits */
+	uint64_t nr_pages;	/* 2^gfn_bits */
 	uint64_t supported;
 	struct memattr_allocator alloc;
 	struct memattr_notifier *notifiers;

@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Lock-free queries on the attribute page tables: lookups, extents with the
+ * huge-page order, range predicates, run iteration and the combined view.
+ *
+ * Readers hold the RCU read lock (liburcu-bp registers a thread on first use)
+ * and load slots with acquire semantics, pairing with slot_publish().
+ */
+#include <errno.h>
+
+#include <urcu-bp.h>
+
+#include "store/store.h"
+
+static const struct inode *slot_inode(slot_t s)
+{
+	return (const struct inode *)(uintptr_t)s;
+}
+
+static const struct leaf *slot_leaf(slot_t s)
+{
+	return (const struct leaf *)(uintptr_t)s;
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+static uint8_t lookup(const struct memattr_store *s, slot_t root, uint64_t gfn)
+{
+	slot_t sl = root;
+	unsigned int level = s->top;
+
+	while (!slot_is_value(sl)) {
+		if (level == 0)
+			return leaf_load(slot_leaf(sl), (unsigned int)gfn & NODE_MASK);
+		sl = slot_load(&slot_inode(sl)->slot[slot_index(gfn, level)]);
+		level--;
+	}
+	return slot_value(sl);
+}
+
+int memattr_get(const struct memattr_store *s, unsigned int layer, uint64_t gfn)
+{
+	uint8_t v;
+
+	if (!layer_valid(s, layer) || gfn >= s->nr_pages)
+		return -EINVAL;
+	urcu_bp_read_lock();
+	v = lookup(s, slot_load(&s->layer[layer].root), gfn);
+	urcu_bp_read_unlock();
+	return v;
+}
+
+/* ---- segment walks, both directions ---- */
+
+struct walk {
+	segment_fn fn;
+	void *opaque;
+	uint64_t start;
+	uint64_t end;
+};
+
+static int leaf_walk(const struct walk *w, const struct leaf *lf, uint64_t base, uint64_t lo,
+		     uint64_t hi)
+{
+	unsigned int i = (unsigned int)(lo - base), stop = (unsigned int)(hi - base);
+
+	while (i < stop) {
+		uint8_t v = leaf_load(lf, i);
+		unsigned int j = i + 1;
+		int ret;
+
+		while (j < stop && leaf_load(lf, j) == v)
+			j++;
+		ret = w->fn(w->opaque, base + i, base + j, v);
+		if (ret)
+			return ret;
+		i = j;
+	}
+	return 0;
+}
+
+static int walk_slot(const struct walk *w, slot_t sl, unsigned int level, uint64_t base,
+		     uint64_t span)
+{
+	uint64_t lo = max_u64(w->start, base), hi = min_u64(w->end, base + span);
+	unsigned int i0, i1, shift = NODE_SHIFT * level;
+
+	if (lo >= hi)
+		return 0;
+	if (slot_is_value(sl))
+		return w->fn(w->opaque, lo, hi, slot_value(sl));
+	if (level == 0)
+		return leaf_walk(w, slot_leaf(sl), base, lo, hi);
+	i0 = (unsigned int)((lo - base) >> shift);
+	i1 = (unsigned int)((hi - 1 - base) >> shift);
+	for (unsigned int i = i0; i <= i1; i++) {
+		int ret = walk_slot(w, slot_load(&slot_inode(sl)->slot[i]), level - 1,
+				    base + ((uint64_t)i << shift), slot_span(level));
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int segments_walk(const struct memattr_store *s, slot_t root, uint64_t start, uint64_t end,
+		  segment_fn fn, void *opaque)
+{
+	const struct walk w = { .fn = fn, .opaque = opaque, .start = start, .end = end };
+
+	return walk_slot(&w, root, s->top, 0, s->nr_pages);
+}
+
+static int leaf_walk_rev(const struct walk *w, const struct leaf *lf, uint64_t base, uint64_t lo,
+			 uint64_t hi)
+{
+	unsigned int i = (unsigned int)(hi - base), stop = (unsigned int)(lo - base);
+
+	while (i > stop) {
+		uint8_t v = leaf_load(lf, i - 1);
+		unsigned int j = i - 1;
+		int ret;
+
+		while (j > stop && leaf_load(lf, j - 1) == v)
+			j--;
+		ret = w->fn(w->opaque, base + j, base + i, v);
+		if (ret)
+			return ret;
+		i = j;
+	}
+	return 0;
+}
+
+/* As walk_slot(), descending. */
+static int walk_slot_rev(const struct walk *w, slot_t sl, unsigned int level, uint64_t base,
+			 uint64_t span)
+{
+	uint64_t lo = max_u64(w->start, base), hi = min_u64(w->end, base + span);
+	unsigned int i0, i1, shift = NODE_SHIFT * level;
+
+	if (lo >= hi)
+		return 0;
+	if (slot_is_value(sl))
+		return w->fn(w->opaque, lo, hi, slot_value(sl));
+	if (level == 0)
+		return leaf_walk_rev(w, slot_leaf(sl), base, lo, hi);
+	i0 = (unsigned int)((lo - base) >> shift);
+	i1 = (unsigned int)((hi - 1 - base) >> shift);
+	for (unsigned int i = i1 + 1; i-- > i0;) {
+		int ret = walk_slot_rev(w, slot_load(&slot_inode(sl)->slot[i]), level - 1,
+					base + ((uint64_t)i << shift), slot_span(level));
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* ---- extents ---- */
+
+struct find {
+	uint8_t value;
+	uint64_t at;
+};
+
+static int stop_at_other_forward(void *opaque, uint64_t start, uint64_t end, uint8_t v)
+{
+	struct find *f = opaque;
+
+	(void)end;
+	if (v == f->value)
+		return 0;
+	f->at = start;
+	return 1;
+}
+
+static int stop_at_other_backward(void *opaque, uint64_t start, uint64_t end, uint8_t v)
+{
+	struct find *f = opaque;
+
+	(void)start;
+	if (v == f->value)
+		return 0;
+	f->at = end;
+	return 1;
+}
+
+/* End of the run of @value that starts at or before @from. */
+static uint64_t run_end(const struct memattr_store *s, slot_t root, uint64_t from, uint8_t value)
+{
+	struct find f = { .value = value, .at = s->nr_pages };
+
+	segments_walk(s, root, from, s->nr_pages, stop_at_other_forward, &f);
+	return f.at;
+}
+
+static uint64_t run_start(const struct memattr_store *s, slot_t root, uint64_t to, uint8_t value)
+{
+	struct find f = { .value = value, .at = 0 };
+	const struct walk w = { .fn = stop_at_other_backward, .opaque = &f, .start = 0, .end = to };
+
+	walk_slot_rev(&w, root, s->top, 0, s->nr_pages);
+	return f.at;
+}
+
+/*
+ * Largest j such that the aligned group of 2^j entries around @idx, within
+ * the node's first @n entries, all equal @want.  A group of all n entries
+ * cannot be uniform in canonical form, so this stops below it naturally.
+ */
+static unsigned int group_order_leaf(const struct leaf *lf, unsigned int n, unsigned int idx,
+				     uint8_t want)
+{
+	unsigned int j;
+
+	for (j = 1; j <= NODE_SHIFT; j++) {
+		unsigned int size = 1U << j, first = idx & ~(size - 1);
+
+		if (first + size > n)
+			break;
+		for (unsigned int i = first; i < first + size; i++)
+			if (leaf_load(lf, i) != want)
+				return j - 1;
+	}
+	return j - 1;
+}
+
+static unsigned int group_order_inode(const struct inode *node, unsigned int n, unsigned int idx,
+				      slot_t want)
+{
+	unsigned int j;
+
+	for (j = 1; j <= NODE_SHIFT; j++) {
+		unsigned int size = 1U << j, first = idx & ~(size - 1);
+
+		if (first + size > n)
+			break;
+		for (unsigned int i = first; i < first + size; i++)
+			if (slot_load(&node->slot[i]) != want)
+				return j - 1;
+	}
+	return j - 1;
+}
+
+int memattr_extent(const struct memattr_store *s, unsigned int layer, uint64_t gfn,
+		   struct memattr_extent *e)
+{
+	slot_t root, sl;
+	unsigned int level;
+
+	if (!e || !layer_valid(s, layer) || gfn >= s->nr_pages)
+		return -EINVAL;
+	urcu_bp_read_lock();
+	root = slot_load(&s->layer[layer].root);
+	sl = root;
+	level = s->top;
+	if (slot_is_value(sl)) {
+		e->value = slot_value(sl);
+		e->order = s->gfn_bits;
+	}
+	/*
+	 * The slot where the walk stops bounds the uniform aligned block; its
+	 * uniform siblings may double it up to eight times (canonical form
+	 * forbids all 512 being equal).
+	 */
+	while (!slot_is_value(sl)) {
+		unsigned int idx = slot_index(gfn, level), n = node_slots(s, level);
+
+		if (level == 0) {
+			e->value = leaf_load(slot_leaf(sl), idx);
+			e->order = group_order_leaf(slot_leaf(sl), n, idx, (uint8_t)e->value);
+			break;
+		}
+		slot_t child = slot_load(&slot_inode(sl)->slot[idx]);
+
+		if (slot_is_value(child)) {
+			e->value = slot_value(child);
+			e->order = NODE_SHIFT * level +
+				   group_order_inode(slot_inode(sl), n, idx, child);
+			break;
+		}
+		sl = child;
+		level--;
+	}
+	e->start = run_start(s, root, gfn, (uint8_t)e->value);
+	e->end = run_end(s, root, gfn, (uint8_t)e->value);
+	urcu_bp_read_unlock();
+	return 0;
+}
+
+/* ---- range predicates and runs ---- */
+
+static bool range_valid(const struct memattr_store *s, unsigned int layer, uint64_t start,
+			uint64_t end)
+{
+	return layer_valid(s, layer) && start < end && end <= s->nr_pages;
+}
+
+struct has {
+	uint8_t mask;
+	uint8_t want;
+};
+
+static int stop_unless_matches(void *opaque, uint64_t start, uint64_t end, uint8_t v)
+{
+	const struct has *h = opaque;
+
+	(void)start;
+	(void)end;
+	return (v & h->mask) != h->want;
+}
+
+int memattr_range_has(const struct memattr_store *s, unsigned int layer, uint64_t start,
+		      uint64_t end, uint64_t mask, uint64_t want)
+{
+	struct has h;
+	int stopped;
+
+	if (!range_valid(s, layer, start, end))
+		return -EINVAL;
+	/* Values are 8 bits wide: bits above can only match as zero. */
+	if ((want & ~mask) || (want >> 8))
+		return 0;
+	h.mask = (uint8_t)mask;
+	h.want = (uint8_t)want;
+	urcu_bp_read_lock();
+	stopped = segments_walk(s, slot_load(&s->layer[layer].root), start, end,
+				stop_unless_matches, &h);
+	urcu_bp_read_unlock();
+	return !stopped;
+}
+
+struct coalesce {
+	memattr_run_fn fn;
+	void *opaque;
+	bool pending;
+	uint64_t start;
+	uint64_t end;
+	uint8_t value;
+};
+
+static int coalesce_segment(void *opaque, uint64_t start, uint64_t end, uint8_t v)
+{
+	struct coalesce *c = opaque;
+	int ret = 0;
+
+	if (c->pending && c->end == start && c->value == v) {
+		c->end = end;
+		return 0;
+	}
+	if (c->pending)
+		ret = c->fn(c->opaque, c->start, c->end, c->value);
+	c->pending = true;
+	c->start = start;
+	c->end = end;
+	c->value = v;
+	return ret;
+}
+
+static int coalesce_finish(struct coalesce *c, int ret)
+{
+	if (ret || !c->pending)
+		return ret;
+	c->pending = false;
+	return c->fn(c->opaque, c->start, c->end, c->value);
+}
+
+int memattr_runs(const struct memattr_store *s, unsigned int layer, uint64_t start, uint64_t end,
+		 memattr_run_fn fn, void *opaque)
+{
+	struct coalesce c = { .fn = fn, .opaque = opaque };
+	int ret;
+
+	if (!fn || !range_valid(s, layer, start, end))
+		return -EINVAL;
+	urcu_bp_read_lock();
+	ret = segments_walk(s, slot_load(&s->layer[layer].root), start, end, coalesce_segment, &c);
+	ret = coalesce_finish(&c, ret);
+	urcu_bp_read_unlock();
+	return ret;
+}
+
+/* ---- the combined view ---- */
+
+static bool layers_valid(const struct memattr_store *s, uint32_t layers)
+{
+	return layers && !(s->nlayers < 32 && (layers >> s->nlayers));
+}
+
+int memattr_combined_get(const struct memattr_store *s, uint32_t layers, uint64_t gfn)
+{
+	uint64_t v = 0;
+
+	if (!layers_valid(s, layers) || gfn >= s->nr_pages)
+		return -EINVAL;
+	urcu_bp_read_lock();
+	for (unsigned int i = 0; i < s->nlayers; i++)
+		if (layers & (1U << i))
+			v = memattr_combine(v, lookup(s, slot_load(&s->layer[i].root), gfn));
+	urcu_bp_read_unlock();
+	return (int)v;
+}
+
+int memattr_combined_runs(const struct memattr_store *s, uint32_t layers, uint64_t start,
+			  uint64_t end, memattr_run_fn fn, void *opaque)
+{
+	struct coalesce c = { .fn = fn, .opaque = opaque };
+	int ret = 0;
+
+	if (!fn || !layers_valid(s, layers) || start >= end || end > s->nr_pages)
+		return -EINVAL;
+	urcu_bp_read_lock();
+	/* Each step ends where the first of the layers changes value. */
+	for (uint64_t at = start; at < end && !ret;) {
+		uint64_t v = 0, stop = end;
+
+		for (unsigned int i = 0; i < s->nlayers; i++) {
+			slot_t root;
+			uint8_t lv;
+
+			if (!(layers & (1U << i)))
+				continue;
+			root = slot_load(&s->layer[i].root);
+			lv = lookup(s, root, at);
+			v = memattr_combine(v, lv);
+			stop = min_u64(stop, run_end(s, root, at, lv));
+		}
+		ret = coalesce_segment(&c, at, stop, (uint8_t)v);
+		at = stop;
+	}
+	ret = coalesce_finish(&c, ret);
+	urcu_bp_read_unlock();
+	return ret;
+}

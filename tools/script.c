@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * memattr script: a line protocol over the store and its KVM-shaped front,
+ * for examples and black-box tests.  The grammar is in docs/script.md.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <memattr/kvm.h>
+#include <memattr/memattr.h>
+
+#define MAX_TOKENS 8
+
+struct script {
+	struct memattr_store *store;
+	struct memattr_config cfg;
+	uint64_t work_limit;
+	bool started; /* a command other than config has run */
+	FILE *out;
+};
+
+/* Decimal or 0x-hex, the whole token, no sign, no overflow. */
+static bool parse_u64(const char *t, uint64_t *out)
+{
+	unsigned int base = 10;
+	uint64_t v = 0;
+
+	if (t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) {
+		base = 16;
+		t += 2;
+	}
+	if (!*t)
+		return false;
+	for (; *t; t++) {
+		unsigned int d;
+
+		if (*t >= '0' && *t <= '9')
+			d = (unsigned int)(*t - '0');
+		else if (base == 16 && *t >= 'a' && *t <= 'f')
+			d = (unsigned int)(*t - 'a' + 10);
+		else if (base == 16 && *t >= 'A' && *t <= 'F')
+			d = (unsigned int)(*t - 'A' + 10);
+		else
+			return false;
+		if (v > (UINT64_MAX - d) / base)
+			return false;
+		v = v * base + d;
+	}
+	*out = v;
+	return true;
+}
+
+static bool parse_all(char **tok, int n, uint64_t *v)
+{
+	for (int i = 0; i < n; i++)
+		if (!parse_u64(tok[i], &v[i]))
+			return false;
+	return true;
+}
+
+static unsigned int as_layer(uint64_t v)
+{
+	/* Anything too big is just as invalid as MEMATTR_MAX_LAYERS itself. */
+	return v < MEMATTR_MAX_LAYERS ? (unsigned int)v : MEMATTR_MAX_LAYERS;
+}
+
+static void print_error(FILE *out, int err)
+{
+	const char *name = strerrorname_np(-err);
+
+	fprintf(out, "error %s\n", name ? name : "EIO");
+}
+
+static int print_run(void *opaque, uint64_t start, uint64_t end, uint64_t value)
+{
+	FILE *out = opaque;
+
+	if (value)
+		fprintf(out, "0x%llx 0x%llx 0x%llx\n", (unsigned long long)start,
+			(unsigned long long)end, (unsigned long long)value);
+	return 0;
+}
+
+static int store_open(struct script *sc)
+{
+	memattr_store_destroy(sc->store);
+	sc->store = NULL;
+	return memattr_store_create(&sc->cfg, &sc->store);
+}
+
+/* config layers=N gpa_bits=B [mbec=0|1]; returns false on a syntax error. */
+static bool do_config(struct script *sc, char **tok, int n)
+{
+	struct memattr_config cfg = sc->cfg;
+	unsigned int seen = 0;
+
+	if (sc->started)
+		return false;
+	for (int i = 1; i < n; i++) {
+		static const char *const keys[] = { "layers=", "gpa_bits=", "mbec=" };
+		unsigned int k;
+		uint64_t v;
+
+		for (k = 0; k < 3; k++)
+			if (!strncmp(tok[i], keys[k], strlen(keys[k])))
+				break;
+		if (k == 3 || (seen & (1U << k)) || !parse_u64(tok[i] + strlen(keys[k]), &v))
+			return false;
+		seen |= 1U << k;
+		if (v > 0xffff)
+			v = 0xffff; /* out of range for every key: reported as EINVAL */
+		if (k == 0)
+			cfg.layers = (unsigned int)v;
+		else if (k == 1)
+			cfg.gpa_bits = (unsigned int)v;
+		else if (v <= 1)
+			cfg.flags = v ? MEMATTR_F_MBEC : 0;
+		else
+			cfg.flags = ~0U;
+	}
+	if (!seen)
+		return false;
+	struct memattr_store *probe;
+	int ret = memattr_store_create(&cfg, &probe);
+
+	if (ret) {
+		print_error(sc->out, ret);
+		return true;
+	}
+	memattr_store_destroy(sc->store);
+	sc->store = probe;
+	sc->cfg = cfg;
+	return true;
+}
+
+static bool do_set(struct script *sc, char **tok, int n)
+{
+	struct memattr_kvm_attributes a = { 0 };
+	uint64_t v[5] = { 0 };
+	int ret;
+
+	if ((n != 5 && n != 6) || !parse_all(tok + 1, n - 1, v))
+		return false;
+	a.address = v[1];
+	a.size = v[2];
+	a.attributes = v[3];
+	a.flags = v[4];
+	ret = memattr_kvm_set_attributes(sc->store, as_layer(v[0]), &a, sc->work_limit);
+	if (ret)
+		print_error(sc->out, ret);
+	else
+		fprintf(sc->out, "ok 0x%llx 0x%llx\n", (unsigned long long)a.address,
+			(unsigned long long)a.size);
+	return true;
+}
+
+static bool do_get(struct script *sc, char **tok, int n)
+{
+	uint64_t v[2];
+	int ret;
+
+	if (n != 3 || !parse_all(tok + 1, 2, v))
+		return false;
+	ret = memattr_get(sc->store, as_layer(v[0]), v[1]);
+	if (ret < 0)
+		print_error(sc->out, ret);
+	else
+		fprintf(sc->out, "0x%x\n", ret);
+	return true;
+}
+
+static bool do_extent(struct script *sc, char **tok, int n)
+{
+	struct memattr_extent e;
+	uint64_t v[2];
+	int ret;
+
+	if (n != 3 || !parse_all(tok + 1, 2, v))
+		return false;
+	ret = memattr_extent(sc->store, as_layer(v[0]), v[1], &e);
+	if (ret < 0)
+		print_error(sc->out, ret);
+	else
+		fprintf(sc->out, "0x%llx 0x%llx 0x%llx 0x%x\n", (unsigned long long)e.value,
+			(unsigned long long)e.start, (unsigned long long)e.end, e.order);
+	return true;
+}
+
+static bool do_has(struct script *sc, char **tok, int n)
+{
+	uint64_t v[5];
+	int ret;
+
+	if (n != 6 || !parse_all(tok + 1, 5, v))
+		return false;
+	ret = memattr_range_has(sc->store, as_layer(v[0]), v[1], v[2], v[3], v[4]);
+	if (ret < 0)
+		print_error(sc->out, ret);
+	else
+		fprintf(sc->out, "%s\n", ret ? "yes" : "no");
+	return true;
+}
+
+static bool do_dump(struct script *sc, char **tok, int n)
+{
+	uint64_t layer;
+	int ret;
+
+	if (n != 2 || !parse_u64(tok[1], &layer))
+		return false;
+	ret = memattr_runs(sc->store, as_layer(layer), 0,
+			   1ULL << (memattr_gpa_bits(sc->store) - MEMATTR_PAGE_SHIFT), print_run,
+			   sc->out);
+	if (ret < 0)
+		print_error(sc->out, ret);
+	else
+		fprintf(sc->out, "end\n");
+	return true;
+}
+
+static bool do_supported(struct script *sc, char **tok, int n)
+{
+	(void)tok;
+	if (n != 1)
+		return false;
+	fprintf(sc->out, "supported 0x%llx\n", (unsigned long long)memattr_supported(sc->store));
+	return true;
+}
+
+static const struct {
+	const char *name;
+	bool (*run)(struct script *sc, char **tok, int n);
+} commands[] = {
+	{ "supported", do_supported }, { "set", do_set }, { "get", do_get },
+	{ "extent", do_extent },       { "has", do_has }, { "dump", do_dump },
+};
+
+/* Runs one line; false when it does not parse. */
+static bool run_line(struct script *sc, char *line)
+{
+	char *tok[MAX_TOKENS + 1];
+	char *save = NULL, *t;
+	int n = 0;
+
+	line[strcspn(line, "#")] = '\0';
+	for (t = strtok_r(line, " \t\r\n\v\f", &save); t;
+	     t = strtok_r(NULL, " \t\r\n\v\f", &save)) {
+		if (n == MAX_TOKENS)
+			return false;
+		tok[n++] = t;
+	}
+	if (!n)
+		return true;
+	if (!strcmp(tok[0], "config"))
+		return do_config(sc, tok, n);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(tok[0], commands[i].name))
+			continue;
+		sc->started = true;
+		return commands[i].run(sc, tok, n);
+	}
+	return false;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: memattr script [--work-limit N] [FILE]\n");
+	return 2;
+}
+
+int cmd_script(int argc, char **argv)
+{
+	struct script sc = {
+		.cfg = { .layers = MEMATTR_DEFAULT_LAYERS, .gpa_bits = MEMATTR_DEFAULT_GPA_BITS },
+		.out = stdout,
+	};
+	const char *path = NULL;
+	FILE *in = stdin;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	unsigned long long lineno = 0;
+	int failed = 0, ret;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--work-limit") && i + 1 < argc) {
+			if (!parse_u64(argv[++i], &sc.work_limit)) {
+				fprintf(stderr, "memattr script: bad --work-limit '%s'\n", argv[i]);
+				return 2;
+			}
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return usage();
+		} else if (!path) {
+			path = argv[i];
+		} else {
+			return usage();
+		}
+	}
+	if (path && strcmp(path, "-")) {
+		in = fopen(path, "r");
+		if (!in) {
+			fprintf(stderr, "memattr script: %s: %s\n", path, strerror(errno));
+			return 2;
+		}
+	}
+	ret = store_open(&sc);
+	if (ret) {
+		fprintf(stderr, "memattr script: cannot create store: %s\n", strerror(-ret));
+		goto out_close;
+	}
+	while ((len = getline(&line, &cap, in)) != -1) {
+		lineno++;
+		/* A NUL inside a line would hide the rest of it: refuse the line. */
+		if (strlen(line) != (size_t)len || !run_line(&sc, line)) {
+			fprintf(sc.out, "error syntax %llu\n", lineno);
+			failed = 1;
+		}
+	}
+	ret = ferror(in) ? -EIO : 0;
+	if (ret)
+		fprintf(stderr, "memattr script: read error\n");
+	free(line);
+	memattr_store_destroy(sc.store);
+out_close:
+	if (in != stdin)
+		fclose(in);
+	if (fflush(stdout))
+		return 2;
+	return ret ? 2 : failed;
+}
