@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 deps_install test || exit 1
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
-export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions=$PWD/tests/ubsan.supp
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 logs=()
 status=0
 
