@@ -248,11 +248,51 @@ static unsigned int group_order_inode(const struct inode *node, unsigned int n, 
 	return j - 1;
 }
 
+/*
+ * The run around entry idx of one node, as far as that node tells: its first
+ * and last entry, and whether a different value ends it there (rather than
+ * the node's edge or a child whose contents decide).
+ */
+struct local_run {
+	unsigned int lo, hi;
+	bool lo_known, hi_known;
+};
+
+static struct local_run leaf_local_run(const struct leaf *lf, unsigned int n, unsigned int idx)
+{
+	uint8_t v = leaf_load(lf, idx);
+	struct local_run r = { idx, idx, false, false };
+
+	while (r.lo > 0 && leaf_load(lf, r.lo - 1) == v)
+		r.lo--;
+	while (r.hi + 1 < n && leaf_load(lf, r.hi + 1) == v)
+		r.hi++;
+	r.lo_known = r.lo > 0;
+	r.hi_known = r.hi + 1 < n;
+	return r;
+}
+
+static struct local_run inode_local_run(const struct inode *node, unsigned int n, unsigned int idx)
+{
+	slot_t want = slot_load(&node->slot[idx]);
+	struct local_run r = { idx, idx, false, false };
+
+	while (r.lo > 0 && slot_load(&node->slot[r.lo - 1]) == want)
+		r.lo--;
+	while (r.hi + 1 < n && slot_load(&node->slot[r.hi + 1]) == want)
+		r.hi++;
+	r.lo_known = r.lo > 0 && slot_is_value(slot_load(&node->slot[r.lo - 1]));
+	r.hi_known = r.hi + 1 < n && slot_is_value(slot_load(&node->slot[r.hi + 1]));
+	return r;
+}
+
 int memattr_extent(const struct memattr_store *s, unsigned int layer, uint64_t gfn,
 		   struct memattr_extent *e)
 {
+	struct local_run r = { 0, 0, true, true };
 	slot_t root, sl;
-	unsigned int level;
+	unsigned int level, shift = 0;
+	uint64_t base = 0;
 
 	if (!e || !layer_valid(s, layer) || gfn >= s->nr_pages)
 		return -EINVAL;
@@ -260,6 +300,8 @@ int memattr_extent(const struct memattr_store *s, unsigned int layer, uint64_t g
 	root = slot_load(&s->layer[layer].root);
 	sl = root;
 	level = s->top;
+	e->start = 0;
+	e->end = s->nr_pages;
 	if (slot_is_value(sl)) {
 		e->value = slot_value(sl);
 		e->order = s->gfn_bits;
@@ -272,9 +314,12 @@ int memattr_extent(const struct memattr_store *s, unsigned int layer, uint64_t g
 	while (!slot_is_value(sl)) {
 		unsigned int idx = slot_index(gfn, level), n = node_slots(s, level);
 
+		shift = NODE_SHIFT * level;
+		base = gfn & ~((slot_span(level) << NODE_SHIFT) - 1);
 		if (level == 0) {
 			e->value = leaf_load(slot_leaf(sl), idx);
 			e->order = group_order_leaf(slot_leaf(sl), n, idx, (uint8_t)e->value);
+			r = leaf_local_run(slot_leaf(sl), n, idx);
 			break;
 		}
 		slot_t child = slot_load(&slot_inode(sl)->slot[idx]);
@@ -283,13 +328,20 @@ int memattr_extent(const struct memattr_store *s, unsigned int layer, uint64_t g
 			e->value = slot_value(child);
 			e->order = NODE_SHIFT * level +
 				   group_order_inode(slot_inode(sl), n, idx, child);
+			r = inode_local_run(slot_inode(sl), n, idx);
 			break;
 		}
 		sl = child;
 		level--;
 	}
-	e->start = run_start(s, root, gfn, (uint8_t)e->value);
-	e->end = run_end(s, root, gfn, (uint8_t)e->value);
+	/* Where the node cannot tell, walk the tree from the node's bound on. */
+	if (!slot_is_value(root)) {
+		uint64_t lo = base + ((uint64_t)r.lo << shift);
+		uint64_t hi = base + ((uint64_t)(r.hi + 1) << shift);
+
+		e->start = r.lo_known ? lo : run_start(s, root, lo, (uint8_t)e->value);
+		e->end = r.hi_known ? hi : run_end(s, root, hi, (uint8_t)e->value);
+	}
 	urcu_bp_read_unlock();
 	return 0;
 }

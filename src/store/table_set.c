@@ -358,6 +358,42 @@ static void apply(struct set_ctx *c, slot_t *slotp, unsigned int level, uint64_t
 	}
 }
 
+/*
+ * Fast path for the common VSM case, a few pages inside one existing leaf
+ * (a run of a ModifyVtlProtectionMask list): one descent, and no node can be
+ * needed, so passes 1 and 2 have nothing to do.
+ */
+static bool set_in_leaf(struct set_ctx *c)
+{
+	const struct memattr_store *s = c->s;
+	unsigned int level = s->top, lo, hi;
+	slot_t sl = c->l->root;
+	struct leaf *lf;
+
+	if ((c->start >> NODE_SHIFT) != ((c->end - 1) >> NODE_SHIFT))
+		return false;
+	for (; !slot_is_value(sl) && level > 0; level--)
+		sl = slot_inode(sl)->slot[slot_index(c->start, level)];
+	if (slot_is_value(sl))
+		return false;
+	lf = slot_leaf(sl);
+	lo = (unsigned int)c->start & NODE_MASK;
+	hi = lo + (unsigned int)(c->end - c->start);
+	if (has_listener(s, c->layer)) {
+		for (unsigned int i = lo; i < hi; i++)
+			notify_segment(c, c->start - lo + i, c->start - lo + i + 1, lf->v[i]);
+		notify_flush(c);
+		if (!c->changed)
+			return true;
+	}
+	for (unsigned int i = lo; i < hi; i++)
+		__atomic_store_n(&lf->v[i], c->v, __ATOMIC_RELAXED);
+	/* Rare: the leaf became uniform; the general pass folds it and its parents. */
+	if (leaf_uniform(lf, node_slots(s, 0), c->v))
+		apply(c, &c->l->root, s->top, 0, s->nr_pages);
+	return true;
+}
+
 int memattr_set(struct memattr_store *s, unsigned int layer, uint64_t start, uint64_t end,
 		uint64_t value, uint64_t work_limit, uint64_t *next)
 {
@@ -380,7 +416,14 @@ int memattr_set(struct memattr_store *s, unsigned int layer, uint64_t start, uin
 	c.pending = false;
 	c.changed = false;
 	c.retired.n = 0;
+	c.nleaf = c.ninode = 0;
 
+	/* A work limit never stops the first path, so the fast path obeys it too. */
+	if (set_in_leaf(&c)) {
+		retire_flush(s, &c.retired);
+		*next = end;
+		return 0;
+	}
 	if (work_limit)
 		budget_walk(&c, c.l->root, s->top, 0, s->nr_pages);
 	ret = prepare(&c);
