@@ -12,24 +12,41 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 logs=()
 status=0
 
-# suite NAME COMPILER MESON-OPTIONS...
-suite() {
+# build NAME COMPILER MESON-OPTIONS...
+build() {
 	local name=$1 compiler=$2 dir=out/$1
 	shift 2
 	echo "=== $name: build ($compiler $*)"
 	if [ ! -f "$dir/build.ninja" ]; then
 		CC=$compiler meson setup "$dir" "$@" >"$dir.setup.log" 2>&1 ||
-			{ mkdir -p out; cat "$dir.setup.log"; status=1; return; }
+			{ cat "$dir.setup.log"; status=1; return 1; }
 	fi
-	ninja -C "$dir" >"$dir.build.log" 2>&1 || { cat "$dir.build.log"; status=1; return; }
-	echo "=== $name: test"
-	meson test -C "$dir" --print-errorlogs --num-processes 2 || status=1
-	logs+=("$dir/meson-logs/testlog.json")
+	ninja -C "$dir" >"$dir.build.log" 2>&1 || { cat "$dir.build.log"; status=1; return 1; }
+}
+
+# run NAME LOGNAME [MESON-TEST-ARGS...]: runs tests, keeps the log for the summary
+run() {
+	local name=$1 dir=out/$1 log=$2
+	shift 2
+	echo "=== $name: test $*"
+	meson test -C "$dir" --print-errorlogs --num-processes 2 --logbase "$log" "$@" || status=1
+	# meson adds the wrapper's name to the log's name
+	logs+=("$(ls "$dir/meson-logs/$log"*.json | head -1)")
 }
 
 mkdir -p out
-suite gcc-asan gcc -Db_sanitize=address,undefined -Db_lundef=false
-suite clang clang -Dbuildtype=debugoptimized
+# Everything under gcc with AddressSanitizer + UndefinedBehaviorSanitizer.
+build gcc-asan gcc -Db_sanitize=address,undefined -Db_lundef=false && run gcc-asan testlog
+# Everything under clang, no sanitizer (DWARF 4: valgrind 3.19 cannot read clang's DWARF 5).
+build clang clang -Dbuildtype=debugoptimized -Dc_args=-gdwarf-4 && run clang testlog
+# Readers against a writer under ThreadSanitizer.
+build tsan clang -Db_sanitize=thread -Db_lundef=false &&
+	TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" \
+		MEMATTR_STRESS_OPS=30000 run tsan tsan test_concurrency
+# The unit tests under valgrind's memcheck (the clang build, no sanitizer runtime).
+[ -d out/clang ] && MEMATTR_DIFF_OPS=20000 run clang valgrind \
+	--wrapper 'valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite' \
+	--timeout-multiplier 4 test_store test_uapi test_diff
 
 python3 - "${logs[@]}" <<'PY'
 import json, sys
@@ -45,5 +62,5 @@ for path in sys.argv[1:]:
             failed += 1
 print('%d passed, %d failed, %d skipped' % (passed, failed, skipped))
 PY
-[ ${#logs[@]} -eq 2 ] || status=1
+[ ${#logs[@]} -eq 4 ] || status=1
 exit $status

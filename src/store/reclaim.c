@@ -10,10 +10,14 @@
  */
 #include <string.h>
 
-#include <urcu-bp.h>
 #include <urcu/compiler.h>
 
+#include "store/rcu.h"
 #include "store/store.h"
+
+#ifdef MEMATTR_TSAN
+char rcu_tsan_sync;
+#endif
 
 struct retire_batch {
 	struct rcu_head rcu;
@@ -62,6 +66,7 @@ static void batch_free_rcu(struct rcu_head *head)
 	struct retire_batch *b = caa_container_of(head, struct retire_batch, rcu);
 	struct memattr_allocator a = b->alloc;
 
+	grace_period_passed();
 	list_free_now(&a, &b->list);
 	a.free(a.opaque, b, sizeof(*b));
 }
@@ -76,6 +81,7 @@ void retire_flush(struct memattr_store *s, struct retire_list *r)
 	if (!b) {
 		/* No memory for the batch: wait out the readers here instead. */
 		urcu_bp_synchronize_rcu();
+		grace_period_passed();
 		list_free_now(&s->alloc, r);
 		return;
 	}

@@ -8,7 +8,7 @@
  */
 #include <errno.h>
 
-#include <urcu-bp.h>
+#include "store/rcu.h"
 
 #include "store/store.h"
 
@@ -52,9 +52,9 @@ int memattr_get(const struct memattr_store *s, unsigned int layer, uint64_t gfn)
 
 	if (!layer_valid(s, layer) || gfn >= s->nr_pages)
 		return -EINVAL;
-	urcu_bp_read_lock();
+	reader_lock();
 	v = lookup(s, slot_load(&s->layer[layer].root), gfn);
-	urcu_bp_read_unlock();
+	reader_unlock();
 	return v;
 }
 
@@ -296,7 +296,7 @@ int memattr_extent(const struct memattr_store *s, unsigned int layer, uint64_t g
 
 	if (!e || !layer_valid(s, layer) || gfn >= s->nr_pages)
 		return -EINVAL;
-	urcu_bp_read_lock();
+	reader_lock();
 	root = slot_load(&s->layer[layer].root);
 	sl = root;
 	level = s->top;
@@ -342,7 +342,7 @@ int memattr_extent(const struct memattr_store *s, unsigned int layer, uint64_t g
 		e->start = r.lo_known ? lo : run_start(s, root, lo, (uint8_t)e->value);
 		e->end = r.hi_known ? hi : run_end(s, root, hi, (uint8_t)e->value);
 	}
-	urcu_bp_read_unlock();
+	reader_unlock();
 	return 0;
 }
 
@@ -381,10 +381,10 @@ int memattr_range_has(const struct memattr_store *s, unsigned int layer, uint64_
 		return 0;
 	h.mask = (uint8_t)mask;
 	h.want = (uint8_t)want;
-	urcu_bp_read_lock();
+	reader_lock();
 	stopped = segments_walk(s, slot_load(&s->layer[layer].root), start, end,
 				stop_unless_matches, &h);
-	urcu_bp_read_unlock();
+	reader_unlock();
 	return !stopped;
 }
 
@@ -431,10 +431,10 @@ int memattr_runs(const struct memattr_store *s, unsigned int layer, uint64_t sta
 
 	if (!fn || !range_valid(s, layer, start, end))
 		return -EINVAL;
-	urcu_bp_read_lock();
+	reader_lock();
 	ret = segments_walk(s, slot_load(&s->layer[layer].root), start, end, coalesce_segment, &c);
 	ret = coalesce_finish(&c, ret);
-	urcu_bp_read_unlock();
+	reader_unlock();
 	return ret;
 }
 
@@ -451,11 +451,11 @@ int memattr_combined_get(const struct memattr_store *s, uint32_t layers, uint64_
 
 	if (!layers_valid(s, layers) || gfn >= s->nr_pages)
 		return -EINVAL;
-	urcu_bp_read_lock();
+	reader_lock();
 	for (unsigned int i = 0; i < s->nlayers; i++)
 		if (layers & (1U << i))
 			v = memattr_combine(v, lookup(s, slot_load(&s->layer[i].root), gfn));
-	urcu_bp_read_unlock();
+	reader_unlock();
 	return (int)v;
 }
 
@@ -467,7 +467,7 @@ int memattr_combined_runs(const struct memattr_store *s, uint32_t layers, uint64
 
 	if (!fn || !layers_valid(s, layers) || start >= end || end > s->nr_pages)
 		return -EINVAL;
-	urcu_bp_read_lock();
+	reader_lock();
 	/* Each step ends where the first of the layers changes value. */
 	for (uint64_t at = start; at < end && !ret;) {
 		uint64_t v = 0, stop = end;
@@ -487,6 +487,6 @@ int memattr_combined_runs(const struct memattr_store *s, uint32_t layers, uint64
 		at = stop;
 	}
 	ret = coalesce_finish(&c, ret);
-	urcu_bp_read_unlock();
+	reader_unlock();
 	return ret;
 }
