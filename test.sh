@@ -47,6 +47,9 @@ build tsan clang -Db_sanitize=thread -Db_lundef=false &&
 [ -d out/clang ] && MEMATTR_DIFF_OPS=20000 run clang valgrind \
 	--wrapper 'valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite' \
 	--timeout-multiplier 4 test_store test_uapi test_diff
+# libFuzzer harnesses, a short bounded run each over the committed corpus.
+build fuzz clang -Dfuzz=true -Dtests=false -Db_sanitize=address,undefined \
+	-Dc_args=-fsanitize=fuzzer-no-link -Db_lundef=false && run fuzz fuzzlog --suite fuzz
 
 python3 - "${logs[@]}" <<'PY'
 import json, sys
@@ -62,5 +65,5 @@ for path in sys.argv[1:]:
             failed += 1
 print('%d passed, %d failed, %d skipped' % (passed, failed, skipped))
 PY
-[ ${#logs[@]} -eq 4 ] || status=1
+[ ${#logs[@]} -eq 5 ] || status=1
 exit $status

@@ -11,6 +11,8 @@
 #include <memattr/kvm.h>
 #include <memattr/memattr.h>
 
+#include "script.h"
+
 #define MAX_TOKENS 8
 
 struct script {
@@ -270,23 +272,45 @@ static int usage(void)
 	return 2;
 }
 
-int cmd_script(int argc, char **argv)
+int script_run(FILE *in, FILE *out, uint64_t work_limit)
 {
 	struct script sc = {
 		.cfg = { .layers = MEMATTR_DEFAULT_LAYERS, .gpa_bits = MEMATTR_DEFAULT_GPA_BITS },
-		.out = stdout,
+		.work_limit = work_limit,
+		.out = out,
 	};
-	const char *path = NULL;
-	FILE *in = stdin;
+	unsigned long long lineno = 0;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
-	unsigned long long lineno = 0;
 	int failed = 0, ret;
+
+	ret = store_open(&sc);
+	if (ret)
+		return ret;
+	while ((len = getline(&line, &cap, in)) != -1) {
+		lineno++;
+		/* A NUL inside a line would hide the rest of it: refuse the line. */
+		if (strlen(line) != (size_t)len || !run_line(&sc, line)) {
+			fprintf(out, "error syntax %llu\n", lineno);
+			failed = 1;
+		}
+	}
+	free(line);
+	memattr_store_destroy(sc.store);
+	return ferror(in) ? -EIO : failed;
+}
+
+int cmd_script(int argc, char **argv)
+{
+	const char *path = NULL;
+	uint64_t work_limit = 0;
+	FILE *in = stdin;
+	int ret;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--work-limit") && i + 1 < argc) {
-			if (!parse_u64(argv[++i], &sc.work_limit)) {
+			if (!parse_u64(argv[++i], &work_limit)) {
 				fprintf(stderr, "memattr script: bad --work-limit '%s'\n", argv[i]);
 				return 2;
 			}
@@ -305,28 +329,12 @@ int cmd_script(int argc, char **argv)
 			return 2;
 		}
 	}
-	ret = store_open(&sc);
-	if (ret) {
-		fprintf(stderr, "memattr script: cannot create store: %s\n", strerror(-ret));
-		goto out_close;
-	}
-	while ((len = getline(&line, &cap, in)) != -1) {
-		lineno++;
-		/* A NUL inside a line would hide the rest of it: refuse the line. */
-		if (strlen(line) != (size_t)len || !run_line(&sc, line)) {
-			fprintf(sc.out, "error syntax %llu\n", lineno);
-			failed = 1;
-		}
-	}
-	ret = ferror(in) ? -EIO : 0;
-	if (ret)
-		fprintf(stderr, "memattr script: read error\n");
-	free(line);
-	memattr_store_destroy(sc.store);
-out_close:
+	ret = script_run(in, stdout, work_limit);
+	if (ret < 0)
+		fprintf(stderr, "memattr script: %s\n", strerror(-ret));
 	if (in != stdin)
 		fclose(in);
 	if (fflush(stdout))
 		return 2;
-	return ret ? 2 : failed;
+	return ret < 0 ? 2 : ret;
 }

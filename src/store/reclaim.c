@@ -21,7 +21,7 @@ char rcu_tsan_sync;
 
 struct retire_batch {
 	struct rcu_head rcu;
-	struct memattr_allocator alloc;
+	struct memattr_store *store;
 	struct retire_list list;
 };
 
@@ -64,11 +64,13 @@ static void list_free_now(const struct memattr_allocator *a, struct retire_list 
 static void batch_free_rcu(struct rcu_head *head)
 {
 	struct retire_batch *b = caa_container_of(head, struct retire_batch, rcu);
-	struct memattr_allocator a = b->alloc;
+	struct memattr_store *s = b->store;
 
 	grace_period_passed();
-	list_free_now(&a, &b->list);
-	a.free(a.opaque, b, sizeof(*b));
+	list_free_now(&s->alloc, &b->list);
+	s->alloc.free(s->alloc.opaque, b, sizeof(*b));
+	/* Pairs with the acquire in memattr_store_destroy(): s may go after this. */
+	__atomic_sub_fetch(&s->pending_batches, 1, __ATOMIC_RELEASE);
 }
 
 void retire_flush(struct memattr_store *s, struct retire_list *r)
@@ -85,9 +87,10 @@ void retire_flush(struct memattr_store *s, struct retire_list *r)
 		list_free_now(&s->alloc, r);
 		return;
 	}
-	b->alloc = s->alloc;
+	b->store = s;
 	memcpy(&b->list, r, sizeof(*r));
 	r->n = 0;
+	__atomic_add_fetch(&s->pending_batches, 1, __ATOMIC_RELAXED);
 	urcu_bp_call_rcu(&b->rcu, batch_free_rcu);
 }
 

@@ -75,8 +75,9 @@ void memattr_store_destroy(struct memattr_store *s)
 {
 	if (!s)
 		return;
-	/* Retired nodes' callbacks use s->alloc: let them finish first. */
-	urcu_bp_barrier();
+	/* Retired nodes' callbacks use s and its allocator: let them finish first. */
+	if (__atomic_load_n(&s->pending_batches, __ATOMIC_ACQUIRE))
+		urcu_bp_barrier();
 	for (unsigned int i = 0; i < s->nlayers; i++)
 		subtree_free_now(&s->alloc, s->layer[i].root, s->top);
 	free(s);

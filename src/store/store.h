@@ -62,6 +62,7 @@ struct memattr_store {
 	uint64_t supported;
 	struct memattr_allocator alloc;
 	struct memattr_notifier *notifiers;
+	unsigned long pending_batches; /* retire batches awaiting call_rcu (atomic) */
 	struct layer layer[MEMATTR_MAX_LAYERS];
 };
 
