@@ -19,7 +19,7 @@
 
 #define GPA_BITS 24
 #define NR_PAGES (1ULL << (GPA_BITS - 12))
-#define LAYERS 2
+#define LAYERS	 2
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -113,17 +113,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			continue;
 		}
-		if (ret || a.address <= before.address || a.address + a.size != before.address + before.size ||
-		    (a.size && !limit))
+		if (ret || a.address <= before.address ||
+		    a.address + a.size != before.address + before.size || (a.size && !limit))
 			abort();
-		if (model_set(m, layer, before.address >> 12, a.address >> 12, (uint8_t)before.attributes,
-			      model_heard, NULL))
+		if (model_set(m, layer, before.address >> 12, a.address >> 12,
+			      (uint8_t)before.attributes, model_heard, NULL))
 			abort();
 		if (got.n != want.n)
 			abort();
 		for (size_t i = 0; i < got.n; i++)
 			if (got.c[i].start != want.c[i].start || got.c[i].end != want.c[i].end ||
-			    got.c[i].old_value != want.c[i].old_value || got.c[i].new_value != want.c[i].new_value)
+			    got.c[i].old_value != want.c[i].old_value ||
+			    got.c[i].new_value != want.c[i].new_value)
 				abort();
 		if (memattr_runs(s, layer, 0, NR_PAGES, put_run, a_pages) ||
 		    model_runs(m, layer, 0, NR_PAGES, put_run, b_pages) ||
