@@ -258,7 +258,7 @@ static bool run_line(struct script *sc, char *line)
 	if (!strcmp(tok[0], "config"))
 		return do_config(sc, tok, n);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(tok[0], commands[i].name))
+		if (strcmp(tok[0], commands[i].name) != 0)
 			continue;
 		sc->started = true;
 		return commands[i].run(sc, tok, n);
@@ -314,15 +314,13 @@ int cmd_script(int argc, char **argv)
 				fprintf(stderr, "memattr script: bad --work-limit '%s'\n", argv[i]);
 				return 2;
 			}
-		} else if (argv[i][0] == '-' && argv[i][1]) {
+		} else if ((argv[i][0] == '-' && argv[i][1]) || path) {
 			return usage();
-		} else if (!path) {
-			path = argv[i];
 		} else {
-			return usage();
+			path = argv[i];
 		}
 	}
-	if (path && strcmp(path, "-")) {
+	if (path && strcmp(path, "-") != 0) {
 		in = fopen(path, "r");
 		if (!in) {
 			fprintf(stderr, "memattr script: %s: %s\n", path, strerror(errno));

@@ -43,7 +43,7 @@ struct set_ctx {
 	bool changed;
 	struct memattr_change ch;
 
-	struct retire_list retired;
+	struct retire_list *retired;
 };
 
 static uint64_t max_u64(uint64_t a, uint64_t b)
@@ -262,7 +262,7 @@ static void unlink_subtree(struct set_ctx *c, slot_t sl, unsigned int level)
 	subtree_count(sl, level, &inodes, &leaves);
 	c->l->interior_nodes -= inodes;
 	c->l->leaves -= leaves;
-	retire(c->s, &c->retired, sl, level);
+	retire(c->s, c->retired, sl, level);
 }
 
 static bool leaf_uniform(const struct leaf *lf, unsigned int n, uint8_t v)
@@ -397,30 +397,28 @@ static bool set_in_leaf(struct set_ctx *c)
 int memattr_set(struct memattr_store *s, unsigned int layer, uint64_t start, uint64_t end,
 		uint64_t value, uint64_t work_limit, uint64_t *next)
 {
-	struct set_ctx c;
+	struct retire_list retired;
+	struct set_ctx c = {
+		.s = s,
+		.layer = layer,
+		.start = start,
+		.end = end,
+		.v = (uint8_t)value,
+		.vslot = value_slot((uint8_t)value),
+		.limit = work_limit,
+		.retired = &retired,
+	};
 	int ret;
 
 	if (!s || !next || !layer_valid(s, layer) || start >= end || end > s->nr_pages ||
 	    !memattr_value_valid(s, value))
 		return -EINVAL;
-
-	c.s = s;
 	c.l = &s->layer[layer];
-	c.layer = layer;
-	c.start = start;
-	c.end = end;
-	c.v = (uint8_t)value;
-	c.vslot = value_slot(c.v);
-	c.limit = work_limit;
-	c.used = 0;
-	c.pending = false;
-	c.changed = false;
-	c.retired.n = 0;
-	c.nleaf = c.ninode = 0;
+	retired.n = 0;
 
 	/* A work limit never stops the first path, so the fast path obeys it too. */
 	if (set_in_leaf(&c)) {
-		retire_flush(s, &c.retired);
+		retire_flush(s, &retired);
 		*next = end;
 		return 0;
 	}
@@ -442,7 +440,7 @@ int memattr_set(struct memattr_store *s, unsigned int layer, uint64_t start, uin
 	apply(&c, &c.l->root, s->top, 0, s->nr_pages);
 	/* apply() takes exactly the nodes prepare() counted; this frees none. */
 	prealloc_release(&c);
-	retire_flush(s, &c.retired);
+	retire_flush(s, &retired);
 	*next = c.end;
 	return 0;
 }
