@@ -380,6 +380,21 @@ static void op_get(struct diff *d)
 		fail_at(d, "get differs");
 }
 
+static void op_get_many(struct diff *d)
+{
+	unsigned int layer = (unsigned int)below(d->cfg->layers);
+	uint64_t gfns[100];
+	uint8_t values[100];
+	size_t n = 1 + below(100);
+
+	for (size_t i = 0; i < n; i++)
+		gfns[i] = random_gfn(d);
+	assert_int_equal(memattr_get_many(d->s, layer, gfns, n, values), 0);
+	for (size_t i = 0; i < n; i++)
+		if (values[i] != model_get(d->m, layer, gfns[i]))
+			fail_at(d, "get_many differs");
+}
+
 static void op_extent(struct diff *d)
 {
 	unsigned int layer = (unsigned int)below(d->cfg->layers);
@@ -525,8 +540,10 @@ static void diff_run(const struct config *cfg, uint64_t ops)
 			op_set(&d);
 		else if (r < 47)
 			op_bad_set(&d);
-		else if (r < 65)
+		else if (r < 62)
 			op_get(&d);
+		else if (r < 65)
+			op_get_many(&d);
 		else if (r < 77)
 			op_extent(&d);
 		else if (r < 87)

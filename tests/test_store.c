@@ -178,6 +178,19 @@ static void test_set_checks(void **state)
 	assert_int_equal(memattr_get(s, 0, 1ULL << 28), -EINVAL);
 	set_ok(s, 0, (1ULL << 28) - 1, 1ULL << 28, R);
 	assert_int_equal(memattr_get(s, 0, (1ULL << 28) - 1), R);
+	{
+		uint64_t gfns[3] = { (1ULL << 28) - 1, 0, 1ULL << 28 };
+		uint8_t values[3] = { 9, 9, 9 };
+
+		/* One bad gfn: -EINVAL and nothing written. */
+		assert_int_equal(memattr_get_many(s, 0, gfns, 3, values), -EINVAL);
+		assert_int_equal(values[0], 9);
+		assert_int_equal(memattr_get_many(s, 2, gfns, 2, values), -EINVAL);
+		assert_int_equal(memattr_get_many(s, 0, gfns, 2, values), 0);
+		assert_int_equal(values[0], R);
+		assert_int_equal(values[1], 0);
+		assert_int_equal(memattr_get_many(s, 0, NULL, 0, NULL), 0);
+	}
 	memattr_store_destroy(s);
 }
 

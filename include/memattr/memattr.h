@@ -212,6 +212,25 @@ int memattr_set(struct memattr_store *s, unsigned int layer, uint64_t start, uin
 int memattr_get(const struct memattr_store *s, unsigned int layer, uint64_t gfn);
 
 /**
+ * memattr_get_many() - values of many pages at once
+ * @s: the store
+ * @layer: layer index
+ * @gfns: page frame numbers, any order
+ * @n: how many
+ * @values: the answers, @n bytes
+ *
+ * Walks the tree for a group of pages level by level, so that their cache
+ * misses overlap: for scans (a hypercall's page list, migration, dirty
+ * tracking) this is several times the throughput of memattr_get() in a loop.
+ * Each value is what memattr_get() would return during the call.
+ *
+ * Context: any thread, lock-free.
+ * Return: 0, or -EINVAL (bad layer, a gfn beyond the space; nothing written).
+ */
+int memattr_get_many(const struct memattr_store *s, unsigned int layer, const uint64_t *gfns,
+		     size_t n, uint8_t *values);
+
+/**
  * memattr_extent() - value, maximal run and huge-page order around a gfn
  * @s: the store
  * @layer: layer index

@@ -58,6 +58,64 @@ int memattr_get(const struct memattr_store *s, unsigned int layer, uint64_t gfn)
 	return v;
 }
 
+/*
+ * Lookups in groups, walked level by level: the loads of different gfns do
+ * not depend on each other, so the CPU overlaps their cache misses instead
+ * of waiting for each walk's chain of loads in turn.
+ */
+#define GROUP 64
+
+static void lookup_group(const struct memattr_store *s, slot_t root, const uint64_t *gfns,
+			 unsigned int n, uint8_t *values)
+{
+	slot_t sl[GROUP];
+	unsigned int pending = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		sl[i] = root;
+		if (slot_is_value(root))
+			values[i] = slot_value(root);
+		else
+			pending++;
+	}
+	for (unsigned int level = s->top; pending; level--) {
+		for (unsigned int i = 0; i < n; i++) {
+			if (slot_is_value(sl[i]))
+				continue;
+			if (level == 0) {
+				values[i] = leaf_load(slot_leaf(sl[i]),
+						      (unsigned int)gfns[i] & NODE_MASK);
+				sl[i] = value_slot(values[i]);
+				pending--;
+				continue;
+			}
+			sl[i] = slot_load(&slot_inode(sl[i])->slot[slot_index(gfns[i], level)]);
+			if (slot_is_value(sl[i])) {
+				values[i] = slot_value(sl[i]);
+				pending--;
+			}
+		}
+	}
+}
+
+int memattr_get_many(const struct memattr_store *s, unsigned int layer, const uint64_t *gfns,
+		     size_t n, uint8_t *values)
+{
+	if (!layer_valid(s, layer) || (n && (!gfns || !values)))
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (gfns[i] >= s->nr_pages)
+			return -EINVAL;
+	reader_lock();
+	for (size_t i = 0; i < n; i += GROUP) {
+		unsigned int k = n - i < GROUP ? (unsigned int)(n - i) : GROUP;
+
+		lookup_group(s, slot_load(&s->layer[layer].root), gfns + i, k, values + i);
+	}
+	reader_unlock();
+	return 0;
+}
+
 /* ---- segment walks, both directions ---- */
 
 struct walk {
