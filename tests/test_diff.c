@@ -20,6 +20,7 @@
 #include <memattr/memattr.h>
 
 #include "store/model.h"
+#include "test_alloc.h"
 
 #define MAX_CHANGES 4096
 
@@ -38,34 +39,6 @@ static uint64_t rnd(void)
 static uint64_t below(uint64_t n)
 {
 	return n ? rnd() % n : 0;
-}
-
-/* ---- allocation accounting ---- */
-
-struct counting {
-	long long live_bytes;
-	long long live_blocks;
-};
-
-static void *count_alloc(void *opaque, size_t size)
-{
-	struct counting *c = opaque;
-	void *p = NULL;
-
-	if (posix_memalign(&p, 64, size))
-		return NULL;
-	__atomic_add_fetch(&c->live_bytes, (long long)size, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&c->live_blocks, 1, __ATOMIC_RELAXED);
-	return p;
-}
-
-static void count_free(void *opaque, void *p, size_t size)
-{
-	struct counting *c = opaque;
-
-	__atomic_sub_fetch(&c->live_bytes, (long long)size, __ATOMIC_RELAXED);
-	__atomic_sub_fetch(&c->live_blocks, 1, __ATOMIC_RELAXED);
-	free(p);
 }
 
 /* ---- change recording ---- */
@@ -132,8 +105,7 @@ struct diff {
 	const struct config *cfg;
 	struct memattr_store *s;
 	struct model *m;
-	struct counting counting;
-	struct memattr_allocator alloc;
+	struct test_alloc counting;
 	struct memattr_notifier notifier;
 	struct changes got, want;
 	uint64_t nr_pages;
@@ -228,8 +200,7 @@ static void diff_init(struct diff *d, const struct config *cfg)
 	memset(d, 0, sizeof(*d));
 	d->cfg = cfg;
 	d->nr_pages = 1ULL << gfn_bits;
-	d->alloc = (struct memattr_allocator){ count_alloc, count_free, &d->counting };
-	sc.allocator = &d->alloc;
+	sc.allocator = test_alloc_init(&d->counting);
 	assert_int_equal(memattr_store_create(&sc, &d->s), 0);
 	d->notifier.notify = store_notified;
 	d->notifier.layers = ~0U;

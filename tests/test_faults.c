@@ -21,41 +21,12 @@
 #include <memattr/memattr.h>
 
 #include "store/model.h"
+#include "test_alloc.h"
 
 #define LAYERS	 2
 #define GPA_BITS 24
 #define NR_PAGES (1ULL << (GPA_BITS - 12))
 #define OPS	 160
-
-struct faulty {
-	long long calls;
-	long long live;
-	long long fail_only;
-	long long fail_from;
-};
-
-static void *f_alloc(void *opaque, size_t size)
-{
-	struct faulty *f = opaque;
-	long long n = __atomic_fetch_add(&f->calls, 1, __ATOMIC_RELAXED);
-	void *p;
-
-	if (n == f->fail_only || (f->fail_from >= 0 && n >= f->fail_from))
-		return NULL;
-	if (posix_memalign(&p, 64, size))
-		return NULL;
-	__atomic_add_fetch(&f->live, 1, __ATOMIC_RELAXED);
-	return p;
-}
-
-static void f_free(void *opaque, void *p, size_t size)
-{
-	struct faulty *f = opaque;
-
-	(void)size;
-	__atomic_sub_fetch(&f->live, 1, __ATOMIC_RELAXED);
-	free(p);
-}
 
 struct changes {
 	size_t n;
@@ -117,8 +88,7 @@ static void make_ops(void)
 }
 
 struct rig {
-	struct faulty f;
-	struct memattr_allocator alloc;
+	struct test_alloc f;
 	struct memattr_store *s;
 	struct model *m;
 	struct memattr_notifier n;
@@ -131,9 +101,7 @@ static void rig_init(struct rig *r)
 	uint64_t *pts = malloc(NR_PAGES * sizeof(*pts));
 
 	memset(r, 0, sizeof(*r));
-	r->f.fail_only = r->f.fail_from = -1;
-	r->alloc = (struct memattr_allocator){ f_alloc, f_free, &r->f };
-	cfg.allocator = &r->alloc;
+	cfg.allocator = test_alloc_init(&r->f);
 	assert_int_equal(memattr_store_create(&cfg, &r->s), 0);
 	r->n = (struct memattr_notifier){ .notify = store_heard, .layers = ~0U, .opaque = &r->got };
 	memattr_notifier_register(r->s, &r->n);
@@ -236,7 +204,7 @@ static void rig_finish(struct rig *r)
 	memattr_store_destroy(r->s);
 	model_destroy(r->m);
 	memattr_rcu_barrier();
-	assert_int_equal(r->f.live, 0);
+	assert_int_equal(r->f.live_blocks, 0);
 }
 
 static long long count_allocations(void)

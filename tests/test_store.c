@@ -11,6 +11,8 @@
 
 #include <memattr/memattr.h>
 
+#include "test_alloc.h"
+
 #define R  MEMATTR_READ
 #define W  MEMATTR_WRITE
 #define X  MEMATTR_EXECUTE
@@ -20,37 +22,6 @@
 
 #define GIB_PAGES (1ULL << 18)
 #define TIB_PAGES (1ULL << 28)
-
-/* An allocator that counts, and fails on request. */
-struct failing {
-	long long live;
-	long long calls;
-	long long fail_from; /* fail every call numbered >= this; -1 never */
-	long long fail_only; /* fail just this call; -1 never */
-};
-
-static void *f_alloc(void *opaque, size_t size)
-{
-	struct failing *f = opaque;
-	long long n = f->calls++;
-	void *p;
-
-	if ((f->fail_from >= 0 && n >= f->fail_from) || n == f->fail_only)
-		return NULL;
-	if (posix_memalign(&p, 64, size))
-		return NULL;
-	__atomic_add_fetch(&f->live, 1, __ATOMIC_RELAXED);
-	return p;
-}
-
-static void f_free(void *opaque, void *p, size_t size)
-{
-	struct failing *f = opaque;
-
-	(void)size;
-	__atomic_sub_fetch(&f->live, 1, __ATOMIC_RELAXED);
-	free(p);
-}
 
 static struct memattr_store *make(unsigned int layers, unsigned int gpa_bits, unsigned int flags)
 {
@@ -78,7 +49,7 @@ static void test_config_checks(void **state)
 		{ .layers = 1, .gpa_bits = 65 },
 		{ .layers = 1, .gpa_bits = 52, .flags = 2 },
 	};
-	struct memattr_allocator half = { .alloc = NULL, .free = f_free };
+	struct memattr_allocator half = { .alloc = NULL, .free = test_alloc_free };
 	struct memattr_config no_alloc = { .layers = 1, .gpa_bits = 52, .allocator = &half };
 	struct memattr_store *s = NULL;
 
@@ -472,9 +443,10 @@ static void test_memory_follows_fragmentation(void **state)
 /* Setting 1 TiB allocates no more than setting 2 MiB: cost is not length. */
 static void test_range_set_cost_independent_of_length(void **state)
 {
-	struct failing f = { .fail_from = -1, .fail_only = -1 };
-	struct memattr_allocator a = { f_alloc, f_free, &f };
-	struct memattr_config cfg = { .layers = 1, .gpa_bits = 52, .allocator = &a };
+	struct test_alloc f;
+	struct memattr_config cfg = { .layers = 1,
+				      .gpa_bits = 52,
+				      .allocator = test_alloc_init(&f) };
 	struct memattr_store *s;
 	long long small, large;
 
@@ -488,7 +460,7 @@ static void test_range_set_cost_independent_of_length(void **state)
 	large = f.calls;
 	assert_true(large <= 2 * small);
 	memattr_store_destroy(s);
-	assert_int_equal(f.live, 0);
+	assert_int_equal(f.live_blocks, 0);
 }
 
 static void test_work_limit_progress(void **state)
@@ -519,9 +491,10 @@ static void test_work_limit_progress(void **state)
 
 static void test_enomem(void **state)
 {
-	struct failing f = { .fail_from = -1, .fail_only = -1 };
-	struct memattr_allocator a = { f_alloc, f_free, &f };
-	struct memattr_config cfg = { .layers = 1, .gpa_bits = 52, .allocator = &a };
+	struct test_alloc f;
+	struct memattr_config cfg = { .layers = 1,
+				      .gpa_bits = 52,
+				      .allocator = test_alloc_init(&f) };
 	struct memattr_store *s;
 	uint64_t next = 99;
 
@@ -556,7 +529,7 @@ static void test_enomem(void **state)
 	assert_int_equal(memattr_get(s, 0, (1ULL << 27) + 4999), R | W);
 	assert_int_equal(memattr_get(s, 0, (1ULL << 27) + 5000), NA);
 	memattr_store_destroy(s);
-	assert_int_equal(f.live, 0);
+	assert_int_equal(f.live_blocks, 0);
 }
 
 int main(void)
