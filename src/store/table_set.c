@@ -22,6 +22,12 @@
 
 #include "store/store.h"
 
+/* Nodes allocated by prepare() for apply() to take. */
+struct prealloc {
+	void *leaf[2];
+	void *inode[2 * MAX_LEVELS];
+};
+
 struct set_ctx {
 	struct memattr_store *s;
 	struct layer *l;
@@ -36,8 +42,7 @@ struct set_ctx {
 
 	unsigned int nleaf;
 	unsigned int ninode;
-	void *leaf[2];
-	void *inode[2 * MAX_LEVELS];
+	struct prealloc *pre;
 
 	bool pending;
 	bool changed;
@@ -135,23 +140,23 @@ static void count_needs(struct set_ctx *c, slot_t sl, unsigned int level, uint64
 static void prealloc_release(struct set_ctx *c)
 {
 	for (unsigned int i = 0; i < c->nleaf; i++)
-		if (c->leaf[i])
-			node_free_now(&c->s->alloc, c->leaf[i], 0);
+		if (c->pre->leaf[i])
+			node_free_now(&c->s->alloc, c->pre->leaf[i], 0);
 	for (unsigned int i = 0; i < c->ninode; i++)
-		if (c->inode[i])
-			node_free_now(&c->s->alloc, c->inode[i], 1);
+		if (c->pre->inode[i])
+			node_free_now(&c->s->alloc, c->pre->inode[i], 1);
 	c->nleaf = c->ninode = 0;
 }
 
 static bool prealloc(struct set_ctx *c)
 {
-	memset(c->leaf, 0, sizeof(c->leaf));
-	memset(c->inode, 0, sizeof(c->inode));
+	memset(c->pre->leaf, 0, sizeof(c->pre->leaf));
+	memset(c->pre->inode, 0, sizeof(c->pre->inode));
 	for (unsigned int i = 0; i < c->nleaf; i++)
-		if (!(c->leaf[i] = node_alloc(c->s, 0)))
+		if (!(c->pre->leaf[i] = node_alloc(c->s, 0)))
 			return false;
 	for (unsigned int i = 0; i < c->ninode; i++)
-		if (!(c->inode[i] = node_alloc(c->s, 1)))
+		if (!(c->pre->inode[i] = node_alloc(c->s, 1)))
 			return false;
 	return true;
 }
@@ -187,13 +192,13 @@ static int prepare(struct set_ctx *c)
 static void *take_node(struct set_ctx *c, unsigned int level, slot_t fill)
 {
 	if (level == 0) {
-		struct leaf *lf = c->leaf[--c->nleaf];
+		struct leaf *lf = c->pre->leaf[--c->nleaf];
 
 		memset(lf->v, slot_value(fill), sizeof(lf->v));
 		c->l->leaves++;
 		return lf;
 	}
-	struct inode *n = c->inode[--c->ninode];
+	struct inode *n = c->pre->inode[--c->ninode];
 
 	for (unsigned int i = 0; i < NODE_SLOTS; i++)
 		n->slot[i] = fill;
@@ -397,7 +402,9 @@ static bool set_in_leaf(struct set_ctx *c)
 int memattr_set(struct memattr_store *s, unsigned int layer, uint64_t start, uint64_t end,
 		uint64_t value, uint64_t work_limit, uint64_t *next)
 {
+	/* Kept out of the context so that initializing it stays cheap. */
 	struct retire_list retired;
+	struct prealloc pre;
 	struct set_ctx c = {
 		.s = s,
 		.layer = layer,
@@ -407,6 +414,7 @@ int memattr_set(struct memattr_store *s, unsigned int layer, uint64_t start, uin
 		.vslot = value_slot((uint8_t)value),
 		.limit = work_limit,
 		.retired = &retired,
+		.pre = &pre,
 	};
 	int ret;
 
