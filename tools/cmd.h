@@ -10,5 +10,8 @@ struct cmd {
 };
 
 int cmd_script(int argc, char **argv);
+int cmd_gen(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 #endif

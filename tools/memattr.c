@@ -7,6 +7,9 @@
 
 static const struct cmd cmds[] = {
 	{ "script", cmd_script, "script [FILE]      run a memattr script (stdin without FILE)" },
+	{ "gen", cmd_gen, "gen [OPTIONS]      write a seeded VSM boot trace (docs/trace.md)" },
+	{ "replay", cmd_replay, "replay TRACE       apply a trace, print speed and memory" },
+	{ "bench", cmd_bench, "bench [--json] [--quick]  the store against its baselines" },
 };
 
 static int usage(FILE *f)

@@ -123,6 +123,7 @@ struct walk {
 	void *opaque;
 	uint64_t start;
 	uint64_t end;
+	bool descending;
 };
 
 static int leaf_walk(const struct walk *w, const struct leaf *lf, uint64_t base, uint64_t lo,
@@ -145,37 +146,6 @@ static int leaf_walk(const struct walk *w, const struct leaf *lf, uint64_t base,
 	return 0;
 }
 
-static int walk_slot(const struct walk *w, slot_t sl, unsigned int level, uint64_t base,
-		     uint64_t span)
-{
-	uint64_t lo = max_u64(w->start, base), hi = min_u64(w->end, base + span);
-	unsigned int i0, i1, shift = NODE_SHIFT * level;
-
-	if (lo >= hi)
-		return 0;
-	if (slot_is_value(sl))
-		return w->fn(w->opaque, lo, hi, slot_value(sl));
-	if (level == 0)
-		return leaf_walk(w, slot_leaf(sl), base, lo, hi);
-	i0 = (unsigned int)((lo - base) >> shift);
-	i1 = (unsigned int)((hi - 1 - base) >> shift);
-	for (unsigned int i = i0; i <= i1; i++) {
-		int ret = walk_slot(w, slot_load(&slot_inode(sl)->slot[i]), level - 1,
-				    base + ((uint64_t)i << shift), slot_span(level));
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-int segments_walk(const struct memattr_store *s, slot_t root, uint64_t start, uint64_t end,
-		  segment_fn fn, void *opaque)
-{
-	const struct walk w = { .fn = fn, .opaque = opaque, .start = start, .end = end };
-
-	return walk_slot(&w, root, s->top, 0, s->nr_pages);
-}
-
 static int leaf_walk_rev(const struct walk *w, const struct leaf *lf, uint64_t base, uint64_t lo,
 			 uint64_t hi)
 {
@@ -196,9 +166,8 @@ static int leaf_walk_rev(const struct walk *w, const struct leaf *lf, uint64_t b
 	return 0;
 }
 
-/* As walk_slot(), descending. */
-static int walk_slot_rev(const struct walk *w, slot_t sl, unsigned int level, uint64_t base,
-			 uint64_t span)
+static int walk_slot(const struct walk *w, slot_t sl, unsigned int level, uint64_t base,
+		     uint64_t span)
 {
 	uint64_t lo = max_u64(w->start, base), hi = min_u64(w->end, base + span);
 	unsigned int i0, i1, shift = NODE_SHIFT * level;
@@ -208,16 +177,26 @@ static int walk_slot_rev(const struct walk *w, slot_t sl, unsigned int level, ui
 	if (slot_is_value(sl))
 		return w->fn(w->opaque, lo, hi, slot_value(sl));
 	if (level == 0)
-		return leaf_walk_rev(w, slot_leaf(sl), base, lo, hi);
+		return w->descending ? leaf_walk_rev(w, slot_leaf(sl), base, lo, hi)
+				     : leaf_walk(w, slot_leaf(sl), base, lo, hi);
 	i0 = (unsigned int)((lo - base) >> shift);
 	i1 = (unsigned int)((hi - 1 - base) >> shift);
-	for (unsigned int i = i1 + 1; i-- > i0;) {
-		int ret = walk_slot_rev(w, slot_load(&slot_inode(sl)->slot[i]), level - 1,
-					base + ((uint64_t)i << shift), slot_span(level));
+	for (unsigned int k = 0; k <= i1 - i0; k++) {
+		unsigned int i = w->descending ? i1 - k : i0 + k;
+		int ret = walk_slot(w, slot_load(&slot_inode(sl)->slot[i]), level - 1,
+				    base + ((uint64_t)i << shift), slot_span(level));
 		if (ret)
 			return ret;
 	}
 	return 0;
+}
+
+int segments_walk(const struct memattr_store *s, slot_t root, uint64_t start, uint64_t end,
+		  segment_fn fn, void *opaque)
+{
+	const struct walk w = { .fn = fn, .opaque = opaque, .start = start, .end = end };
+
+	return walk_slot(&w, root, s->top, 0, s->nr_pages);
 }
 
 /* ---- extents ---- */
@@ -261,9 +240,13 @@ static uint64_t run_end(const struct memattr_store *s, slot_t root, uint64_t fro
 static uint64_t run_start(const struct memattr_store *s, slot_t root, uint64_t to, uint8_t value)
 {
 	struct find f = { .value = value, .at = 0 };
-	const struct walk w = { .fn = stop_at_other_backward, .opaque = &f, .start = 0, .end = to };
+	const struct walk w = { .fn = stop_at_other_backward,
+				.opaque = &f,
+				.start = 0,
+				.end = to,
+				.descending = true };
 
-	walk_slot_rev(&w, root, s->top, 0, s->nr_pages);
+	walk_slot(&w, root, s->top, 0, s->nr_pages);
 	return f.at;
 }
 
