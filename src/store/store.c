@@ -74,8 +74,13 @@ void memattr_store_destroy(struct memattr_store *s)
 {
 	if (!s)
 		return;
-	/* Retired nodes' callbacks use s and its allocator: let them finish first. */
-	if (__atomic_load_n(&s->pending_batches, __ATOMIC_ACQUIRE))
+	/*
+	 * Retired nodes' callbacks use s and its allocator: let them finish
+	 * first.  The barrier waits for them; the acquire load that then reads
+	 * zero is what orders their last use of s before the frees below (and
+	 * what ThreadSanitizer can see; the barrier's futex it cannot).
+	 */
+	while (__atomic_load_n(&s->pending_batches, __ATOMIC_ACQUIRE))
 		urcu_bp_barrier();
 	for (unsigned int i = 0; i < s->nlayers; i++)
 		subtree_free_now(&s->alloc, s->layer[i].root, s->top);

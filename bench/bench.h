@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * memattr bench: the same workloads on the store and on its baselines (flat
+ * array, Judy per-page map, KVM memslot splitting), in one process and one
+ * run, with ratios and targets (issue 3).  Results go into a struct bench
+ * that report.c prints as a table or JSON.
+ */
+#ifndef MEMATTR_BENCH_BENCH_H
+#define MEMATTR_BENCH_BENCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "baseline_flat.h"
+#include "baseline_judy.h"
+#include "trace.h"
+
+enum impl { IMPL_STORE, IMPL_FLAT, IMPL_JUDY, IMPL_MEMSLOT, NIMPL };
+
+enum unit { UNIT_NS, UNIT_BYTES, UNIT_COUNT };
+
+enum cell_state { CELL_NONE, CELL_VALUE, CELL_SKIPPED };
+
+struct cell {
+	enum cell_state state;
+	double v;
+	char note[64];
+};
+
+struct row {
+	char id[32];
+	char name[64];
+	enum unit unit;
+	struct cell c[NIMPL];
+};
+
+enum status { ST_PASS, ST_FAIL, ST_SKIP };
+
+/**
+ * struct target - one of issue 3's targets
+ * @what: the target, in words
+ * @ratio: the measured ratio
+ * @limit: the bound on it
+ * @at_least: true for ratio >= limit, false for ratio <= limit
+ * @why: for SKIP (and remarks)
+ */
+struct target {
+	char what[96];
+	double ratio;
+	double limit;
+	bool at_least;
+	enum status status;
+	char why[96];
+};
+
+#define MAX_ROWS    40
+#define MAX_TARGETS 24
+#define MAX_NOTES   16
+
+struct bench_sizes {
+	struct trace_params trace;
+	uint64_t lookups;	      /* per lookup row */
+	unsigned int range_reps;      /* range sets per timing */
+	uint64_t judy_range_pages;    /* Judy range sets measured at this size */
+	uint64_t reader_ns;	      /* each reader window */
+	uint64_t memslot_max_changes; /* 0: until KVM stops it */
+};
+
+struct bench {
+	bool quick;
+	struct bench_sizes sz;
+	struct trace trace;
+	struct row rows[MAX_ROWS];
+	int nrows;
+	struct target targets[MAX_TARGETS];
+	int ntargets;
+	char notes[MAX_NOTES][240];
+	int nnotes;
+	bool progress; /* workload names on stderr as they start */
+
+	/* The boot trace applied, kept for the lookup and reader workloads. */
+	struct memattr_store *store;
+	struct flat flat;
+	struct judy judy;
+	bool judy_ready;
+	uint64_t ram_end; /* first gfn after RAM */
+};
+
+struct row *bench_row(struct bench *b, const char *id, const char *name, enum unit unit);
+struct row *bench_find(struct bench *b, const char *id);
+void cell_set(struct row *r, enum impl i, double v, const char *note);
+void cell_skip(struct row *r, enum impl i, const char *why);
+double cell_value(const struct bench *b, const char *id, enum impl i, bool *ok);
+void bench_note(struct bench *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void bench_step(struct bench *b, const char *what);
+
+int bench_boot(struct bench *b);
+int bench_range(struct bench *b);
+int bench_lookup(struct bench *b);
+int bench_readers(struct bench *b);
+int bench_memslot(struct bench *b);
+void bench_targets(struct bench *b);
+
+int bench_run(struct bench *b, bool quick);
+void bench_free(struct bench *b);
+void report_table(const struct bench *b, FILE *f);
+void report_json(const struct bench *b, FILE *f);
+
+#endif

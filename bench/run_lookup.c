@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Random lookups on the fragmented layer (layer 0 after the boot trace),
+ * uniform over RAM and from a hot set of changed pages; and huge-page order
+ * queries.  The gfns are drawn beforehand, so every implementation reads the
+ * same sequence; lookups are independent, as a VMM's are.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include <memattr/memattr.h>
+
+#include "bench.h"
+#include "clock.h"
+#include "rng.h"
+
+#define HOT_PAGES 16384
+#define PASSES	  3
+#define MANY	  256
+
+static volatile uint64_t sink; /* keeps the lookups from being optimised away */
+
+static uint64_t store_get(const struct bench *b, const uint64_t *g, size_t n)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < n; i++)
+		sum += (uint64_t)memattr_get(b->store, 0, g[i]);
+	return sum;
+}
+
+/*
+ * Dependent lookups: the next gfn's index depends on the value just read,
+ * so each lookup waits for the previous one, as one fault handler's do.
+ * @n is a power of two.
+ */
+static uint64_t store_get_chain(const struct bench *b, const uint64_t *g, size_t n)
+{
+	uint64_t sum = 0;
+	size_t j = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int v = memattr_get(b->store, 0, g[j]);
+
+		sum += (uint64_t)v;
+		j = (j + 1 + ((unsigned int)v >> 8)) & (n - 1);
+	}
+	return sum;
+}
+
+static uint64_t flat_chain(const struct bench *b, const uint64_t *g, size_t n)
+{
+	uint64_t sum = 0;
+	size_t j = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t v = flat_get(&b->flat, 0, g[j]);
+
+		sum += v;
+		j = (j + 1 + (v >> 6)) & (n - 1);
+	}
+	return sum;
+}
+
+static uint64_t judy_chain(const struct bench *b, const uint64_t *g, size_t n)
+{
+	uint64_t sum = 0;
+	size_t j = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = judy_lookups(&b->judy, 0, &g[j], 1);
+
+		sum += v;
+		j = (j + 1 + (v >> 8)) & (n - 1);
+	}
+	return sum;
+}
+
+static uint64_t store_get_many(const struct bench *b, const uint64_t *g, size_t n)
+{
+	uint8_t v[MANY];
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < n; i += MANY) {
+		size_t k = n - i < MANY ? n - i : MANY;
+
+		memattr_get_many(b->store, 0, g + i, k, v);
+		for (size_t j = 0; j < k; j++)
+			sum += v[j];
+	}
+	return sum;
+}
+
+static uint64_t flat_lookups(const struct bench *b, const uint64_t *g, size_t n)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < n; i++)
+		sum += flat_get(&b->flat, 0, g[i]);
+	return sum;
+}
+
+static uint64_t judy_lookup_all(const struct bench *b, const uint64_t *g, size_t n)
+{
+	return judy_lookups(&b->judy, 0, g, n);
+}
+
+static uint64_t store_extents(const struct bench *b, const uint64_t *g, size_t n)
+{
+	struct memattr_extent e;
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		memattr_extent(b->store, 0, g[i], &e);
+		sum += e.order;
+	}
+	return sum;
+}
+
+static uint64_t flat_extents(const struct bench *b, const uint64_t *g, size_t n)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < n; i++)
+		sum += flat_order(&b->flat, g[i]);
+	return sum;
+}
+
+typedef uint64_t (*lookup_fn)(const struct bench *b, const uint64_t *g, size_t n);
+
+/* Best of a few passes, in ns per lookup. */
+static double timed(const struct bench *b, lookup_fn fn, const uint64_t *g, size_t n)
+{
+	uint64_t best = UINT64_MAX;
+
+	for (int k = 0; k < PASSES; k++) {
+		uint64_t t0 = now_ns();
+
+		sink += fn(b, g, n);
+		t0 = now_ns() - t0;
+		best = t0 < best ? t0 : best;
+	}
+	return (double)best / (double)n;
+}
+
+static void gfns_uniform(const struct bench *b, struct rng *r, uint64_t *g, size_t n)
+{
+	struct ram_layout ram;
+
+	ram_layout_of(b->trace.p.guest_bytes, &ram);
+	for (size_t i = 0; i < n; i++)
+		g[i] = ram_gfn(&ram, rng_below(r, ram.low_pages + ram.high_pages));
+}
+
+static void gfns_hot(const struct bench *b, struct rng *r, uint64_t *g, size_t n)
+{
+	const struct trace *t = &b->trace;
+	uint64_t hot[HOT_PAGES];
+
+	for (size_t i = 0; i < HOT_PAGES; i++)
+		hot[i] = t->ops[t->nsweep + rng_below(r, t->nops - t->nsweep)].gfn;
+	for (size_t i = 0; i < n; i++)
+		g[i] = hot[rng_below(r, HOT_PAGES)];
+}
+
+static int lookup_rows(struct bench *b, const char *id, const char *name, const uint64_t *g,
+		       size_t n)
+{
+	struct row *r = bench_row(b, id, name, UNIT_NS);
+	char sub_id[32], sub_name[64];
+	struct row *m, *d;
+
+	snprintf(sub_id, sizeof(sub_id), "%s_many", id);
+	snprintf(sub_name, sizeof(sub_name), "%s, get_many", name);
+	m = bench_row(b, sub_id, sub_name, UNIT_NS);
+	snprintf(sub_id, sizeof(sub_id), "%s_dep", id);
+	snprintf(sub_name, sizeof(sub_name), "%s, dependent", name);
+	d = bench_row(b, sub_id, sub_name, UNIT_NS);
+	if (!r || !m || !d)
+		return -ENOSPC;
+	cell_set(d, IMPL_STORE, timed(b, store_get_chain, g, n), "each waits for the previous");
+	cell_set(d, IMPL_FLAT, timed(b, flat_chain, g, n), NULL);
+	if (b->judy_ready)
+		cell_set(d, IMPL_JUDY, timed(b, judy_chain, g, n), NULL);
+	else
+		cell_skip(d, IMPL_JUDY, "skipped: built without Judy");
+	cell_set(r, IMPL_STORE, timed(b, store_get, g, n), NULL);
+	cell_set(r, IMPL_FLAT, timed(b, flat_lookups, g, n), NULL);
+	if (b->judy_ready)
+		cell_set(r, IMPL_JUDY, timed(b, judy_lookup_all, g, n), NULL);
+	else
+		cell_skip(r, IMPL_JUDY, "skipped: built without Judy");
+	cell_set(m, IMPL_STORE, timed(b, store_get_many, g, n), "memattr_get_many()");
+	cell_set(m, IMPL_FLAT, r->c[IMPL_FLAT].v, NULL);
+	if (b->judy_ready)
+		cell_set(m, IMPL_JUDY, r->c[IMPL_JUDY].v, NULL);
+	return 0;
+}
+
+/**
+ * bench_lookup() - random lookups and extent queries on the boot-trace layer
+ * @b: the run, after bench_boot()
+ *
+ * Return: 0 or -errno.
+ */
+int bench_lookup(struct bench *b)
+{
+	size_t n = b->sz.lookups;
+	uint64_t *g = malloc(n * sizeof(*g));
+	struct rng r;
+	struct row *e;
+	int ret;
+
+	if (!g)
+		return -ENOMEM;
+	rng_seed(&r, b->trace.p.seed ^ 0x100c0b5);
+	bench_step(b, "random lookups: uniform");
+	gfns_uniform(b, &r, g, n);
+	ret = lookup_rows(b, "lookup_uniform", "lookup: uniform", g, n);
+	if (ret)
+		goto out;
+	e = bench_row(b, "extent_uniform", "extent (huge-page order), uniform", UNIT_NS);
+	if (!e) {
+		ret = -ENOSPC;
+		goto out;
+	}
+	bench_step(b, "extent queries");
+	cell_set(e, IMPL_STORE, timed(b, store_extents, g, n), "value, run bounds, any order");
+	cell_set(e, IMPL_FLAT, timed(b, flat_extents, g, n), "KVM-style mixed flags, 2M/1G");
+	cell_skip(e, IMPL_JUDY, "n/a: KVM keeps mixed flags beside it");
+	bench_step(b, "random lookups: hot set");
+	gfns_hot(b, &r, g, n);
+	ret = lookup_rows(b, "lookup_hot", "lookup: hot set (16384 pages)", g, n);
+out:
+	free(g);
+	return ret;
+}

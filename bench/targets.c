@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Issue 3's targets, checked as ratios of figures measured side by side in this run. */
+#include <stdio.h>
+#include <string.h>
+
+#include "bench.h"
+
+static struct target *target_add(struct bench *b, const char *what, double limit, bool at_least)
+{
+	struct target *t;
+
+	if (b->ntargets == MAX_TARGETS)
+		return NULL;
+	t = &b->targets[b->ntargets++];
+	memset(t, 0, sizeof(*t));
+	snprintf(t->what, sizeof(t->what), "%s", what);
+	t->limit = limit;
+	t->at_least = at_least;
+	return t;
+}
+
+static void judge(struct target *t, double ratio)
+{
+	t->ratio = ratio;
+	t->status = (t->at_least ? ratio >= t->limit : ratio <= t->limit) ? ST_PASS : ST_FAIL;
+}
+
+static void skip(struct target *t, const char *why)
+{
+	t->status = ST_SKIP;
+	snprintf(t->why, sizeof(t->why), "%s", why);
+}
+
+/* Target on num_row[num] / den_row[den]. */
+static void ratio_target(struct bench *b, const char *what, const char *num_id, enum impl num,
+			 const char *den_id, enum impl den, double limit, bool at_least)
+{
+	struct target *t = target_add(b, what, limit, at_least);
+	bool ok1, ok2;
+	double x, y;
+
+	if (!t)
+		return;
+	x = cell_value(b, num_id, num, &ok1);
+	y = cell_value(b, den_id, den, &ok2);
+	if (!ok1 || !ok2 || y <= 0)
+		skip(t, "a figure is missing (see the table)");
+	else
+		judge(t, x / y);
+}
+
+/* The uniform 1 TiB layer's bound is absolute: its bytes over 64 KiB. */
+static void bytes_target(struct bench *b)
+{
+	struct target *t = target_add(b, "uniform 1 TiB layer: bytes / 64 KiB (<=)", 1, false);
+	bool ok;
+	double v;
+
+	if (!t)
+		return;
+	v = cell_value(b, "range_1t_memory", IMPL_STORE, &ok);
+	if (!ok)
+		skip(t, "a figure is missing (see the table)");
+	else
+		judge(t, v / 65536.0);
+}
+
+static void completes_target(struct bench *b)
+{
+	struct target *t = target_add(b, "changes done: store / memslots, all vs stopped (>)",
+				      1, true);
+	struct row *r = bench_find(b, "memslot_done");
+
+	if (!t)
+		return;
+	if (!r || r->c[IMPL_MEMSLOT].state != CELL_VALUE) {
+		skip(t, "no memslot run (no /dev/kvm)");
+		return;
+	}
+	if (strncmp(r->c[IMPL_MEMSLOT].note, "KVM refused", 11) != 0) {
+		skip(t, b->quick ? "memslots capped in --quick mode" : "memslots did not stop");
+		return;
+	}
+	/* The store did every change; memslots stopped short of them (strictly fewer). */
+	judge(t, r->c[IMPL_STORE].v / r->c[IMPL_MEMSLOT].v);
+	t->status = t->ratio > 1.0 ? ST_PASS : ST_FAIL;
+}
+
+/**
+ * bench_targets() - check every target whose figures the run has
+ * @b: the run
+ */
+void bench_targets(struct bench *b)
+{
+	ratio_target(b, "lookup uniform: store / flat array (<=)", "lookup_uniform", IMPL_STORE,
+		     "lookup_uniform", IMPL_FLAT, 1.5, false);
+	ratio_target(b, "lookup uniform: Judy / store (>=)", "lookup_uniform", IMPL_JUDY,
+		     "lookup_uniform", IMPL_STORE, 3, true);
+	ratio_target(b, "lookup uniform dependent: store / flat (<=)", "lookup_uniform_dep",
+		     IMPL_STORE, "lookup_uniform_dep", IMPL_FLAT, 1.5, false);
+	ratio_target(b, "lookup uniform dependent: Judy / store (>=)", "lookup_uniform_dep",
+		     IMPL_JUDY, "lookup_uniform_dep", IMPL_STORE, 3, true);
+	ratio_target(b, "lookup hot set: store / flat array (<=)", "lookup_hot", IMPL_STORE,
+		     "lookup_hot", IMPL_FLAT, 1.5, false);
+	ratio_target(b, "lookup hot set: Judy / store (>=)", "lookup_hot", IMPL_JUDY, "lookup_hot",
+		     IMPL_STORE, 3, true);
+	ratio_target(b, "lookup hot set dependent: store / flat (<=)", "lookup_hot_dep", IMPL_STORE,
+		     "lookup_hot_dep", IMPL_FLAT, 1.5, false);
+	ratio_target(b, "lookup hot set dependent: Judy / store (>=)", "lookup_hot_dep", IMPL_JUDY,
+		     "lookup_hot_dep", IMPL_STORE, 3, true);
+	ratio_target(b, "single-page sets: Judy / store per page (>=)", "boot_sets", IMPL_JUDY,
+		     "boot_sets", IMPL_STORE, 3, true);
+	ratio_target(b, "64 GiB range set: Judy / store (>=)", "range_64g", IMPL_JUDY, "range_64g",
+		     IMPL_STORE, 10000, true);
+	ratio_target(b, "1 TiB range set: Judy / store (>=)", "range_1t", IMPL_JUDY, "range_1t",
+		     IMPL_STORE, 10000, true);
+	ratio_target(b, "1 TiB range set / 64 GiB range set (<=)", "range_1t", IMPL_STORE,
+		     "range_64g", IMPL_STORE, 2, false);
+	ratio_target(b, "memory after boot: store / flat array (<=)", "boot_memory", IMPL_STORE,
+		     "boot_memory", IMPL_FLAT, 1, false);
+	ratio_target(b, "memory after boot: store / Judy (<=)", "boot_memory", IMPL_STORE,
+		     "boot_memory", IMPL_JUDY, 0.25, false);
+	bytes_target(b);
+	ratio_target(b, "memslot change / store set (>=)", "memslot_change", IMPL_MEMSLOT,
+		     "memslot_change", IMPL_STORE, 1000, true);
+	completes_target(b);
+}

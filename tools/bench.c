@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* memattr bench: the store against its baselines, one process, one run (BENCHMARKS.md). */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../bench/bench.h"
+#include "cmd.h"
+
+static int usage(FILE *f)
+{
+	fprintf(f, "usage: memattr bench [--json] [--quick]\n"
+		   "  --json   print the results as JSON instead of a table\n"
+		   "  --quick  small sizes (a few seconds; for tests)\n");
+	return f == stdout ? 0 : 2;
+}
+
+int cmd_bench(int argc, char **argv)
+{
+	static struct bench b; /* large; one per process */
+	bool json = false, quick = false;
+	int ret;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else if (!strcmp(argv[i], "--quick"))
+			quick = true;
+		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return usage(stdout);
+		else
+			return usage(stderr);
+	}
+	b.progress = isatty(STDERR_FILENO);
+	ret = bench_run(&b, quick);
+	if (ret)
+		fprintf(stderr, "memattr bench: a workload failed: %s\n", strerror(-ret));
+	else if (json)
+		report_json(&b, stdout);
+	else
+		report_table(&b, stdout);
+	bench_free(&b);
+	if (fflush(stdout))
+		return 2;
+	return ret ? 1 : 0;
+}
