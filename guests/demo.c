@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "demo.h"
+#include "layout.h"
+#include "vtl0.h"
+#include "vtl1.h"
+
+static int collect_run(void *opaque, uint64_t start, uint64_t end, uint64_t value)
+{
+	struct demo_result *r = opaque;
+
+	if (value && r->nruns < DEMO_MAX_RUNS)
+		r->runs[r->nruns++] = (struct demo_run){ start, end, value };
+	return 0;
+}
+
+/* Every page: the alias's host protection is the one the store's value asks for (or stricter). */
+static int views_check(struct memattr_vm *vm, struct memattr_store *s)
+{
+	for (uint64_t g = 0; g < DEMO_RAM_SIZE >> MEMATTR_PAGE_SHIFT; g++) {
+		int want = memattr_vm_prot_of(memattr_get(s, 0, g));
+		int have = memattr_vm_host_prot(vm, 0, g);
+
+		if (have != want && have != PROT_NONE)
+			return 0;
+		if (memattr_vm_host_prot(vm, 1, g) != (PROT_READ | PROT_WRITE))
+			return 0;
+	}
+	return 1;
+}
+
+int demo_run(const struct demo_opts *o, struct demo_result *r)
+{
+	struct memattr_config scfg = { .layers = 2, .gpa_bits = 32 };
+	struct memattr_vm_config cfg = {
+		.vtls = 2,
+		.ram_size = DEMO_RAM_SIZE,
+		.vma_budget = o->vma_budget,
+		.msg_gpa = { 0, VTL1_MSG },
+	};
+	const struct memattr_vm_intercept *rec;
+	struct memattr_vm_regs regs;
+	struct memattr_store *s;
+	struct memattr_vm *vm;
+	struct timespec t0, t1;
+	uint64_t secret = DEMO_SECRET;
+	uint8_t *ram, *log;
+	unsigned int n;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	ret = memattr_store_create(&scfg, &s);
+	if (ret)
+		return ret;
+	cfg.store = s;
+	ret = memattr_vm_create(&cfg, &vm);
+	if (ret)
+		goto out_store;
+	ram = memattr_vm_ram(vm);
+	memcpy(ram + VTL0_CODE, guest_vtl0, sizeof(guest_vtl0));
+	memcpy(ram + VTL1_CODE, guest_vtl1, sizeof(guest_vtl1));
+	memcpy(ram + VTL0_SECRET, &secret, sizeof(secret));
+	ret = memattr_vm_vcpu_init(vm, 0, VTL0_CODE, VTL0_STACK);
+	if (!ret)
+		ret = memattr_vm_vcpu_init(vm, 1, VTL1_CODE, VTL1_STACK);
+	if (ret)
+		goto out_vm;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = memattr_vm_run(vm, 1, &r->halted_vtl);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	r->seconds = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	if (ret)
+		goto out_vm;
+
+	memcpy(&r->code_read, ram + VTL0_DATA + R_CODE_READ, 8);
+	memcpy(&r->data_read, ram + VTL0_DATA + R_DATA_READ, 8);
+	memcpy(&r->secret_seen, ram + VTL0_DATA + R_SECRET, 8);
+	memcpy(&r->vtl1_seen, ram + VTL0_DATA + R_VTL1, 8);
+	memcpy(&r->done, ram + VTL0_DATA + R_DONE, 8);
+	memcpy(&r->code_poke, ram + VTL0_CODE_POKE, 8);
+	ret = memattr_vm_get_regs(vm, 0, &regs);
+	if (ret)
+		goto out_vm;
+	r->rbx = regs.rbx;
+
+	log = ram + VTL1_LOG;
+	memcpy(&r->nlog, log + LOG_COUNT, 8);
+	for (unsigned int i = 0; i < r->nlog && i < DEMO_MAX_EVENTS; i++) {
+		memcpy(&r->log_gpa[i], log + LOG_ENTRIES + 16 * i, 8);
+		memcpy(&r->log_access[i], log + LOG_ENTRIES + 16 * i + 8, 8);
+	}
+	memcpy(r->hv_result, log + LOG_RESULTS, sizeof(r->hv_result));
+
+	rec = memattr_vm_intercepts(vm, &n);
+	r->nintercepts = n;
+	memcpy(r->intercepts, rec, (n < DEMO_MAX_EVENTS ? n : DEMO_MAX_EVENTS) * sizeof(*rec));
+	memattr_runs(s, 0, 0, DEMO_RAM_SIZE >> MEMATTR_PAGE_SHIFT, collect_run, r);
+	r->views_match = views_check(vm, s);
+	r->stats = *memattr_vm_stats(vm);
+out_vm:
+	memattr_vm_destroy(vm);
+out_store:
+	memattr_store_destroy(s);
+	return ret;
+}

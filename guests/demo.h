@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The VSM demo on real KVM: VTL 1 protects VTL 0's kernel image, VTL 0 runs
+ * into the protections.  Shared by `memattr vm` and tests/test_kvm.c.
+ */
+#ifndef MEMATTR_GUESTS_DEMO_H
+#define MEMATTR_GUESTS_DEMO_H
+
+#include <stdint.h>
+
+#include <memattr/vm.h>
+
+#define DEMO_SECRET	0x2121544552434553ULL /* "SECRET!!" */
+#define DEMO_MAX_RUNS	16
+#define DEMO_MAX_EVENTS 8
+
+struct demo_opts {
+	unsigned int vma_budget; /* 0: the backend's default */
+};
+
+struct demo_run {
+	uint64_t start, end, value; /* gfns */
+};
+
+struct demo_result {
+	/* VTL 0's own view, from its data page and registers */
+	uint64_t code_read, data_read, secret_seen, vtl1_seen, done, rbx;
+	uint64_t code_poke; /* the word VTL 0 tried to overwrite in its code */
+	/* VTL 1's log */
+	uint64_t nlog;
+	uint64_t log_gpa[DEMO_MAX_EVENTS], log_access[DEMO_MAX_EVENTS];
+	uint64_t hv_result[4];
+	/* the VMM's view */
+	unsigned int halted_vtl;
+	unsigned int nintercepts;
+	struct memattr_vm_intercept intercepts[DEMO_MAX_EVENTS];
+	unsigned int nruns;
+	struct demo_run runs[DEMO_MAX_RUNS]; /* VTL 0's layer after the run */
+	int views_match;		     /* host protections == store everywhere */
+	struct memattr_vm_stats stats;
+	double seconds;
+};
+
+/* Return: 0, or -errno (-ENODEV / -EACCES: no usable /dev/kvm). */
+int demo_run(const struct demo_opts *o, struct demo_result *r);
+
+#endif

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Guest-physical layout of the VSM demo, shared by the guests (.S, through
+ * cpp) and the host side (demo.c).  The VMM owns the first 64 KiB (page
+ * tables, GDT).  VTL 0's "kernel image" and VTL 1's private memory sit in
+ * different 2 MiB blocks so that a VMA-budget fallback (a whole block held
+ * at PROT_NONE) never covers code VTL 0 executes.
+ */
+#ifndef MEMATTR_GUESTS_LAYOUT_H
+#define MEMATTR_GUESTS_LAYOUT_H
+
+#define DEMO_RAM_SIZE 0x800000 /* 8 MiB */
+#define DEMO_PORT     0x50     /* MEMATTR_VM_DOORBELL_PORT */
+
+/* VTL 0 kernel image: code (R|X), data (R|W), a secret (NO_ACCESS). */
+#define VTL0_CODE      0x200000
+#define VTL0_CODE_POKE 0x200800 /* inside the code page, past the instructions */
+#define VTL0_STACK     0x300000
+#define VTL0_DATA      0x400000
+#define VTL0_SECRET    0x401000
+
+/* VTL 1: code, hypercall input page, intercept message page, log; all NO_ACCESS to VTL 0. */
+#define VTL1_CODE  0x600000
+#define VTL1_IN	   0x610000
+#define VTL1_MSG   0x611000
+#define VTL1_LOG   0x612000
+#define VTL1_STACK 0x620000
+#define VTL1_PAGES 32 /* from VTL1_CODE */
+
+/* VTL 0's results in its data page. */
+#define R_CODE_READ  0x00 /* first 8 bytes of its code */
+#define R_DATA_READ  0x10 /* what it read back after writing DATA+8 */
+#define R_SECRET     0x18 /* what its read of the secret gave */
+#define R_VTL1	     0x20 /* what its read of VTL 1's log gave */
+#define R_DONE	     0x28 /* 1 when it reached the end */
+#define DATA_PATTERN 0x1234
+
+/* VTL 1's log: count, then per intercept (gpa, access) at 16 + 16 * i. */
+#define LOG_COUNT   0x000
+#define LOG_ENTRIES 0x010
+#define LOG_RESULTS 0x800 /* hypercall result values, 8 bytes each */
+
+/* struct memattr_vm_msg offsets (include/memattr/vm.h). */
+#define MSG_TYPE   0
+#define MSG_GPA	   8
+#define MSG_ACCESS 16
+#define MSG_ACTION 48
+
+#endif

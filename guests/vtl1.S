@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * VTL 1, the secure kernel: protect VTL 0's kernel image and its own memory
+ * with ModifyVtlProtectionMask, then return to VTL 0 and serve intercepts
+ * until the VMM stops: log each one (gpa, access) and let VTL 0 go on without
+ * the access (action "skip").
+ */
+#include "layout.h"
+
+#define HVCALL_MODIFY_VTL_PROTECTION_MASK 0x000c
+#define HVCALL_VTL_RETURN		  0x0012
+#define MAP_R  1
+#define MAP_W  2
+#define MAP_KX 4
+
+	.code64
+	.text
+	.globl _start
+_start:
+	xor	%r12d, %r12d			/* hypercall results logged so far */
+	mov	$(VTL0_CODE >> 12), %esi
+	mov	$1, %edx
+	mov	$(MAP_R | MAP_KX), %edi
+	call	protect
+	mov	$(VTL0_DATA >> 12), %esi
+	mov	$1, %edx
+	mov	$(MAP_R | MAP_W), %edi
+	call	protect
+	mov	$(VTL0_SECRET >> 12), %esi
+	mov	$1, %edx
+	xor	%edi, %edi			/* no access */
+	call	protect
+	mov	$(VTL1_CODE >> 12), %esi
+	mov	$VTL1_PAGES, %edx
+	xor	%edi, %edi
+	call	protect
+	movq	$0, VTL1_LOG + LOG_COUNT
+
+vtl_return:
+	mov	$HVCALL_VTL_RETURN, %ecx
+	out	%al, $DEMO_PORT
+	/* Entered again: an intercept message waits, or nothing to do. */
+	cmpl	$1, VTL1_MSG + MSG_TYPE
+	jne	vtl_return
+	mov	VTL1_LOG + LOG_COUNT, %rax
+	mov	%rax, %rdi
+	shl	$4, %rdi
+	mov	VTL1_MSG + MSG_GPA, %rdx
+	mov	%rdx, VTL1_LOG + LOG_ENTRIES(%rdi)
+	mov	VTL1_MSG + MSG_ACCESS, %edx
+	mov	%rdx, VTL1_LOG + LOG_ENTRIES + 8(%rdi)
+	inc	%rax
+	mov	%rax, VTL1_LOG + LOG_COUNT
+	movl	$0, VTL1_MSG + MSG_ACTION	/* skip the access */
+	jmp	vtl_return
+
+/* protect: %edx pages from gfn %rsi get map flags %edi for VTL 0 (rep hypercall). */
+protect:
+	movq	$-1, VTL1_IN			/* HV_PARTITION_ID_SELF */
+	movl	%edi, VTL1_IN + 8		/* MapFlags */
+	movl	$0, VTL1_IN + 12		/* TargetVtl: the next lower; reserved */
+	xor	%eax, %eax
+1:	lea	(%rsi, %rax), %r9
+	mov	%r9, VTL1_IN + 16(, %rax, 8)
+	inc	%eax
+	cmp	%edx, %eax
+	jb	1b
+	mov	%rdx, %rcx
+	shl	$32, %rcx			/* rep count */
+	or	$HVCALL_MODIFY_VTL_PROTECTION_MASK, %rcx
+	mov	$VTL1_IN, %edx
+	xor	%r8d, %r8d
+	out	%al, $DEMO_PORT
+	mov	%rax, VTL1_LOG + LOG_RESULTS(, %r12, 8)
+	inc	%r12
+	ret

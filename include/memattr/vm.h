@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * memattr VMM: enforcement of a store's VTL layers on real, unmodified KVM.
+ *
+ * One KVM VM per VTL ("companion VMs"), all backed by one memfd.  Each VM's
+ * memslot points at its own host mapping (alias) of the memfd; VTL v's alias
+ * carries layer v's protections as host page protections, kept in step by the
+ * store's notifier (one mprotect per coalesced run).  The top VTL's alias is
+ * read-write.  A guest access the host protection stops leaves KVM_RUN as
+ * KVM_EXIT_MMIO: the VMM checks the store, emulates a permitted access through
+ * its private mapping, and delivers a forbidden one to the next VTL up as an
+ * intercept message.  Execute protection cannot be enforced this way (a host
+ * mapping has no "readable but not executable for the guest" state that KVM
+ * honours): the store tracks it, the VMM does not enforce it.
+ *
+ * Guests call the VMM through a hypercall doorbell: an `out %al, $0x50` to
+ * MEMATTR_VM_DOORBELL_PORT with the x64 Hyper-V hypercall registers (RCX the
+ * TLFS control word, RDX the input GPA, R8 the output GPA); the result
+ * comes back in RAX.
+ */
+#ifndef MEMATTR_VM_H
+#define MEMATTR_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <memattr/memattr.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MEMATTR_VM_MAX_VTLS 4
+/* An 8-bit port: OUT imm8 leaves RDX free for the input GPA. */
+#define MEMATTR_VM_DOORBELL_PORT 0x50
+
+/* TLFS call codes the doorbell serves (TLFS "Hypercall Reference"). */
+#define MEMATTR_HVCALL_MODIFY_VTL_PROTECTION_MASK 0x000c
+#define MEMATTR_HVCALL_VTL_CALL			  0x0011
+#define MEMATTR_HVCALL_VTL_RETURN		  0x0012
+
+/* Intercept message the VMM writes into the higher VTL's message page. */
+#define MEMATTR_VM_MSG_NONE	0 /* slot free: the handler writes this when done */
+#define MEMATTR_VM_MSG_MEMORY	1 /* a memory intercept */
+#define MEMATTR_VM_ACTION_SKIP	0 /* drop the write / read zeros, continue */
+#define MEMATTR_VM_ACTION_ALLOW 1 /* perform this one access anyway */
+
+/**
+ * struct memattr_vm_msg - memory intercept message, in guest memory
+ * @type: MEMATTR_VM_MSG_*; the handler sets MEMATTR_VM_MSG_NONE when done
+ * @vp_vtl: the VTL whose access was stopped
+ * @gpa: guest-physical address of the access
+ * @access: 0 read, 1 write (as TLFS HV_INTERCEPT_ACCESS_TYPE)
+ * @insn_count: number of valid bytes in @insn
+ * @rip: the faulting instruction's address
+ * @insn: instruction bytes fetched at @rip
+ * @action: the handler's decision, MEMATTR_VM_ACTION_*
+ * @len: access size in bytes
+ */
+struct memattr_vm_msg {
+	uint32_t type;
+	uint32_t vp_vtl;
+	uint64_t gpa;
+	uint32_t access;
+	uint32_t insn_count;
+	uint64_t rip;
+	uint8_t insn[16];
+	uint32_t action;
+	uint32_t len;
+};
+
+/**
+ * struct memattr_vm_config - shape of a new VMM
+ * @store: the attributes; layer v holds the protections VTL v's accesses obey.
+ *	Must have at least @vtls layers and outlive the VM.
+ * @vtls: number of VTLs (one KVM VM each), 2..MEMATTR_VM_MAX_VTLS
+ * @ram_size: bytes of guest RAM at GPA 0, a multiple of 2 MiB, at most 1 GiB
+ * @vma_budget: host mappings (VMAs) each alias may use; 0 for a default
+ *	derived from vm.max_map_count.  When a change would need more, the
+ *	affected region falls back to PROT_NONE and accesses are emulated.
+ * @msg_gpa: per VTL v >= 1, the page that receives intercepts from VTL v-1
+ */
+struct memattr_vm_config {
+	struct memattr_store *store;
+	unsigned int vtls;
+	uint64_t ram_size;
+	unsigned int vma_budget;
+	uint64_t msg_gpa[MEMATTR_VM_MAX_VTLS];
+};
+
+/**
+ * struct memattr_vm_intercept - an intercept as the VMM saw it
+ * @from_vtl: VTL whose access was stopped
+ * @gpa: address of the access
+ * @write: true for a write, false for a read
+ * @len: access size
+ * @rip: faulting instruction
+ * @action: what the higher VTL decided, MEMATTR_VM_ACTION_*
+ */
+struct memattr_vm_intercept {
+	unsigned int from_vtl;
+	uint64_t gpa;
+	bool write;
+	unsigned int len;
+	uint64_t rip;
+	uint32_t action;
+};
+
+/**
+ * struct memattr_vm_stats - what the VMM did
+ * @exits: KVM_RUN returns
+ * @mmio_exits: KVM_EXIT_MMIO on guest RAM
+ * @emulated: permitted accesses completed through the private mapping
+ * @intercepts: forbidden accesses delivered to a higher VTL
+ * @hypercalls: doorbell rings
+ * @vtl_switches: changes of the running VTL
+ * @mprotects: mprotect() calls made by the views
+ * @mprotect_ns: time spent in them
+ * @changes: store changes (coalesced runs) the views were told of
+ * @fallbacks: times a region fell back to PROT_NONE for lack of VMAs
+ * @vmas: host mappings the aliases use now (sum over the protected aliases)
+ */
+struct memattr_vm_stats {
+	uint64_t exits;
+	uint64_t mmio_exits;
+	uint64_t emulated;
+	uint64_t intercepts;
+	uint64_t hypercalls;
+	uint64_t vtl_switches;
+	uint64_t mprotects;
+	uint64_t mprotect_ns;
+	uint64_t changes;
+	uint64_t fallbacks;
+	uint64_t vmas;
+};
+
+/* General-purpose registers, in struct kvm_regs order. */
+struct memattr_vm_regs {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rip, rflags;
+};
+
+struct memattr_vm;
+
+/**
+ * memattr_vm_create() - open /dev/kvm, make one VM per VTL over one memfd
+ * @cfg: the shape
+ * @out: the new VMM
+ *
+ * Creates the memfd, the private mapping, one alias and one VM with one
+ * vCPU per VTL, identity page tables (2 MiB pages over @cfg->ram_size) and a
+ * GDT in the first 64 KiB of guest RAM, and registers the views' notifier.
+ *
+ * Context: the store's writer side (registers a notifier).
+ * Return: 0; -ENODEV or -EACCES when /dev/kvm cannot be opened; -EINVAL for
+ * a bad config; -ENOMEM; another -errno from KVM.
+ */
+int memattr_vm_create(const struct memattr_vm_config *cfg, struct memattr_vm **out);
+
+/**
+ * memattr_vm_destroy() - close the VMs, unmap, unregister the notifier
+ * @vm: the VMM, or NULL
+ *
+ * Context: the store's writer side.
+ */
+void memattr_vm_destroy(struct memattr_vm *vm);
+
+/**
+ * memattr_vm_ram() - the VMM-private read-write mapping of guest RAM
+ * @vm: the VMM
+ *
+ * Return: host address of GPA 0.  Bypasses every protection: for loading
+ * images and for tests.
+ */
+void *memattr_vm_ram(struct memattr_vm *vm);
+
+/**
+ * memattr_vm_vcpu_init() - put a VTL's vCPU in 64-bit long mode
+ * @vm: the VMM
+ * @vtl: which VTL
+ * @rip: entry point (identity mapped)
+ * @rsp: initial stack pointer
+ *
+ * Return: 0, -EINVAL, or -errno from KVM.
+ */
+int memattr_vm_vcpu_init(struct memattr_vm *vm, unsigned int vtl, uint64_t rip, uint64_t rsp);
+
+/**
+ * memattr_vm_run() - run the guest from a VTL until some VTL halts
+ * @vm: the VMM
+ * @vtl: the VTL to start in
+ * @halted_vtl: the VTL that executed HLT, or NULL
+ *
+ * Serves MMIO exits (emulation or intercepts), the hypercall doorbell and
+ * VTL switches on the calling thread.
+ *
+ * Return: 0 on HLT; -EFAULT for an exit the VMM does not handle (shutdown,
+ * internal error, access outside RAM, an intercept with no higher VTL);
+ * -EIO for an unexpected port; another -errno from KVM.
+ */
+int memattr_vm_run(struct memattr_vm *vm, unsigned int vtl, unsigned int *halted_vtl);
+
+/**
+ * memattr_vm_get_regs() - a VTL's vCPU registers
+ * @vm: the VMM
+ * @vtl: which VTL
+ * @regs: the answer
+ *
+ * Return: 0, -EINVAL or -errno from KVM.
+ */
+int memattr_vm_get_regs(struct memattr_vm *vm, unsigned int vtl, struct memattr_vm_regs *regs);
+
+/**
+ * memattr_vm_intercepts() - intercepts delivered so far, oldest first
+ * @vm: the VMM
+ * @n: number of entries (at most the first 256 are kept)
+ *
+ * Return: the array, valid until the next memattr_vm_run() or destroy.
+ */
+const struct memattr_vm_intercept *memattr_vm_intercepts(const struct memattr_vm *vm,
+							 unsigned int *n);
+
+/** memattr_vm_stats() - counters of @vm. */
+const struct memattr_vm_stats *memattr_vm_stats(const struct memattr_vm *vm);
+
+/**
+ * memattr_vm_host_prot() - the host protection an alias has at a gfn
+ * @vm: the VMM
+ * @vtl: which VTL's alias
+ * @gfn: page
+ *
+ * Return: PROT_* bits, or -EINVAL.  For tests: compare with the store.
+ */
+int memattr_vm_host_prot(const struct memattr_vm *vm, unsigned int vtl, uint64_t gfn);
+
+/**
+ * memattr_vm_prot_of() - the host protection a layer value maps to
+ * @value: layer value
+ *
+ * 0 and R|W(|X) read-write, R and R|X read-only, NO_ACCESS none.
+ * Return: PROT_* bits.
+ */
+int memattr_vm_prot_of(uint64_t value);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MEMATTR_VM_H */

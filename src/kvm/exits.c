@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The run loop: KVM exits become emulated accesses, intercepts for the next
+ * VTL up, hypercalls and VTL switches.
+ *
+ * Measured on this machine's KVM: a guest write to a page its alias maps
+ * read-only, or any access to a PROT_NONE page, leaves KVM_RUN as
+ * KVM_EXIT_MMIO with the GPA, size and direction, KVM's instruction emulator
+ * having decoded the access.  So a permitted access is completed by copying
+ * through the private mapping (KVM finishes the instruction on the next
+ * KVM_RUN), and a forbidden one is held at that point while the higher VTL
+ * decides.  Supported: whatever KVM's emulator handles as MMIO (mov forms,
+ * most ALU-to-memory forms); execute accesses never exit this way.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "vm_int.h"
+
+bool access_allowed(uint64_t value, bool write)
+{
+	uint64_t p = value & MEMATTR_PROT_MASK;
+
+	if (!p)
+		return true;
+	if (p & MEMATTR_NO_ACCESS)
+		return false;
+	return write ? p & MEMATTR_WRITE : p & MEMATTR_READ;
+}
+
+static bool range_allowed(struct memattr_vm *vm, unsigned int vtl, uint64_t gpa, unsigned int len,
+			  bool write)
+{
+	/* The top VTL obeys no layer here; accesses may straddle a page. */
+	if (vtl + 1 >= vm->vtls)
+		return true;
+	for (uint64_t g = gpa >> MEMATTR_PAGE_SHIFT; g <= (gpa + len - 1) >> MEMATTR_PAGE_SHIFT;
+	     g++) {
+		int v = memattr_get(vm->store, vtl, g);
+
+		if (v < 0 || !access_allowed(v, write))
+			return false;
+	}
+	return true;
+}
+
+static void emulate(struct memattr_vm *vm, struct kvm_run *run)
+{
+	uint8_t *host = vm->ram + run->mmio.phys_addr;
+
+	if (run->mmio.is_write)
+		memcpy(host, run->mmio.data, run->mmio.len);
+	else
+		memcpy(run->mmio.data, host, run->mmio.len);
+	vm->stats.emulated++;
+}
+
+static void record(struct memattr_vm *vm, unsigned int vtl, struct kvm_run *run, uint64_t rip)
+{
+	struct memattr_vm_intercept *r;
+
+	vm->stats.intercepts++;
+	if (vm->nrec == MAX_RECORDED)
+		return;
+	r = &vm->rec[vm->nrec++];
+	r->from_vtl = vtl;
+	r->gpa = run->mmio.phys_addr;
+	r->write = run->mmio.is_write;
+	r->len = run->mmio.len;
+	r->rip = rip;
+	r->action = MEMATTR_VM_ACTION_SKIP;
+}
+
+/*
+ * Write the intercept into VTL vtl+1's message page (through the private
+ * mapping: the message page is the higher VTL's, written by the "hypervisor").
+ */
+static int intercept_deliver(struct memattr_vm *vm, unsigned int vtl)
+{
+	struct kvm_run *run = vm->vcpu[vtl].run;
+	struct memattr_vm_msg *m = (void *)(vm->ram + vm->msg_gpa[vtl + 1]);
+	struct kvm_regs regs;
+
+	if (vtl + 1 >= vm->vtls || m->type != MEMATTR_VM_MSG_NONE)
+		return -EFAULT;
+	if (ioctl(vm->vcpu[vtl].fd, KVM_GET_REGS, &regs))
+		return -errno;
+	memset(m, 0, sizeof(*m));
+	m->vp_vtl = vtl;
+	m->gpa = run->mmio.phys_addr;
+	m->access = run->mmio.is_write;
+	m->len = run->mmio.len;
+	m->rip = regs.rip;
+	/* The guests run identity mapped: the instruction's GVA is its GPA. */
+	if (regs.rip < vm->ram_size) {
+		m->insn_count = vm->ram_size - regs.rip < 16 ? vm->ram_size - regs.rip : 16;
+		memcpy(m->insn, vm->ram + regs.rip, m->insn_count);
+	}
+	m->action = MEMATTR_VM_ACTION_SKIP;
+	m->type = MEMATTR_VM_MSG_MEMORY;
+	record(vm, vtl, run, regs.rip);
+	vm->pending_from = vtl;
+	return 0;
+}
+
+/* The higher VTL returned: carry out its decision on the held access. */
+static void intercept_complete(struct memattr_vm *vm)
+{
+	unsigned int vtl = vm->pending_from;
+	struct kvm_run *run = vm->vcpu[vtl].run;
+	struct memattr_vm_msg *m = (void *)(vm->ram + vm->msg_gpa[vtl + 1]);
+	uint32_t action = m->action;
+
+	if (vm->nrec && vm->rec[vm->nrec - 1].from_vtl == vtl)
+		vm->rec[vm->nrec - 1].action = action;
+	if (action == MEMATTR_VM_ACTION_ALLOW)
+		emulate(vm, run);
+	else if (!run->mmio.is_write)
+		memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	m->type = MEMATTR_VM_MSG_NONE;
+	vm->pending_from = -1;
+}
+
+static int mmio_exit(struct memattr_vm *vm, unsigned int vtl, unsigned int *next)
+{
+	struct kvm_run *run = vm->vcpu[vtl].run;
+	uint64_t gpa = run->mmio.phys_addr;
+
+	vm->stats.mmio_exits++;
+	if (gpa >= vm->ram_size || run->mmio.len > vm->ram_size - gpa || !run->mmio.len)
+		return -EFAULT; /* no devices: MMIO outside RAM is a guest bug */
+	if (range_allowed(vm, vtl, gpa, run->mmio.len, run->mmio.is_write)) {
+		emulate(vm, run);
+		*next = vtl;
+		return 0;
+	}
+	*next = vtl + 1;
+	return intercept_deliver(vm, vtl);
+}
+
+int memattr_vm_run(struct memattr_vm *vm, unsigned int vtl, unsigned int *halted_vtl)
+{
+	unsigned int next;
+	int ret;
+
+	if (!vm || vtl >= vm->vtls)
+		return -EINVAL;
+	for (;;) {
+		struct kvm_run *run = vm->vcpu[vtl].run;
+
+		if (vm->view_error)
+			return vm->view_error; /* never run on a view that may be too loose */
+		if (ioctl(vm->vcpu[vtl].fd, KVM_RUN, 0)) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return -errno;
+		}
+		vm->stats.exits++;
+		next = vtl;
+		switch (run->exit_reason) {
+		case KVM_EXIT_HLT:
+			if (halted_vtl)
+				*halted_vtl = vtl;
+			return 0;
+		case KVM_EXIT_IO:
+			if (run->io.port != MEMATTR_VM_DOORBELL_PORT ||
+			    run->io.direction != KVM_EXIT_IO_OUT)
+				return -EIO;
+			vm->stats.hypercalls++;
+			ret = hv_doorbell(vm, vtl, &next);
+			break;
+		case KVM_EXIT_MMIO:
+			ret = mmio_exit(vm, vtl, &next);
+			break;
+		default:
+			return -EFAULT;
+		}
+		if (ret)
+			return ret;
+		if (next != vtl) {
+			vm->stats.vtl_switches++;
+			if (vm->pending_from >= 0 && (unsigned int)vm->pending_from == next)
+				intercept_complete(vm);
+			vtl = next;
+		}
+	}
+}

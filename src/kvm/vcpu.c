@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * vCPUs in 64-bit long mode, set up the way KVM's selftests do: identity page
+ * tables with 2 MiB pages, a flat GDT, CR0/CR4/EFER for paging, no IDT (the
+ * guests run with interrupts off and must not fault).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vm_int.h"
+
+#define CR0_PE	       (1ULL << 0)
+#define CR0_MP	       (1ULL << 1)
+#define CR0_ET	       (1ULL << 4)
+#define CR0_NE	       (1ULL << 5)
+#define CR0_WP	       (1ULL << 16)
+#define CR0_AM	       (1ULL << 18)
+#define CR0_PG	       (1ULL << 31)
+#define CR4_PAE	       (1ULL << 5)
+#define CR4_OSFXSR     (1ULL << 9)
+#define CR4_OSXMMEXCPT (1ULL << 10)
+#define EFER_LME       (1ULL << 8)
+#define EFER_LMA       (1ULL << 10)
+
+#define PTE_P  (1ULL << 0)
+#define PTE_RW (1ULL << 1)
+#define PTE_A  (1ULL << 5)
+#define PTE_D  (1ULL << 6)
+#define PTE_PS (1ULL << 7)
+
+#define SEL_CODE 0x08
+#define SEL_DATA 0x10
+#define SEL_TSS	 0x18
+
+static int cpuid_set(struct memattr_vm *vm, int fd)
+{
+	unsigned int n = 128;
+	struct kvm_cpuid2 *c;
+	int ret;
+
+	for (;;) {
+		c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+		if (!c)
+			return -ENOMEM;
+		c->nent = n;
+		if (!ioctl(vm->kvm, KVM_GET_SUPPORTED_CPUID, c))
+			break;
+		ret = -errno;
+		free(c);
+		if (ret != -E2BIG)
+			return ret;
+		n *= 2;
+	}
+	/* Long mode needs CPUID.80000001H:EDX.LM in the guest's CPUID (KVM checks EFER). */
+	ret = ioctl(fd, KVM_SET_CPUID2, c) ? -errno : 0;
+	free(c);
+	return ret;
+}
+
+int vcpu_create(struct memattr_vm *vm, unsigned int vtl)
+{
+	struct vcpu *c = &vm->vcpu[vtl];
+	void *run;
+	int ret;
+
+	c->fd = ioctl(vm->vmfd[vtl], KVM_CREATE_VCPU, 0);
+	if (c->fd < 0)
+		return -errno;
+	run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, 0);
+	if (run == MAP_FAILED)
+		return -errno;
+	c->run = run;
+	ret = cpuid_set(vm, c->fd);
+	return ret;
+}
+
+void vcpu_destroy(struct memattr_vm *vm, unsigned int vtl)
+{
+	struct vcpu *c = &vm->vcpu[vtl];
+
+	if (c->run)
+		munmap(c->run, vm->run_size);
+	if (c->fd >= 0)
+		close(c->fd);
+}
+
+void guest_tables_write(struct memattr_vm *vm)
+{
+	uint64_t *gdt = (uint64_t *)(vm->ram + GDT_GPA);
+	uint64_t *pml4 = (uint64_t *)(vm->ram + PML4_GPA);
+	uint64_t *pdpt = (uint64_t *)(vm->ram + PDPT_GPA);
+	uint64_t *pd = (uint64_t *)(vm->ram + PD_GPA);
+
+	memset(vm->ram, 0, VMM_RESERVED);
+	gdt[1] = 0x00af9a000000ffffULL; /* 64-bit code, DPL 0 */
+	gdt[2] = 0x00cf92000000ffffULL; /* flat data */
+	/* 64-bit TSS descriptor (16 bytes): base TSS_GPA, limit 0x67, type 0xb (busy). */
+	gdt[3] = 0x67 | ((TSS_GPA & 0xffffff) << 16) | (0x8bULL << 40) |
+		 ((TSS_GPA >> 24 & 0xff) << 56);
+	gdt[4] = TSS_GPA >> 32;
+	/* Accessed and dirty preset: the CPU never writes the tables. */
+	pml4[0] = PDPT_GPA | PTE_P | PTE_RW | PTE_A;
+	pdpt[0] = PD_GPA | PTE_P | PTE_RW | PTE_A;
+	for (uint64_t i = 0; i < vm->ram_size >> 21; i++)
+		pd[i] = (i << 21) | PTE_P | PTE_RW | PTE_A | PTE_D | PTE_PS;
+}
+
+static void seg_flat(struct kvm_segment *s, uint16_t sel, uint8_t type, bool code)
+{
+	memset(s, 0, sizeof(*s));
+	s->selector = sel;
+	s->limit = 0xffffffff;
+	s->type = type;
+	s->present = 1;
+	s->s = 1;
+	s->g = 1;
+	s->l = code;
+	s->db = !code;
+}
+
+int memattr_vm_vcpu_init(struct memattr_vm *vm, unsigned int vtl, uint64_t rip, uint64_t rsp)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	int fd;
+
+	if (!vm || vtl >= vm->vtls || rip >= vm->ram_size || rsp > vm->ram_size)
+		return -EINVAL;
+	fd = vm->vcpu[vtl].fd;
+	if (ioctl(fd, KVM_GET_SREGS, &sregs))
+		return -errno;
+	sregs.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_AM | CR0_PG;
+	sregs.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+	sregs.efer = EFER_LME | EFER_LMA;
+	sregs.cr3 = PML4_GPA;
+	sregs.gdt.base = GDT_GPA;
+	sregs.gdt.limit = 5 * 8 - 1;
+	seg_flat(&sregs.cs, SEL_CODE, 11, true);
+	seg_flat(&sregs.ds, SEL_DATA, 3, false);
+	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	memset(&sregs.tr, 0, sizeof(sregs.tr));
+	sregs.tr.selector = SEL_TSS;
+	sregs.tr.base = TSS_GPA;
+	sregs.tr.limit = 0x67;
+	sregs.tr.type = 11;
+	sregs.tr.present = 1;
+	if (ioctl(fd, KVM_SET_SREGS, &sregs))
+		return -errno;
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = rip;
+	regs.rsp = rsp;
+	regs.rflags = 2; /* reserved bit 1; IF clear */
+	return ioctl(fd, KVM_SET_REGS, &regs) ? -errno : 0;
+}
+
+int memattr_vm_get_regs(struct memattr_vm *vm, unsigned int vtl, struct memattr_vm_regs *regs)
+{
+	struct kvm_regs r;
+
+	if (!vm || vtl >= vm->vtls)
+		return -EINVAL;
+	if (ioctl(vm->vcpu[vtl].fd, KVM_GET_REGS, &r))
+		return -errno;
+	_Static_assert(sizeof(r) == sizeof(*regs), "memattr_vm_regs mirrors kvm_regs");
+	memcpy(regs, &r, sizeof(*regs));
+	return 0;
+}

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Views: each lower VTL's alias carries that VTL's layer as host page
+ * protections.  KVM honours host protections through its MMU notifiers, so a
+ * protection change is one mprotect() per coalesced run and no memslot update.
+ *
+ * Host mappings are bounded (vm.max_map_count).  Every alias has a budget of
+ * VMAs; the per-page host protection is mirrored here so that the count is
+ * known before a call is made.  A change that would exceed the budget (or an
+ * mprotect() the kernel refuses) makes the smallest aligned block holding it
+ * PROT_NONE for good: stricter than any value, so nothing fails open, and the
+ * accesses the attributes allow come back as MMIO exits that exits.c emulates.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "vm_int.h"
+
+#define PROT_RW (PROT_READ | PROT_WRITE)
+
+int memattr_vm_prot_of(uint64_t value)
+{
+	uint64_t p = value & MEMATTR_PROT_MASK;
+
+	if (!p)
+		return PROT_RW;
+	if (p & MEMATTR_NO_ACCESS)
+		return PROT_NONE;
+	/*
+	 * Execute rights have no host-protection counterpart KVM honours: R|X
+	 * and R look the same to the guest, and so do R|W|X and R|W.
+	 */
+	if (p & MEMATTR_WRITE)
+		return PROT_RW;
+	return PROT_READ;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Boundaries (prot[i] != prot[i - 1]) for i in [s, e], clipped to the alias. */
+static uint64_t boundaries(const struct memattr_vm *vm, const uint8_t *prot, uint64_t s, uint64_t e)
+{
+	uint64_t n = 0;
+
+	if (s == 0)
+		s = 1;
+	if (e > vm->pages - 1)
+		e = vm->pages - 1;
+	for (uint64_t i = s; i <= e; i++)
+		n += prot[i] != prot[i - 1];
+	return n;
+}
+
+/* VMAs the alias would use with [s, e) set to @p. */
+static uint64_t vmas_after(const struct memattr_vm *vm, const struct alias *a, uint64_t s,
+			   uint64_t e, uint8_t p)
+{
+	uint64_t before = boundaries(vm, a->prot, s, e), after = 0;
+
+	if (s > 0)
+		after += a->prot[s - 1] != p;
+	if (e < vm->pages)
+		after += a->prot[e] != p;
+	return a->vmas - before + after;
+}
+
+static int protect(struct memattr_vm *vm, struct alias *a, uint64_t s, uint64_t e, uint8_t p)
+{
+	uint64_t t0 = now_ns(), vmas = vmas_after(vm, a, s, e, p);
+	int ret = mprotect(a->base + (s << MEMATTR_PAGE_SHIFT), (e - s) << MEMATTR_PAGE_SHIFT, p);
+
+	vm->stats.mprotect_ns += now_ns() - t0;
+	vm->stats.mprotects++;
+	if (ret)
+		return -errno;
+	memset(a->prot + s, p, e - s);
+	a->vmas = vmas;
+	return 0;
+}
+
+/*
+ * Hold the smallest naturally aligned block of at least 2 MiB holding
+ * [s, e) at PROT_NONE, growing the block until the budget fits.  The whole
+ * alias at PROT_NONE is one VMA, so this always ends within budget; if even
+ * that mprotect() fails the view is marked broken and the VM refuses to run.
+ */
+static void fallback(struct memattr_vm *vm, struct alias *a, uint64_t s, uint64_t e)
+{
+	uint64_t size = 512, bs, be;
+
+	for (;;) {
+		bs = s & ~(size - 1);
+		be = bs + size;
+		if (be > vm->pages)
+			be = vm->pages;
+		if (be >= e && (vmas_after(vm, a, bs, be, PROT_NONE) <= vm->budget ||
+				(bs == 0 && be == vm->pages)))
+			break;
+		size *= 2;
+	}
+	vm->stats.fallbacks++;
+	if (protect(vm, a, bs, be, PROT_NONE)) {
+		if (protect(vm, a, 0, vm->pages, PROT_NONE))
+			vm->view_error = -ENOMEM;
+		be = vm->pages;
+		bs = 0;
+	}
+	memset(a->fallback + bs, 1, be - bs);
+}
+
+static void view_set(struct memattr_vm *vm, unsigned int vtl, uint64_t s, uint64_t e,
+		     uint64_t value)
+{
+	struct alias *a = &vm->alias[vtl];
+	uint8_t p = memattr_vm_prot_of(value);
+
+	if (s >= vm->pages)
+		return;
+	if (e > vm->pages)
+		e = vm->pages;
+	vm->stats.changes++;
+	while (s < e) {
+		/* One mprotect per run of pages not yet in fallback. */
+		uint64_t r = s;
+		bool fb = a->fallback[s];
+
+		while (r < e && a->fallback[r] == fb)
+			r++;
+		if (!fb) {
+			if (vmas_after(vm, a, s, r, p) > vm->budget || protect(vm, a, s, r, p))
+				fallback(vm, a, s, r);
+		}
+		s = r;
+	}
+	vm->stats.vmas = 0;
+	for (unsigned int v = 0; v + 1 < vm->vtls; v++)
+		vm->stats.vmas += vm->alias[v].vmas;
+}
+
+/* Called before the change is visible: tightening is in place before anyone relies on it. */
+static void view_notify(struct memattr_notifier *n, const struct memattr_change *c)
+{
+	struct memattr_vm *vm = n->opaque;
+
+	if (c->layer + 1 < vm->vtls)
+		view_set(vm, c->layer, c->start, c->end, c->new_value);
+}
+
+struct sync_ctx {
+	struct memattr_vm *vm;
+	unsigned int vtl;
+};
+
+static int view_sync_run(void *opaque, uint64_t start, uint64_t end, uint64_t value)
+{
+	struct sync_ctx *ctx = opaque;
+
+	if (value)
+		view_set(ctx->vm, ctx->vtl, start, end, value);
+	return 0;
+}
+
+int views_init(struct memattr_vm *vm)
+{
+	vm->notifier.notify = view_notify;
+	vm->notifier.layers = (1U << (vm->vtls - 1)) - 1;
+	vm->notifier.opaque = vm;
+	/* The store may already hold protections: bring the aliases in line first. */
+	for (unsigned int v = 0; v + 1 < vm->vtls; v++) {
+		struct sync_ctx ctx = { vm, v };
+		int ret = memattr_runs(vm->store, v, 0, vm->pages, view_sync_run, &ctx);
+
+		if (ret)
+			return ret < 0 ? ret : -EINVAL;
+	}
+	memattr_notifier_register(vm->store, &vm->notifier);
+	return vm->view_error;
+}
+
+void views_fini(struct memattr_vm *vm)
+{
+	if (vm->notifier.notify)
+		memattr_notifier_unregister(vm->store, &vm->notifier);
+	vm->notifier.notify = NULL;
+}

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Companion VMs: one KVM VM per VTL over one memfd, each with its own alias
+ * mapping, plus a VMM-private read-write mapping of the same pages.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vm_int.h"
+
+#define MAX_RAM (1ULL << 30) /* one page directory of 2 MiB identity pages */
+
+static uint64_t default_budget(unsigned int vtls)
+{
+	unsigned long max = 65530;
+	FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+
+	if (f) {
+		if (fscanf(f, "%lu", &max) != 1)
+			max = 65530;
+		fclose(f);
+	}
+	/* Leave three quarters for the rest of the process (heap, libraries, tests). */
+	return max / 4 / (vtls - 1) ?: 1;
+}
+
+static int open_kvm(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == ENOENT || errno == ENXIO ? -ENODEV : -errno;
+	if (ioctl(fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
+		close(fd);
+		return -ENODEV;
+	}
+	return fd;
+}
+
+static int alias_create(struct memattr_vm *vm, unsigned int vtl)
+{
+	struct alias *a = &vm->alias[vtl];
+
+	a->base = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->memfd, 0);
+	if (a->base == MAP_FAILED) {
+		a->base = NULL;
+		return -errno;
+	}
+	a->prot = malloc(vm->pages);
+	a->fallback = calloc(vm->pages, 1);
+	if (!a->prot || !a->fallback)
+		return -ENOMEM;
+	memset(a->prot, PROT_READ | PROT_WRITE, vm->pages);
+	a->vmas = 1;
+	return 0;
+}
+
+static int vm_create_one(struct memattr_vm *vm, unsigned int vtl)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = vm->ram_size,
+		.userspace_addr = (uint64_t)(uintptr_t)vm->alias[vtl].base,
+	};
+	int fd = ioctl(vm->kvm, KVM_CREATE_VM, 0);
+
+	if (fd < 0)
+		return -errno;
+	vm->vmfd[vtl] = fd;
+	if (ioctl(fd, KVM_SET_USER_MEMORY_REGION, &r))
+		return -errno;
+	return vcpu_create(vm, vtl);
+}
+
+static bool config_valid(const struct memattr_vm_config *cfg)
+{
+	if (!cfg || !cfg->store || cfg->vtls < 2 || cfg->vtls > MEMATTR_VM_MAX_VTLS)
+		return false;
+	if (memattr_layers(cfg->store) < cfg->vtls)
+		return false;
+	if (!cfg->ram_size || cfg->ram_size % (2ULL << 20) || cfg->ram_size > MAX_RAM)
+		return false;
+	for (unsigned int v = 1; v < cfg->vtls; v++)
+		if (cfg->msg_gpa[v] % MEMATTR_PAGE_SIZE || cfg->msg_gpa[v] < VMM_RESERVED ||
+		    cfg->msg_gpa[v] >= cfg->ram_size)
+			return false;
+	return true;
+}
+
+int memattr_vm_create(const struct memattr_vm_config *cfg, struct memattr_vm **out)
+{
+	struct memattr_vm *vm;
+	int ret;
+
+	if (!config_valid(cfg))
+		return -EINVAL;
+	vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return -ENOMEM;
+	vm->store = cfg->store;
+	vm->vtls = cfg->vtls;
+	vm->ram_size = cfg->ram_size;
+	vm->pages = cfg->ram_size >> MEMATTR_PAGE_SHIFT;
+	vm->budget = cfg->vma_budget ?: default_budget(cfg->vtls);
+	memcpy(vm->msg_gpa, cfg->msg_gpa, sizeof(vm->msg_gpa));
+	vm->pending_from = -1;
+	vm->memfd = -1;
+	for (unsigned int v = 0; v < MEMATTR_VM_MAX_VTLS; v++) {
+		vm->vmfd[v] = -1;
+		vm->vcpu[v].fd = -1;
+	}
+
+	vm->kvm = open_kvm();
+	if (vm->kvm < 0) {
+		ret = vm->kvm;
+		goto out_free;
+	}
+	ret = ioctl(vm->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (ret < 0) {
+		ret = -errno;
+		goto out_destroy;
+	}
+	vm->run_size = ret;
+
+	vm->memfd = memfd_create("memattr-ram", MFD_CLOEXEC);
+	if (vm->memfd < 0 || ftruncate(vm->memfd, vm->ram_size)) {
+		ret = -errno;
+		goto out_destroy;
+	}
+	vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->memfd, 0);
+	if (vm->ram == MAP_FAILED) {
+		vm->ram = NULL;
+		ret = -errno;
+		goto out_destroy;
+	}
+	for (unsigned int v = 0; v < vm->vtls; v++) {
+		ret = alias_create(vm, v);
+		if (ret)
+			goto out_destroy;
+		ret = vm_create_one(vm, v);
+		if (ret)
+			goto out_destroy;
+	}
+	guest_tables_write(vm);
+	ret = hv_init(vm);
+	if (ret)
+		goto out_destroy;
+	ret = views_init(vm);
+	if (ret)
+		goto out_destroy;
+	*out = vm;
+	return 0;
+
+out_destroy:
+	memattr_vm_destroy(vm);
+	return ret;
+out_free:
+	free(vm);
+	return ret;
+}
+
+void memattr_vm_destroy(struct memattr_vm *vm)
+{
+	if (!vm)
+		return;
+	views_fini(vm);
+	hv_fini(vm);
+	for (unsigned int v = 0; v < vm->vtls; v++) {
+		struct alias *a = &vm->alias[v];
+
+		vcpu_destroy(vm, v);
+		if (vm->vmfd[v] >= 0)
+			close(vm->vmfd[v]);
+		if (a->base)
+			munmap(a->base, vm->ram_size);
+		free(a->prot);
+		free(a->fallback);
+	}
+	if (vm->ram)
+		munmap(vm->ram, vm->ram_size);
+	if (vm->memfd >= 0)
+		close(vm->memfd);
+	if (vm->kvm >= 0)
+		close(vm->kvm);
+	free(vm);
+}
+
+void *memattr_vm_ram(struct memattr_vm *vm)
+{
+	return vm->ram;
+}
+
+const struct memattr_vm_intercept *memattr_vm_intercepts(const struct memattr_vm *vm,
+							 unsigned int *n)
+{
+	*n = vm->nrec;
+	return vm->rec;
+}
+
+const struct memattr_vm_stats *memattr_vm_stats(const struct memattr_vm *vm)
+{
+	return &vm->stats;
+}
+
+int memattr_vm_host_prot(const struct memattr_vm *vm, unsigned int vtl, uint64_t gfn)
+{
+	if (vtl >= vm->vtls || gfn >= vm->pages)
+		return -EINVAL;
+	return vm->alias[vtl].prot[gfn];
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Insides of the KVM backend, shared by src/kvm/ only. */
+#ifndef MEMATTR_KVM_VM_INT_H
+#define MEMATTR_KVM_VM_INT_H
+
+#include <stdint.h>
+
+#include <memattr/memattr.h>
+#include <memattr/vm.h>
+
+#include "kvm_compat.h"
+
+/* Guest-physical layout the VMM owns: the first 64 KiB of RAM. */
+#define GDT_GPA	     0x1000ULL
+#define TSS_GPA	     0x1800ULL
+#define PML4_GPA     0x2000ULL
+#define PDPT_GPA     0x3000ULL
+#define PD_GPA	     0x4000ULL
+#define VMM_RESERVED 0x10000ULL
+
+#define MAX_RECORDED 256
+
+struct vcpu {
+	int fd;
+	struct kvm_run *run;
+};
+
+/*
+ * One VTL's alias of the memfd and what the views know of it: the host
+ * protection of every page (so VMA counts are exact without asking the
+ * kernel) and which pages fell back to PROT_NONE for lack of VMAs.
+ */
+struct alias {
+	uint8_t *base;
+	uint8_t *prot;	   /* PROT_* per page */
+	uint8_t *fallback; /* 1: held at PROT_NONE, accesses emulated */
+	uint64_t vmas;	   /* maximal runs of equal prot */
+};
+
+struct memattr_vm {
+	struct memattr_store *store;
+	unsigned int vtls;
+	uint64_t ram_size;
+	uint64_t pages;
+	uint64_t budget;
+	uint64_t msg_gpa[MEMATTR_VM_MAX_VTLS];
+
+	int kvm;
+	int memfd;
+	size_t run_size;
+	uint8_t *ram; /* VMM-private RW mapping */
+	int vmfd[MEMATTR_VM_MAX_VTLS];
+	struct vcpu vcpu[MEMATTR_VM_MAX_VTLS];
+	struct alias alias[MEMATTR_VM_MAX_VTLS];
+
+	struct memattr_notifier notifier;
+	int view_error; /* a view could not be made strict enough: refuse to run */
+
+	/* An intercept waiting for the higher VTL's decision. */
+	int pending_from; /* -1: none */
+
+	struct memattr_vm_intercept rec[MAX_RECORDED];
+	unsigned int nrec;
+	struct memattr_vm_stats stats;
+	void *hv; /* hypercall front's state (hypercall.c) */
+};
+
+/* vcpu.c */
+int vcpu_create(struct memattr_vm *vm, unsigned int vtl);
+void vcpu_destroy(struct memattr_vm *vm, unsigned int vtl);
+void guest_tables_write(struct memattr_vm *vm);
+
+/* view.c */
+int views_init(struct memattr_vm *vm);
+void views_fini(struct memattr_vm *vm);
+
+/* exits.c */
+bool access_allowed(uint64_t value, bool write);
+
+/* hypercall.c: the only file that speaks TLFS. */
+int hv_init(struct memattr_vm *vm);
+void hv_fini(struct memattr_vm *vm);
+/* Serve a doorbell ring from @vtl; *next_vtl is the VTL to run next. */
+int hv_doorbell(struct memattr_vm *vm, unsigned int vtl, unsigned int *next_vtl);
+
+#endif
