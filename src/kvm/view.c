@@ -88,12 +88,16 @@ static int protect(struct memattr_vm *vm, struct alias *a, uint64_t s, uint64_t 
 
 /*
  * Hold the smallest naturally aligned block of at least 2 MiB holding
- * [s, e) at PROT_NONE, growing the block until the budget fits.  The whole
- * alias at PROT_NONE is one VMA, so this always ends within budget; if even
- * that mprotect() fails the view is marked broken and the VM refuses to run.
+ * [s, e) at PROT_NONE, growing the block until the budget fits.  Blocks stop
+ * short of the VMM's own pages (page tables, GDT): a guest cannot run with
+ * those unmapped.  If even everything else at PROT_NONE does not fit, the
+ * whole alias goes PROT_NONE (one VMA): the guest stops, it does not get more
+ * rights.  If that mprotect() fails too the view is marked broken and the VM
+ * refuses to run.
  */
 static void fallback(struct memattr_vm *vm, struct alias *a, uint64_t s, uint64_t e)
 {
+	const uint64_t lo = VMM_RESERVED >> MEMATTR_PAGE_SHIFT;
 	uint64_t size = 512, bs, be;
 
 	for (;;) {
@@ -101,9 +105,14 @@ static void fallback(struct memattr_vm *vm, struct alias *a, uint64_t s, uint64_
 		be = bs + size;
 		if (be > vm->pages)
 			be = vm->pages;
-		if (be >= e && (vmas_after(vm, a, bs, be, PROT_NONE) <= vm->budget ||
-				(bs == 0 && be == vm->pages)))
+		if (bs < lo && s >= lo)
+			bs = lo;
+		if (be >= e && vmas_after(vm, a, bs, be, PROT_NONE) <= vm->budget)
 			break;
+		if (bs <= lo && be == vm->pages) {
+			bs = 0; /* nothing smaller fits */
+			break;
+		}
 		size *= 2;
 	}
 	vm->stats.fallbacks++;
@@ -114,6 +123,13 @@ static void fallback(struct memattr_vm *vm, struct alias *a, uint64_t s, uint64_
 		bs = 0;
 	}
 	memset(a->fallback + bs, 1, be - bs);
+}
+
+static bool all_prot(const struct alias *a, uint64_t s, uint64_t e, uint8_t p)
+{
+	while (s < e && a->prot[s] == p)
+		s++;
+	return s == e;
 }
 
 static void view_set(struct memattr_vm *vm, unsigned int vtl, uint64_t s, uint64_t e,
@@ -134,7 +150,7 @@ static void view_set(struct memattr_vm *vm, unsigned int vtl, uint64_t s, uint64
 
 		while (r < e && a->fallback[r] == fb)
 			r++;
-		if (!fb) {
+		if (!fb && !all_prot(a, s, r, p)) {
 			if (vmas_after(vm, a, s, r, p) > vm->budget || protect(vm, a, s, r, p))
 				fallback(vm, a, s, r);
 		}

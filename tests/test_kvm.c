@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Enforcement on real KVM (issue 5): the VSM demo's intercepts, the views
+ * against the store, and the VMA-budget fallback.  Skips (77) without a
+ * usable /dev/kvm.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <memattr/memattr.h>
+#include <memattr/vm.h>
+
+#include "../guests/demo.h"
+#include "../guests/layout.h"
+
+static void demo_check(const struct demo_result *r)
+{
+	static const struct {
+		uint64_t gpa;
+		bool write;
+	} want[] = {
+		{ VTL0_CODE_POKE, true },
+		{ VTL0_SECRET, false },
+		{ VTL1_LOG, false },
+	};
+
+	assert_int_equal(r->halted_vtl, 0);
+	assert_int_equal(r->done, 1);
+	/* Permitted accesses went through. */
+	assert_int_equal(r->code_read,
+			 *(const uint64_t *)(const void *)"\x48\x8b\x04\x25\0\0\x20\0");
+	assert_int_equal(r->data_read, DATA_PATTERN);
+	/* Blocked ones did not, and the secret never reached VTL 0. */
+	assert_int_equal(r->code_poke, 0);
+	assert_int_equal(r->secret_seen, 0);
+	assert_int_equal(r->rbx, 0);
+	assert_int_equal(r->vtl1_seen, 0);
+	/* Every ModifyVtlProtectionMask succeeded with all its reps. */
+	assert_int_equal(r->hv_result[0], 1ULL << 32);
+	assert_int_equal(r->hv_result[1], 1ULL << 32);
+	assert_int_equal(r->hv_result[2], 1ULL << 32);
+	assert_int_equal(r->hv_result[3], (uint64_t)VTL1_PAGES << 32);
+	/* Each blocked access reached VTL 1 with its GPA and access type... */
+	assert_int_equal(r->nlog, 3);
+	assert_int_equal(r->nintercepts, 3);
+	for (unsigned int i = 0; i < 3; i++) {
+		assert_int_equal(r->log_gpa[i], want[i].gpa);
+		assert_int_equal(r->log_access[i], want[i].write);
+		assert_int_equal(r->intercepts[i].gpa, want[i].gpa);
+		assert_int_equal(r->intercepts[i].write, want[i].write);
+		assert_int_equal(r->intercepts[i].from_vtl, 0);
+		assert_int_equal(r->intercepts[i].len, 8);
+	}
+	assert_int_equal(r->stats.intercepts, 3);
+	/* ...and the store holds what VTL 1 asked for. */
+	assert_int_equal(r->nruns, 4);
+	assert_int_equal(r->runs[0].start, VTL0_CODE >> 12);
+	assert_int_equal(r->runs[0].value, MEMATTR_READ | MEMATTR_EXECUTE);
+	assert_int_equal(r->runs[1].value, MEMATTR_READ | MEMATTR_WRITE);
+	assert_int_equal(r->runs[2].start, VTL0_SECRET >> 12);
+	assert_int_equal(r->runs[2].value, MEMATTR_NO_ACCESS);
+	assert_int_equal(r->runs[3].start, VTL1_CODE >> 12);
+	assert_int_equal(r->runs[3].end, (VTL1_CODE >> 12) + VTL1_PAGES);
+	assert_int_equal(r->runs[3].value, MEMATTR_NO_ACCESS);
+	assert_true(r->views_match);
+}
+
+static void test_demo(void **state)
+{
+	struct demo_opts o = { 0 };
+	struct demo_result r;
+
+	(void)state;
+	assert_int_equal(demo_run(&o, &r), 0);
+	demo_check(&r);
+	/* Exact views: only the three blocked accesses exit; nothing needed emulation. */
+	assert_int_equal(r.stats.mmio_exits, 3);
+	assert_int_equal(r.stats.emulated, 0);
+	assert_int_equal(r.stats.fallbacks, 0);
+}
+
+/*
+ * A budget of 4 VMAs cannot hold code R, data RW, secret none, VTL 1 none
+ * exactly: the data/secret block falls back to PROT_NONE and VTL 0's
+ * permitted data accesses are emulated; the outcome is the same.
+ */
+static void test_demo_fallback(void **state)
+{
+	struct demo_opts o = { .vma_budget = 4 };
+	struct demo_result r;
+
+	(void)state;
+	assert_int_equal(demo_run(&o, &r), 0);
+	demo_check(&r);
+	assert_true(r.stats.fallbacks >= 1);
+	assert_true(r.stats.vmas <= 4);
+	/* Every access to the data page: the pattern, its read back, five result stores. */
+	assert_int_equal(r.stats.emulated, 7);
+	assert_int_equal(r.stats.mmio_exits, 3 + r.stats.emulated);
+}
+
+static int kvm_vm(struct memattr_store **s, struct memattr_vm **vm, unsigned int budget)
+{
+	struct memattr_config scfg = { .layers = 2, .gpa_bits = 32 };
+	struct memattr_vm_config cfg = {
+		.vtls = 2,
+		.ram_size = 8 << 20,
+		.vma_budget = budget,
+		.msg_gpa = { 0, 0x100000 },
+	};
+
+	assert_int_equal(memattr_store_create(&scfg, s), 0);
+	cfg.store = *s;
+	return memattr_vm_create(&cfg, vm);
+}
+
+/* memfd mappings of this process: the private one, the VTL 1 alias, VTL 0's VMAs. */
+static unsigned int memfd_vmas(void)
+{
+	char line[512];
+	unsigned int n = 0;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, "memfd:memattr-ram") != NULL;
+	fclose(f);
+	return n;
+}
+
+static uint64_t rnd(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/*
+ * Random protection changes: the alias never allows more than the store
+ * (exactly equal without fallback), and the VMA count the backend keeps is
+ * the kernel's and within budget.
+ */
+static void views_random(unsigned int budget, unsigned int rounds)
+{
+	static const uint64_t values[] = { 0,
+					   MEMATTR_READ,
+					   MEMATTR_READ | MEMATTR_EXECUTE,
+					   MEMATTR_READ | MEMATTR_WRITE,
+					   MEMATTR_RWX,
+					   MEMATTR_NO_ACCESS };
+	const uint64_t pages = 2048, lo = 16; /* the VMM owns the first 64 KiB */
+	struct memattr_store *s;
+	struct memattr_vm *vm;
+	uint64_t x = 88172645463325252ULL, next;
+
+	assert_int_equal(kvm_vm(&s, &vm, budget), 0);
+	for (unsigned int i = 0; i < rounds; i++) {
+		uint64_t a = lo + rnd(&x) % (pages - lo), len = 1 + rnd(&x) % 8;
+		uint64_t b = a + len > pages ? pages : a + len;
+
+		assert_int_equal(memattr_set(s, 0, a, b, values[rnd(&x) % 6], 0, &next), 0);
+		assert_int_equal(next, b);
+	}
+	for (uint64_t g = 0; g < pages; g++) {
+		int want = memattr_vm_prot_of(memattr_get(s, 0, g));
+		int have = memattr_vm_host_prot(vm, 0, g);
+
+		if (budget)
+			assert_true(have == want || have == PROT_NONE);
+		else
+			assert_int_equal(have, want);
+	}
+	assert_int_equal(memfd_vmas(), memattr_vm_stats(vm)->vmas + 2);
+	if (budget)
+		assert_true(memattr_vm_stats(vm)->vmas <= budget);
+	else
+		assert_int_equal(memattr_vm_stats(vm)->fallbacks, 0);
+	print_message(
+		"budget %u: %llu changes, %llu mprotect, %.2f us each, %llu VMAs, %llu fallbacks\n",
+		budget, (unsigned long long)memattr_vm_stats(vm)->changes,
+		(unsigned long long)memattr_vm_stats(vm)->mprotects,
+		memattr_vm_stats(vm)->mprotect_ns / 1e3 / memattr_vm_stats(vm)->mprotects,
+		(unsigned long long)memattr_vm_stats(vm)->vmas,
+		(unsigned long long)memattr_vm_stats(vm)->fallbacks);
+	memattr_vm_destroy(vm);
+	memattr_store_destroy(s);
+}
+
+static void test_views_exact(void **state)
+{
+	(void)state;
+	views_random(0, 3000);
+}
+
+static void test_views_budget(void **state)
+{
+	(void)state;
+	views_random(6, 3000);
+	views_random(40, 3000);
+}
+
+static void test_config(void **state)
+{
+	struct memattr_config scfg = { .layers = 1, .gpa_bits = 32 };
+	struct memattr_vm_config cfg = { .vtls = 2,
+					 .ram_size = 2 << 20,
+					 .msg_gpa = { 0, 0x100000 } };
+	struct memattr_store *s;
+	struct memattr_vm *vm;
+
+	(void)state;
+	assert_int_equal(memattr_store_create(&scfg, &s), 0);
+	cfg.store = s;
+	assert_int_equal(memattr_vm_create(&cfg, &vm), -EINVAL); /* one layer for two VTLs */
+	memattr_store_destroy(s);
+	scfg.layers = 2;
+	assert_int_equal(memattr_store_create(&scfg, &s), 0);
+	cfg.store = s;
+	cfg.ram_size = 3 << 20;
+	assert_int_equal(memattr_vm_create(&cfg, &vm), -EINVAL); /* not 2 MiB multiple */
+	cfg.ram_size = 2 << 20;
+	cfg.msg_gpa[1] = 0x1000;
+	assert_int_equal(memattr_vm_create(&cfg, &vm), -EINVAL); /* inside the VMM's tables */
+	cfg.msg_gpa[1] = 0x100000;
+	cfg.vtls = 1;
+	assert_int_equal(memattr_vm_create(&cfg, &vm), -EINVAL);
+	memattr_store_destroy(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_config),	      cmocka_unit_test(test_demo),
+		cmocka_unit_test(test_demo_fallback), cmocka_unit_test(test_views_exact),
+		cmocka_unit_test(test_views_budget),
+	};
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		printf("SKIP: /dev/kvm cannot be opened (%s): the KVM backend needs it\n",
+		       strerror(errno));
+		return 77;
+	}
+	close(fd);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
