@@ -13,9 +13,9 @@ src, origin, name, out, incdir, objcopy = sys.argv[cc_split + 1:]
 
 with tempfile.TemporaryDirectory() as d:
     obj, elf, binf = (os.path.join(d, n) for n in ('g.o', 'g.elf', 'g.bin'))
-    flags = ['-ffreestanding', '-nostdlib', '-fno-pic', '-static', '-no-pie', '-mno-red-zone']
+    flags = ['-ffreestanding', '-nostdlib', '-fno-pic', '-mno-red-zone']
     subprocess.run(cc + flags + ['-I', incdir, '-c', src, '-o', obj], check=True)
-    subprocess.run(cc + flags + ['-Wl,-Ttext=' + origin, '-Wl,-e,_start', '-Wl,--build-id=none',
+    subprocess.run(cc + flags + ['-static', '-Wl,-Ttext=' + origin, '-Wl,-e,_start', '-Wl,--build-id=none',
                                  obj, '-o', elf], check=True)
     subprocess.run([objcopy, '-O', 'binary', '-j', '.text', elf, binf], check=True)
     data = open(binf, 'rb').read()

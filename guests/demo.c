@@ -43,7 +43,6 @@ int demo_run(const struct demo_opts *o, struct demo_result *r)
 		.msg_gpa = { 0, VTL1_MSG },
 	};
 	const struct memattr_vm_intercept *rec;
-	struct memattr_vm_regs regs;
 	struct memattr_store *s;
 	struct memattr_vm *vm;
 	struct timespec t0, t1;
@@ -83,10 +82,9 @@ int demo_run(const struct demo_opts *o, struct demo_result *r)
 	memcpy(&r->vtl1_seen, ram + VTL0_DATA + R_VTL1, 8);
 	memcpy(&r->done, ram + VTL0_DATA + R_DONE, 8);
 	memcpy(&r->code_poke, ram + VTL0_CODE_POKE, 8);
-	ret = memattr_vm_get_regs(vm, 0, &regs);
+	ret = memattr_vm_get_regs(vm, 0, &r->regs);
 	if (ret)
 		goto out_vm;
-	r->rbx = regs.rbx;
 
 	log = ram + VTL1_LOG;
 	memcpy(&r->nlog, log + LOG_COUNT, 8);

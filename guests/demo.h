@@ -24,8 +24,9 @@ struct demo_run {
 
 struct demo_result {
 	/* VTL 0's own view, from its data page and registers */
-	uint64_t code_read, data_read, secret_seen, vtl1_seen, done, rbx;
-	uint64_t code_poke; /* the word VTL 0 tried to overwrite in its code */
+	uint64_t code_read, data_read, secret_seen, vtl1_seen, done;
+	struct memattr_vm_regs regs; /* VTL 0's at its halt */
+	uint64_t code_poke;	     /* the word VTL 0 tried to overwrite in its code */
 	/* VTL 1's log */
 	uint64_t nlog;
 	uint64_t log_gpa[DEMO_MAX_EVENTS], log_access[DEMO_MAX_EVENTS];

@@ -40,6 +40,19 @@
 #define LOG_ENTRIES 0x010
 #define LOG_RESULTS 0x800 /* hypercall result values, 8 bytes each */
 
+/* struct memattr_vm_vtl_control, at MEMATTR_VM_CONTROL_OFFSET in the message page. */
+#define VTL1_CONTROL	(VTL1_MSG + 0x800)
+#define CTL_ENTRY	0
+#define CTL_RAX		8
+#define CTL_RCX		16
+#define ENTRY_INTERRUPT 2
+
+/* Values VTL 0 keeps in registers across the intercepts (shared with VTL 1). */
+#define VTL0_RDI 0xd1d1d1d1
+#define VTL0_R13 0x13131313
+#define VTL0_RBX 0xb1b1b1b1 /* overwritten by the skipped read of the secret */
+#define VTL0_RCX 0xc1c1c1c1 /* overwritten by the skipped read of VTL 1's log */
+
 /* struct memattr_vm_msg offsets (include/memattr/vm.h). */
 #define MSG_TYPE   0
 #define MSG_GPA	   8

@@ -10,16 +10,18 @@
 	.text
 	.globl _start
 _start:
+	mov	$VTL0_RDI, %edi			/* live across the intercepts */
+	mov	$VTL0_R13, %r13d
 	mov	VTL0_CODE, %rax			/* read own code: allowed (R|X) */
 	mov	%rax, VTL0_DATA + R_CODE_READ
 	movq	$DATA_PATTERN, VTL0_DATA + 8	/* write data: allowed (R|W) */
 	mov	VTL0_DATA + 8, %rdx
 	mov	%rdx, VTL0_DATA + R_DATA_READ
 	movq	$0xdead, VTL0_CODE_POKE		/* write code: intercept (write) */
-	xor	%ebx, %ebx
+	mov	$VTL0_RBX, %ebx
 	mov	VTL0_SECRET, %rbx		/* read the secret: intercept (read) */
 	mov	%rbx, VTL0_DATA + R_SECRET
-	xor	%ecx, %ecx
+	mov	$VTL0_RCX, %ecx
 	mov	VTL1_LOG, %rcx			/* read VTL 1's memory: intercept (read) */
 	mov	%rcx, VTL0_DATA + R_VTL1
 	movq	$1, VTL0_DATA + R_DONE

@@ -4,6 +4,10 @@
  * with ModifyVtlProtectionMask, then return to VTL 0 and serve intercepts
  * until the VMM stops: log each one (gpa, access) and let VTL 0 go on without
  * the access (action "skip").
+ *
+ * General-purpose registers but RSP are shared with VTL 0: VTL 1 enters with
+ * VTL 0's values, keeps those it touches and hands RAX and RCX back through
+ * the VTL control's return fields; before it first leaves it scrubs its own.
  */
 #include "layout.h"
 
@@ -35,13 +39,35 @@ _start:
 	xor	%edi, %edi
 	call	protect
 	movq	$0, VTL1_LOG + LOG_COUNT
+	xor	%eax, %eax			/* leave nothing of VTL 1 in shared registers */
+	xor	%edx, %edx
+	xor	%esi, %esi
+	xor	%edi, %edi
+	xor	%r8d, %r8d
+	xor	%r9d, %r9d
+	xor	%r12d, %r12d
+	movq	$0, VTL1_CONTROL + CTL_RAX
+	movq	$0, VTL1_CONTROL + CTL_RCX
 
 vtl_return:
 	mov	$HVCALL_VTL_RETURN, %ecx
 	out	%al, $DEMO_PORT
-	/* Entered again: an intercept message waits, or nothing to do. */
+	/* Entered again with VTL 0's registers: keep what the handler touches. */
+	mov	%rax, VTL1_CONTROL + CTL_RAX
+	mov	%rcx, VTL1_CONTROL + CTL_RCX
+	push	%rdi
+	push	%rdx
+	call	handle
+	pop	%rdx
+	pop	%rdi
+	jmp	vtl_return
+
+/* handle: an intercept message waits, or there is nothing to do. */
+handle:
+	cmpl	$ENTRY_INTERRUPT, VTL1_CONTROL + CTL_ENTRY
+	jne	1f
 	cmpl	$1, VTL1_MSG + MSG_TYPE
-	jne	vtl_return
+	jne	1f
 	mov	VTL1_LOG + LOG_COUNT, %rax
 	mov	%rax, %rdi
 	shl	$4, %rdi
@@ -52,7 +78,7 @@ vtl_return:
 	inc	%rax
 	mov	%rax, VTL1_LOG + LOG_COUNT
 	movl	$0, VTL1_MSG + MSG_ACTION	/* skip the access */
-	jmp	vtl_return
+1:	ret
 
 /* protect: %edx pages from gfn %rsi get map flags %edi for VTL 0 (rep hypercall). */
 protect:

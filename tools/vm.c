@@ -83,7 +83,8 @@ int cmd_vm(int argc, char **argv)
 	       (unsigned long long)r.code_poke);
 	printf("  read the secret      -> %#llx (secret %s VTL 0)\n",
 	       (unsigned long long)r.secret_seen,
-	       r.secret_seen == DEMO_SECRET || r.rbx == DEMO_SECRET ? "LEAKED TO" : "kept from");
+	       r.secret_seen == DEMO_SECRET || r.regs.rbx == DEMO_SECRET ? "LEAKED TO"
+									 : "kept from");
 	printf("  read VTL 1's memory  -> %#llx\n", (unsigned long long)r.vtl1_seen);
 	printf("Intercepts delivered to VTL 1 (VMM %u, VTL 1 logged %llu):\n", r.nintercepts,
 	       (unsigned long long)r.nlog);

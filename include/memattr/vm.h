@@ -52,7 +52,8 @@ extern "C" {
  * @gpa: guest-physical address of the access
  * @access: 0 read, 1 write (as TLFS HV_INTERCEPT_ACCESS_TYPE)
  * @insn_count: number of valid bytes in @insn
- * @rip: the faulting instruction's address
+ * @rip: the faulting instruction's address for a read; for a write, KVM has
+ *	already retired the instruction when it exits, so the next one's
  * @insn: instruction bytes fetched at @rip
  * @action: the handler's decision, MEMATTR_VM_ACTION_*
  * @len: access size in bytes
@@ -69,6 +70,33 @@ struct memattr_vm_msg {
 	uint32_t len;
 };
 
+/* VTL entry reasons (TLFS HV_VTL_ENTRY_REASON). */
+#define MEMATTR_VM_ENTRY_VTL_CALL  1
+#define MEMATTR_VM_ENTRY_INTERRUPT 2 /* an intercept message was posted */
+
+/* Where struct memattr_vm_vtl_control sits within the message page. */
+#define MEMATTR_VM_CONTROL_OFFSET 0x800
+
+/**
+ * struct memattr_vm_vtl_control - a higher VTL's VTL control, in guest memory
+ * @entry_reason: why the VTL was last entered, MEMATTR_VM_ENTRY_*
+ * @reserved: zero
+ * @vtl_return_rax: RAX the lower VTL gets back on VtlReturn
+ * @vtl_return_rcx: RCX the lower VTL gets back on VtlReturn
+ *
+ * As TLFS HV_VP_VTL_CONTROL in the VP assist page.  On a VTL switch the
+ * registers the TLFS shares between VTLs (RAX, RBX, RCX, RDX, RSI, RDI, RBP,
+ * R8-R15) move to the VTL being entered; RIP, RSP, RFLAGS and the control and
+ * segment state stay with each VTL's vCPU.  The VtlReturn sequence itself
+ * uses RAX and RCX, so VtlReturn sets those two from this structure.
+ */
+struct memattr_vm_vtl_control {
+	uint32_t entry_reason;
+	uint32_t reserved;
+	uint64_t vtl_return_rax;
+	uint64_t vtl_return_rcx;
+};
+
 /**
  * struct memattr_vm_config - shape of a new VMM
  * @store: the attributes; layer v holds the protections VTL v's accesses obey.
@@ -79,6 +107,7 @@ struct memattr_vm_msg {
  *	derived from vm.max_map_count.  When a change would need more, the
  *	affected region falls back to PROT_NONE and accesses are emulated.
  * @msg_gpa: per VTL v >= 1, the page that receives intercepts from VTL v-1
+ *	and holds VTL v's struct memattr_vm_vtl_control
  */
 struct memattr_vm_config {
 	struct memattr_store *store;
@@ -94,7 +123,7 @@ struct memattr_vm_config {
  * @gpa: address of the access
  * @write: true for a write, false for a read
  * @len: access size
- * @rip: faulting instruction
+ * @rip: as struct memattr_vm_msg's @rip
  * @action: what the higher VTL decided, MEMATTR_VM_ACTION_*
  */
 struct memattr_vm_intercept {

@@ -100,6 +100,7 @@ static int intercept_deliver(struct memattr_vm *vm, unsigned int vtl)
 	m->action = MEMATTR_VM_ACTION_SKIP;
 	m->type = MEMATTR_VM_MSG_MEMORY;
 	record(vm, vtl, run, regs.rip);
+	vm->pending_regs = regs;
 	vm->pending_from = vtl;
 	return 0;
 }
@@ -137,6 +138,73 @@ static int mmio_exit(struct memattr_vm *vm, unsigned int vtl, unsigned int *next
 	}
 	*next = vtl + 1;
 	return intercept_deliver(vm, vtl);
+}
+
+/*
+ * Let KVM finish the exit it left for us (skip the OUT, write an MMIO read's
+ * data into its register) without entering the guest.  Needed before
+ * KVM_SET_REGS: KVM's emulator drops its pending register write-back when the
+ * registers are set under it (measured: a skipped read left its destination
+ * unchanged).
+ */
+int vcpu_settle(struct memattr_vm *vm, unsigned int vtl)
+{
+	struct kvm_run *run = vm->vcpu[vtl].run;
+	int ret = 0;
+
+	run->immediate_exit = 1;
+	if (!ioctl(vm->vcpu[vtl].fd, KVM_RUN, 0) || errno != EINTR)
+		ret = -EIO;
+	run->immediate_exit = 0;
+	return ret;
+}
+
+static struct memattr_vm_vtl_control *control_of(struct memattr_vm *vm, unsigned int vtl)
+{
+	return (void *)(vm->ram + vm->msg_gpa[vtl] + MEMATTR_VM_CONTROL_OFFSET);
+}
+
+/* The registers the TLFS shares between VTLs: all general-purpose ones but RSP. */
+static __u64 *shared_reg(struct kvm_regs *r, unsigned int i)
+{
+	__u64 *all[] = { &r->rax, &r->rbx, &r->rcx, &r->rdx, &r->rsi, &r->rdi, &r->rbp, &r->r8,
+			 &r->r9,  &r->r10, &r->r11, &r->r12, &r->r13, &r->r14, &r->r15 };
+
+	return i < sizeof(all) / sizeof(all[0]) ? all[i] : NULL;
+}
+
+/*
+ * Move the shared register state from @from's vCPU to @to's (TLFS "Virtual
+ * Processor State Isolation": each VTL keeps RIP, RSP, RFLAGS and its control
+ * state; the other general-purpose registers are shared).  @held: @to is
+ * coming back to an access it was stopped at, whose registers before the
+ * access were @held->pending_regs.  The access completes after the higher
+ * VTL ran, so a register it wrote keeps the access's value.
+ */
+static int vtl_switch(struct memattr_vm *vm, unsigned int from, unsigned int to, bool held)
+{
+	struct kvm_regs a, b;
+	__u64 *p;
+	int ret = vcpu_settle(vm, to);
+
+	if (ret)
+		return ret;
+	if (ioctl(vm->vcpu[from].fd, KVM_GET_REGS, &a) || ioctl(vm->vcpu[to].fd, KVM_GET_REGS, &b))
+		return -errno;
+	if (to < from) {
+		/* VtlReturn's own sequence used RAX and RCX: the VTL control has the values. */
+		a.rax = control_of(vm, from)->vtl_return_rax;
+		a.rcx = control_of(vm, from)->vtl_return_rcx;
+	} else {
+		control_of(vm, to)->entry_reason = vm->pending_from >= 0
+							   ? MEMATTR_VM_ENTRY_INTERRUPT
+							   : MEMATTR_VM_ENTRY_VTL_CALL;
+	}
+	for (unsigned int i = 0; (p = shared_reg(&b, i)); i++)
+		if (!held || *p == *shared_reg(&vm->pending_regs, i))
+			*p = *shared_reg(&a, i);
+	vm->stats.vtl_switches++;
+	return ioctl(vm->vcpu[to].fd, KVM_SET_REGS, &b) ? -errno : 0;
 }
 
 int memattr_vm_run(struct memattr_vm *vm, unsigned int vtl, unsigned int *halted_vtl)
@@ -179,9 +247,14 @@ int memattr_vm_run(struct memattr_vm *vm, unsigned int vtl, unsigned int *halted
 		if (ret)
 			return ret;
 		if (next != vtl) {
-			vm->stats.vtl_switches++;
-			if (vm->pending_from >= 0 && (unsigned int)vm->pending_from == next)
+			bool held = vm->pending_from >= 0 && (unsigned int)vm->pending_from == next;
+
+			/* The decision first: the switch settles the held access. */
+			if (held)
 				intercept_complete(vm);
+			ret = vtl_switch(vm, vtl, next, held);
+			if (ret)
+				return ret;
 			vtl = next;
 		}
 	}

@@ -162,7 +162,10 @@ int hv_doorbell(struct memattr_vm *vm, unsigned int vtl, unsigned int *next_vtl)
 	int fd = vm->vcpu[vtl].fd;
 	struct kvm_regs regs;
 	uint64_t result;
+	int ret = vcpu_settle(vm, vtl);
 
+	if (ret)
+		return ret;
 	if (ioctl(fd, KVM_GET_REGS, &regs))
 		return -errno;
 	*next_vtl = vtl;
@@ -191,6 +194,5 @@ int hv_doorbell(struct memattr_vm *vm, unsigned int vtl, unsigned int *next_vtl)
 		break;
 	}
 	regs.rax = result;
-	/* RIP unchanged: KVM skips the OUT itself when this vCPU next runs. */
 	return ioctl(fd, KVM_SET_REGS, &regs) ? -errno : 0;
 }

@@ -57,7 +57,8 @@ struct memattr_vm {
 	int view_error; /* a view could not be made strict enough: refuse to run */
 
 	/* An intercept waiting for the higher VTL's decision. */
-	int pending_from; /* -1: none */
+	int pending_from;	      /* -1: none */
+	struct kvm_regs pending_regs; /* its registers when it was stopped */
 
 	struct memattr_vm_intercept rec[MAX_RECORDED];
 	unsigned int nrec;
@@ -75,6 +76,7 @@ int views_init(struct memattr_vm *vm);
 void views_fini(struct memattr_vm *vm);
 
 /* exits.c */
+int vcpu_settle(struct memattr_vm *vm, unsigned int vtl);
 bool access_allowed(uint64_t value, bool write);
 
 /* hypercall.c: the only file that speaks TLFS. */
