@@ -220,21 +220,29 @@ static void test_views_budget(void **state)
 
 static void test_config(void **state)
 {
-	struct memattr_config scfg = { .layers = 1, .gpa_bits = 32 };
-	struct memattr_vm_config cfg = { .vtls = 2,
+	struct memattr_config scfg = { .layers = 2, .gpa_bits = 32 };
+	struct memattr_vm_config cfg = { .vtls = 3,
 					 .ram_size = 2 << 20,
-					 .msg_gpa = { 0, 0x100000 } };
+					 .msg_gpa = { 0, 0x100000, 0x110000 } };
 	struct memattr_store *s;
 	struct memattr_vm *vm;
 
 	(void)state;
 	assert_int_equal(memattr_store_create(&scfg, &s), 0);
 	cfg.store = s;
-	assert_int_equal(memattr_vm_create(&cfg, &vm), -EINVAL); /* one layer for two VTLs */
-	memattr_store_destroy(s);
-	scfg.layers = 2;
-	assert_int_equal(memattr_store_create(&scfg, &s), 0);
-	cfg.store = s;
+	/* Three VTLs in the VSM layout need three layers. */
+	assert_int_equal(memattr_vm_create(&cfg, &vm), -EINVAL);
+	cfg.layer_mask[0] = 1;
+	cfg.layer_mask[1] = 4;
+	assert_int_equal(memattr_vm_create(&cfg, &vm), -EINVAL);
+	cfg.layer_mask[1] = 2;
+	assert_int_equal(memattr_vm_create(&cfg, &vm), 0);
+	assert_int_equal(memattr_vm_layer_mask(vm, 0), 1);
+	assert_int_equal(memattr_vm_layer_mask(vm, 1), 2);
+	assert_int_equal(memattr_vm_layer_mask(vm, 2), 0);
+	memattr_vm_destroy(vm);
+	cfg.vtls = 2;
+	cfg.layer_mask[0] = cfg.layer_mask[1] = 0;
 	cfg.ram_size = 3 << 20;
 	assert_int_equal(memattr_vm_create(&cfg, &vm), -EINVAL); /* not 2 MiB multiple */
 	cfg.ram_size = 2 << 20;
@@ -243,6 +251,53 @@ static void test_config(void **state)
 	cfg.msg_gpa[1] = 0x100000;
 	cfg.vtls = 1;
 	assert_int_equal(memattr_vm_create(&cfg, &vm), -EINVAL);
+	cfg.vtls = 2;
+	assert_int_equal(memattr_vm_create(&cfg, &vm), 0);
+	assert_int_equal(memattr_vm_layer_mask(vm, 0), 1);
+	assert_int_equal(memattr_vm_layer_mask(vm, 1), 0);
+	memattr_vm_destroy(vm);
+	memattr_store_destroy(s);
+}
+
+/*
+ * Three VTLs in the VSM layout: VTL 0's alias shows what VTL 1 (layer 0) and
+ * VTL 2 (layer 1) allow together, VTL 1's what VTL 2 allows (layer 2).
+ */
+static void test_views_combined(void **state)
+{
+	struct memattr_config scfg = { .layers = 3, .gpa_bits = 32 };
+	struct memattr_vm_config cfg = { .vtls = 3,
+					 .ram_size = 2 << 20,
+					 .msg_gpa = { 0, 0x100000, 0x110000 } };
+	struct memattr_store *s;
+	struct memattr_vm *vm;
+	uint64_t next;
+
+	(void)state;
+	assert_int_equal(memattr_store_create(&scfg, &s), 0);
+	cfg.store = s;
+	/* Protections already in the store are applied at creation. */
+	assert_int_equal(memattr_set(s, 1, 0x40, 0x48, MEMATTR_READ, 0, &next), 0);
+	assert_int_equal(memattr_vm_create(&cfg, &vm), 0);
+	assert_int_equal(memattr_vm_layer_mask(vm, 0), 3);
+	assert_int_equal(memattr_vm_layer_mask(vm, 1), 4);
+	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x40), PROT_READ);
+	assert_int_equal(memattr_set(s, 0, 0x44, 0x50, MEMATTR_READ | MEMATTR_WRITE, 0, &next), 0);
+	assert_int_equal(memattr_set(s, 0, 0x46, 0x47, MEMATTR_NO_ACCESS, 0, &next), 0);
+	assert_int_equal(memattr_set(s, 2, 0x60, 0x61, MEMATTR_NO_ACCESS, 0, &next), 0);
+	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x43), PROT_READ);
+	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x45), PROT_READ);
+	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x46), PROT_NONE);
+	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x48), PROT_READ | PROT_WRITE);
+	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x60), PROT_READ | PROT_WRITE);
+	assert_int_equal(memattr_vm_host_prot(vm, 1, 0x60), PROT_NONE);
+	assert_int_equal(memattr_vm_host_prot(vm, 1, 0x46), PROT_READ | PROT_WRITE);
+	assert_int_equal(memattr_vm_host_prot(vm, 2, 0x60), PROT_READ | PROT_WRITE);
+	/* Lifting one layer leaves the other's limit in place. */
+	assert_int_equal(memattr_set(s, 1, 0x40, 0x48, 0, 0, &next), 0);
+	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x43), PROT_READ | PROT_WRITE);
+	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x46), PROT_NONE);
+	memattr_vm_destroy(vm);
 	memattr_store_destroy(s);
 }
 
@@ -251,7 +306,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config),	      cmocka_unit_test(test_demo),
 		cmocka_unit_test(test_demo_fallback), cmocka_unit_test(test_views_exact),
-		cmocka_unit_test(test_views_budget),
+		cmocka_unit_test(test_views_budget),  cmocka_unit_test(test_views_combined),
 	};
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 

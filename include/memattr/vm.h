@@ -99,9 +99,13 @@ struct memattr_vm_vtl_control {
 
 /**
  * struct memattr_vm_config - shape of a new VMM
- * @store: the attributes; layer v holds the protections VTL v's accesses obey.
- *	Must have at least @vtls layers and outlive the VM.
+ * @store: the attributes; must hold every layer @layer_mask names and outlive
+ *	the VM
  * @vtls: number of VTLs (one KVM VM each), 2..MEMATTR_VM_MAX_VTLS
+ * @layer_mask: per VTL, the store layers whose memattr_combine() limits its
+ *	accesses (memattr_vsm_layer_mask() when the VSM front owns the store);
+ *	0 means nothing limits it.  All zero for the VSM front's layout: the
+ *	protections VTL s places on VTL t in layer s * (s - 1) / 2 + t.
  * @ram_size: bytes of guest RAM at GPA 0, a multiple of 2 MiB, at most 1 GiB
  * @vma_budget: host mappings (VMAs) each alias may use; 0 for a default
  *	derived from vm.max_map_count.  When a change would need more, the
@@ -112,6 +116,7 @@ struct memattr_vm_vtl_control {
 struct memattr_vm_config {
 	struct memattr_store *store;
 	unsigned int vtls;
+	uint32_t layer_mask[MEMATTR_VM_MAX_VTLS];
 	uint64_t ram_size;
 	unsigned int vma_budget;
 	uint64_t msg_gpa[MEMATTR_VM_MAX_VTLS];
@@ -262,6 +267,15 @@ const struct memattr_vm_stats *memattr_vm_stats(const struct memattr_vm *vm);
  * Return: PROT_* bits, or -EINVAL.  For tests: compare with the store.
  */
 int memattr_vm_host_prot(const struct memattr_vm *vm, unsigned int vtl, uint64_t gfn);
+
+/**
+ * memattr_vm_layer_mask() - the layers limiting a VTL's accesses
+ * @vm: the VMM
+ * @vtl: which VTL
+ *
+ * Return: the bit mask in use (after defaults), 0 for none or a bad @vtl.
+ */
+uint32_t memattr_vm_layer_mask(const struct memattr_vm *vm, unsigned int vtl);
 
 /**
  * memattr_vm_prot_of() - the host protection a layer value maps to

@@ -32,16 +32,11 @@ bool access_allowed(uint64_t value, bool write)
 static bool range_allowed(struct memattr_vm *vm, unsigned int vtl, uint64_t gpa, unsigned int len,
 			  bool write)
 {
-	/* The top VTL obeys no layer here; accesses may straddle a page. */
-	if (vtl + 1 >= vm->vtls)
-		return true;
+	/* Accesses may straddle a page. */
 	for (uint64_t g = gpa >> MEMATTR_PAGE_SHIFT; g <= (gpa + len - 1) >> MEMATTR_PAGE_SHIFT;
-	     g++) {
-		int v = memattr_get(vm->store, vtl, g);
-
-		if (v < 0 || !access_allowed(v, write))
+	     g++)
+		if (!access_allowed(vtl_value(vm, vtl, g), write))
 			return false;
-	}
 	return true;
 }
 

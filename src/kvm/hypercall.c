@@ -90,22 +90,17 @@ static bool guest_readable(struct memattr_vm *vm, unsigned int vtl, uint64_t gpa
 {
 	if (gpa >= vm->ram_size || len > vm->ram_size - gpa)
 		return false;
-	if (vtl + 1 >= vm->vtls)
-		return true;
 	for (uint64_t g = gpa >> MEMATTR_PAGE_SHIFT; g <= (gpa + len - 1) >> MEMATTR_PAGE_SHIFT;
-	     g++) {
-		int v = memattr_get(vm->store, vtl, g);
-
-		if (v < 0 || !access_allowed(v, false))
+	     g++)
+		if (!access_allowed(vtl_value(vm, vtl, g), false))
 			return false;
-	}
 	return true;
 }
 
 static uint64_t modify_vtl_protection_mask(struct memattr_vm *vm, unsigned int vtl,
 					   uint64_t control, uint64_t in)
 {
-	unsigned int count = CTL_REP_COUNT(control), start = CTL_REP_START(control), target;
+	unsigned int count = CTL_REP_COUNT(control), start = CTL_REP_START(control), target, layer;
 	struct hv_modify_vtl_protection_mask hdr;
 	uint64_t value, *gfns, len = sizeof(hdr) + (uint64_t)count * 8, n = 0, status = 0;
 
@@ -121,6 +116,10 @@ static uint64_t modify_vtl_protection_mask(struct memattr_vm *vm, unsigned int v
 	if (!vtl || target >= vtl || hdr.reserved[0] || hdr.reserved[1] || hdr.reserved[2] ||
 	    hdr.target_vtl & 0xe0)
 		return RESULT(vtl ? HV_STATUS_INVALID_PARAMETER : HV_STATUS_ACCESS_DENIED, start);
+	/* The VSM front's layout: VTL s's protections on VTL t live in layer s(s-1)/2 + t. */
+	layer = vtl * (vtl - 1) / 2 + target;
+	if (layer >= memattr_layers(vm->store))
+		return RESULT(HV_STATUS_INVALID_PARAMETER, start);
 	value = value_of_flags(vm, hdr.map_flags);
 	if (hdr.map_flags & ~0xfU || !memattr_value_valid(vm->store, value))
 		return RESULT(HV_STATUS_INVALID_PARAMETER, start);
@@ -146,7 +145,7 @@ static uint64_t modify_vtl_protection_mask(struct memattr_vm *vm, unsigned int v
 
 		while (j < n && gfns[j] <= gfns[j - 1] + 1)
 			j++;
-		if (memattr_set(vm->store, target, gfns[i], gfns[j - 1] + 1, value, 0, &next) ||
+		if (memattr_set(vm->store, layer, gfns[i], gfns[j - 1] + 1, value, 0, &next) ||
 		    next != gfns[j - 1] + 1) {
 			free(gfns);
 			return RESULT(HV_STATUS_INSUFFICIENT_MEMORY, start);

@@ -157,46 +157,68 @@ static void view_set(struct memattr_vm *vm, unsigned int vtl, uint64_t s, uint64
 		s = r;
 	}
 	vm->stats.vmas = 0;
-	for (unsigned int v = 0; v + 1 < vm->vtls; v++)
-		vm->stats.vmas += vm->alias[v].vmas;
+	for (unsigned int v = 0; v < vm->vtls; v++)
+		if (vm->mask[v])
+			vm->stats.vmas += vm->alias[v].vmas;
 }
 
-/* Called before the change is visible: tightening is in place before anyone relies on it. */
+struct combine_ctx {
+	struct memattr_vm *vm;
+	unsigned int vtl;
+	uint64_t with; /* combined into every run's value */
+};
+
+static int view_set_run(void *opaque, uint64_t start, uint64_t end, uint64_t value)
+{
+	struct combine_ctx *ctx = opaque;
+
+	view_set(ctx->vm, ctx->vtl, start, end, memattr_combine(value, ctx->with));
+	return 0;
+}
+
+/*
+ * Called before the change is visible: a tightening is in place before anyone
+ * relies on it.  A VTL limited by several layers sees the new value combined
+ * with its other layers, which the store still reports as they are.
+ */
 static void view_notify(struct memattr_notifier *n, const struct memattr_change *c)
 {
 	struct memattr_vm *vm = n->opaque;
 
-	if (c->layer + 1 < vm->vtls)
-		view_set(vm, c->layer, c->start, c->end, c->new_value);
-}
+	for (unsigned int v = 0; v < vm->vtls; v++) {
+		uint32_t others = vm->mask[v] & ~(1U << c->layer);
+		struct combine_ctx ctx = { vm, v, c->new_value };
 
-struct sync_ctx {
-	struct memattr_vm *vm;
-	unsigned int vtl;
-};
-
-static int view_sync_run(void *opaque, uint64_t start, uint64_t end, uint64_t value)
-{
-	struct sync_ctx *ctx = opaque;
-
-	if (value)
-		view_set(ctx->vm, ctx->vtl, start, end, value);
-	return 0;
+		if (!(vm->mask[v] & 1U << c->layer))
+			continue;
+		if (!others)
+			view_set(vm, v, c->start, c->end, c->new_value);
+		else if (memattr_combined_runs(vm->store, others, c->start, c->end, view_set_run,
+					       &ctx))
+			vm->view_error = -EINVAL;
+	}
 }
 
 int views_init(struct memattr_vm *vm)
 {
-	vm->notifier.notify = view_notify;
-	vm->notifier.layers = (1U << (vm->vtls - 1)) - 1;
-	vm->notifier.opaque = vm;
-	/* The store may already hold protections: bring the aliases in line first. */
-	for (unsigned int v = 0; v + 1 < vm->vtls; v++) {
-		struct sync_ctx ctx = { vm, v };
-		int ret = memattr_runs(vm->store, v, 0, vm->pages, view_sync_run, &ctx);
+	uint32_t all = 0;
 
+	/* The store may already hold protections: bring the aliases in line first. */
+	for (unsigned int v = 0; v < vm->vtls; v++) {
+		struct combine_ctx ctx = { vm, v, 0 };
+		int ret;
+
+		all |= vm->mask[v];
+		if (!vm->mask[v])
+			continue;
+		ret = memattr_combined_runs(vm->store, vm->mask[v], 0, vm->pages, view_set_run,
+					    &ctx);
 		if (ret)
 			return ret < 0 ? ret : -EINVAL;
 	}
+	vm->notifier.notify = view_notify;
+	vm->notifier.layers = all;
+	vm->notifier.opaque = vm;
 	memattr_notifier_register(vm->store, &vm->notifier);
 	return vm->view_error;
 }

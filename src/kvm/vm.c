@@ -79,11 +79,29 @@ static int vm_create_one(struct memattr_vm *vm, unsigned int vtl)
 	return vcpu_create(vm, vtl);
 }
 
-static bool config_valid(const struct memattr_vm_config *cfg)
+/* The VSM front's layout: VTL s's protections on a lower VTL t in layer s(s-1)/2 + t. */
+static uint32_t default_mask(unsigned int vtls, unsigned int t)
 {
+	uint32_t m = 0;
+
+	for (unsigned int s = t + 1; s < vtls; s++)
+		m |= 1U << (s * (s - 1) / 2 + t);
+	return m;
+}
+
+static bool config_valid(const struct memattr_vm_config *cfg, uint32_t *mask)
+{
+	uint32_t all = 0, any = 0;
+
 	if (!cfg || !cfg->store || cfg->vtls < 2 || cfg->vtls > MEMATTR_VM_MAX_VTLS)
 		return false;
-	if (memattr_layers(cfg->store) < cfg->vtls)
+	for (unsigned int v = 0; v < cfg->vtls; v++)
+		any |= cfg->layer_mask[v];
+	for (unsigned int v = 0; v < cfg->vtls; v++) {
+		mask[v] = any ? cfg->layer_mask[v] : default_mask(cfg->vtls, v);
+		all |= mask[v];
+	}
+	if (memattr_layers(cfg->store) < 32 && all >> memattr_layers(cfg->store))
 		return false;
 	if (!cfg->ram_size || cfg->ram_size % (2ULL << 20) || cfg->ram_size > MAX_RAM)
 		return false;
@@ -99,11 +117,14 @@ int memattr_vm_create(const struct memattr_vm_config *cfg, struct memattr_vm **o
 	struct memattr_vm *vm;
 	int ret;
 
-	if (!config_valid(cfg))
+	uint32_t mask[MEMATTR_VM_MAX_VTLS] = { 0 };
+
+	if (!config_valid(cfg, mask))
 		return -EINVAL;
 	vm = calloc(1, sizeof(*vm));
 	if (!vm)
 		return -ENOMEM;
+	memcpy(vm->mask, mask, sizeof(mask));
 	vm->store = cfg->store;
 	vm->vtls = cfg->vtls;
 	vm->ram_size = cfg->ram_size;
@@ -207,6 +228,21 @@ const struct memattr_vm_intercept *memattr_vm_intercepts(const struct memattr_vm
 const struct memattr_vm_stats *memattr_vm_stats(const struct memattr_vm *vm)
 {
 	return &vm->stats;
+}
+
+uint32_t memattr_vm_layer_mask(const struct memattr_vm *vm, unsigned int vtl)
+{
+	return vtl < vm->vtls ? vm->mask[vtl] : 0;
+}
+
+uint64_t vtl_value(const struct memattr_vm *vm, unsigned int vtl, uint64_t gfn)
+{
+	int v;
+
+	if (!vm->mask[vtl])
+		return 0;
+	v = memattr_combined_get(vm->store, vm->mask[vtl], gfn);
+	return v < 0 ? MEMATTR_NO_ACCESS : (uint64_t)v; /* fail closed */
 }
 
 int memattr_vm_host_prot(const struct memattr_vm *vm, unsigned int vtl, uint64_t gfn)

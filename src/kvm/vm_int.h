@@ -40,6 +40,7 @@ struct alias {
 struct memattr_vm {
 	struct memattr_store *store;
 	unsigned int vtls;
+	uint32_t mask[MEMATTR_VM_MAX_VTLS]; /* layers limiting each VTL */
 	uint64_t ram_size;
 	uint64_t pages;
 	uint64_t budget;
@@ -70,6 +71,9 @@ struct memattr_vm {
 int vcpu_create(struct memattr_vm *vm, unsigned int vtl);
 void vcpu_destroy(struct memattr_vm *vm, unsigned int vtl);
 void guest_tables_write(struct memattr_vm *vm);
+
+/* vm.c: what limits @vtl at @gfn, the memattr_combine() of its layers (0: nothing). */
+uint64_t vtl_value(const struct memattr_vm *vm, unsigned int vtl, uint64_t gfn);
 
 /* view.c */
 int views_init(struct memattr_vm *vm);
