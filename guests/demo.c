@@ -81,6 +81,8 @@ int demo_run(const struct demo_opts *o, struct demo_result *r)
 	memcpy(&r->secret_seen, ram + VTL0_DATA + R_SECRET, 8);
 	memcpy(&r->vtl1_seen, ram + VTL0_DATA + R_VTL1, 8);
 	memcpy(&r->done, ram + VTL0_DATA + R_DONE, 8);
+	memcpy(&r->hv_denied, ram + VTL0_DATA + R_HV_DENIED, 8);
+	memcpy(&r->vtl_call, ram + VTL0_DATA + R_VTL_CALL, 8);
 	memcpy(&r->code_poke, ram + VTL0_CODE_POKE, 8);
 	ret = memattr_vm_get_regs(vm, 0, &r->regs);
 	if (ret)
@@ -88,6 +90,7 @@ int demo_run(const struct demo_opts *o, struct demo_result *r)
 
 	log = ram + VTL1_LOG;
 	memcpy(&r->nlog, log + LOG_COUNT, 8);
+	memcpy(&r->calls, log + LOG_CALLS, 8);
 	for (unsigned int i = 0; i < r->nlog && i < DEMO_MAX_EVENTS; i++) {
 		memcpy(&r->log_gpa[i], log + LOG_ENTRIES + 16 * i, 8);
 		memcpy(&r->log_access[i], log + LOG_ENTRIES + 16 * i + 8, 8);

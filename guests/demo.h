@@ -25,10 +25,11 @@ struct demo_run {
 struct demo_result {
 	/* VTL 0's own view, from its data page and registers */
 	uint64_t code_read, data_read, secret_seen, vtl1_seen, done;
-	struct memattr_vm_regs regs; /* VTL 0's at its halt */
-	uint64_t code_poke;	     /* the word VTL 0 tried to overwrite in its code */
+	uint64_t hv_denied, vtl_call; /* its own hypercalls' results */
+	struct memattr_vm_regs regs;  /* VTL 0's at its halt */
+	uint64_t code_poke;	      /* the word VTL 0 tried to overwrite in its code */
 	/* VTL 1's log */
-	uint64_t nlog;
+	uint64_t nlog, calls;
 	uint64_t log_gpa[DEMO_MAX_EVENTS], log_access[DEMO_MAX_EVENTS];
 	uint64_t hv_result[4];
 	/* the VMM's view */

@@ -28,15 +28,19 @@
 #define VTL1_PAGES 32 /* from VTL1_CODE */
 
 /* VTL 0's results in its data page. */
-#define R_CODE_READ  0x00 /* first 8 bytes of its code */
-#define R_DATA_READ  0x10 /* what it read back after writing DATA+8 */
-#define R_SECRET     0x18 /* what its read of the secret gave */
-#define R_VTL1	     0x20 /* what its read of VTL 1's log gave */
-#define R_DONE	     0x28 /* 1 when it reached the end */
+#define R_CODE_READ  0x00  /* first 8 bytes of its code */
+#define R_DATA_READ  0x10  /* what it read back after writing DATA+8 */
+#define R_SECRET     0x18  /* what its read of the secret gave */
+#define R_VTL1	     0x20  /* what its read of VTL 1's log gave */
+#define R_HV_DENIED  0x30  /* result of its ModifyVtlProtectionMask on its own code */
+#define R_VTL_CALL   0x38  /* result of its VtlCall */
+#define R_DONE	     0x28  /* 1 when it reached the end */
+#define HV_INPUT     0x100 /* its hypercall input, in the data page */
 #define DATA_PATTERN 0x1234
 
 /* VTL 1's log: count, then per intercept (gpa, access) at 16 + 16 * i. */
 #define LOG_COUNT   0x000
+#define LOG_CALLS   0x008 /* VtlCalls from VTL 0 */
 #define LOG_ENTRIES 0x010
 #define LOG_RESULTS 0x800 /* hypercall result values, 8 bytes each */
 
@@ -45,11 +49,13 @@
 #define CTL_ENTRY	0
 #define CTL_RAX		8
 #define CTL_RCX		16
+#define ENTRY_VTL_CALL	1
 #define ENTRY_INTERRUPT 2
 
 /* Values VTL 0 keeps in registers across the intercepts (shared with VTL 1). */
 #define VTL0_RDI 0xd1d1d1d1
 #define VTL0_R13 0x13131313
+#define VTL0_R10 0x10101010
 #define VTL0_RBX 0xb1b1b1b1 /* overwritten by the skipped read of the secret */
 #define VTL0_RCX 0xc1c1c1c1 /* overwritten by the skipped read of VTL 1's log */
 

@@ -12,6 +12,7 @@
 _start:
 	mov	$VTL0_RDI, %edi			/* live across the intercepts */
 	mov	$VTL0_R13, %r13d
+	mov	$VTL0_R10, %r10d
 	mov	VTL0_CODE, %rax			/* read own code: allowed (R|X) */
 	mov	%rax, VTL0_DATA + R_CODE_READ
 	movq	$DATA_PATTERN, VTL0_DATA + 8	/* write data: allowed (R|W) */
@@ -24,6 +25,20 @@ _start:
 	mov	$VTL0_RCX, %ecx
 	mov	VTL1_LOG, %rcx			/* read VTL 1's memory: intercept (read) */
 	mov	%rcx, VTL0_DATA + R_VTL1
+	/* Try to lift VTL 1's protection of its own code: VTL 0 may not (access denied). */
+	movq	$-1, VTL0_DATA + HV_INPUT		/* HV_PARTITION_ID_SELF */
+	movl	$7, VTL0_DATA + HV_INPUT + 8		/* R|W|KX */
+	movl	$0, VTL0_DATA + HV_INPUT + 12
+	movq	$(VTL0_CODE >> 12), VTL0_DATA + HV_INPUT + 16
+	movabs	$0x10000000c, %rcx			/* ModifyVtlProtectionMask, 1 rep */
+	mov	$(VTL0_DATA + HV_INPUT), %edx
+	xor	%r8d, %r8d
+	out	%al, $DEMO_PORT
+	mov	%rax, VTL0_DATA + R_HV_DENIED
+	/* Call VTL 1: it counts the call and returns. */
+	mov	$0x11, %ecx				/* VtlCall */
+	out	%al, $DEMO_PORT
+	mov	%rax, VTL0_DATA + R_VTL_CALL
 	movq	$1, VTL0_DATA + R_DONE
 	hlt
 	jmp	.

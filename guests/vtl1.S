@@ -39,6 +39,7 @@ _start:
 	xor	%edi, %edi
 	call	protect
 	movq	$0, VTL1_LOG + LOG_COUNT
+	movq	$0, VTL1_LOG + LOG_CALLS
 	xor	%eax, %eax			/* leave nothing of VTL 1 in shared registers */
 	xor	%edx, %edx
 	xor	%esi, %esi
@@ -62,9 +63,13 @@ vtl_return:
 	pop	%rdi
 	jmp	vtl_return
 
-/* handle: an intercept message waits, or there is nothing to do. */
+/* handle: VTL 0 called, or an intercept message waits. */
 handle:
-	cmpl	$ENTRY_INTERRUPT, VTL1_CONTROL + CTL_ENTRY
+	cmpl	$ENTRY_VTL_CALL, VTL1_CONTROL + CTL_ENTRY
+	jne	2f
+	incq	VTL1_LOG + LOG_CALLS
+	ret
+2:	cmpl	$ENTRY_INTERRUPT, VTL1_CONTROL + CTL_ENTRY
 	jne	1f
 	cmpl	$1, VTL1_MSG + MSG_TYPE
 	jne	1f

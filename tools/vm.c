@@ -86,6 +86,10 @@ int cmd_vm(int argc, char **argv)
 	       r.secret_seen == DEMO_SECRET || r.regs.rbx == DEMO_SECRET ? "LEAKED TO"
 									 : "kept from");
 	printf("  read VTL 1's memory  -> %#llx\n", (unsigned long long)r.vtl1_seen);
+	printf("  ModifyVtlProtectionMask on its code -> status %#llx (VTL 0 may not)\n",
+	       (unsigned long long)r.hv_denied);
+	printf("  VtlCall              -> status %#llx, VTL 1 counted %llu call\n",
+	       (unsigned long long)r.vtl_call, (unsigned long long)r.calls);
 	printf("Intercepts delivered to VTL 1 (VMM %u, VTL 1 logged %llu):\n", r.nintercepts,
 	       (unsigned long long)r.nlog);
 	for (unsigned int i = 0; i < r.nintercepts && i < DEMO_MAX_EVENTS; i++)

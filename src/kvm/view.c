@@ -142,7 +142,6 @@ static void view_set(struct memattr_vm *vm, unsigned int vtl, uint64_t s, uint64
 		return;
 	if (e > vm->pages)
 		e = vm->pages;
-	vm->stats.changes++;
 	while (s < e) {
 		/* One mprotect per run of pages not yet in fallback. */
 		uint64_t r = s;
@@ -185,6 +184,7 @@ static void view_notify(struct memattr_notifier *n, const struct memattr_change 
 {
 	struct memattr_vm *vm = n->opaque;
 
+	vm->stats.changes++;
 	for (unsigned int v = 0; v < vm->vtls; v++) {
 		uint32_t others = vm->mask[v] & ~(1U << c->layer);
 		struct combine_ctx ctx = { vm, v, c->new_value };
