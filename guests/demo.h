@@ -6,6 +6,7 @@
 #ifndef MEMATTR_GUESTS_DEMO_H
 #define MEMATTR_GUESTS_DEMO_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <memattr/vm.h>
@@ -16,6 +17,7 @@
 
 struct demo_opts {
 	unsigned int vma_budget; /* 0: the backend's default */
+	bool memslots;		 /* the memslot backend instead of mprotect */
 };
 
 struct demo_run {

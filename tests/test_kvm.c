@@ -105,6 +105,19 @@ static void test_demo(void **state)
  * exactly: the data/secret block falls back to PROT_NONE and VTL 0's
  * permitted data accesses are emulated; the outcome is the same.
  */
+/* The memslot backend (for comparison) gives the same outcome. */
+static void test_demo_memslots(void **state)
+{
+	struct demo_opts o = { .memslots = true };
+	struct demo_result r;
+
+	(void)state;
+	assert_int_equal(demo_run(&o, &r), 0);
+	demo_check(&r);
+	assert_int_equal(r.stats.mmio_exits, 3);
+	assert_int_equal(r.stats.fallbacks, 0);
+}
+
 static void test_demo_fallback(void **state)
 {
 	struct demo_opts o = { .vma_budget = 4 };
@@ -123,13 +136,15 @@ static void test_demo_fallback(void **state)
 	assert_int_equal(r.stats.mmio_exits, 3 + r.stats.emulated);
 }
 
-static int kvm_vm(struct memattr_store **s, struct memattr_vm **vm, unsigned int budget)
+static int kvm_vm(struct memattr_store **s, struct memattr_vm **vm, unsigned int budget,
+		  bool memslots)
 {
 	struct memattr_config scfg = { .layers = 2, .gpa_bits = 32 };
 	struct memattr_vm_config cfg = {
 		.vtls = 2,
 		.ram_size = 8 << 20,
 		.vma_budget = budget,
+		.memslots = memslots,
 		.msg_gpa = { 0, 0x100000 },
 	};
 
@@ -165,7 +180,7 @@ static uint64_t rnd(uint64_t *x)
  * (exactly equal without fallback), and the VMA count the backend keeps is
  * the kernel's and within budget.
  */
-static void views_random(unsigned int budget, unsigned int rounds)
+static void views_random(unsigned int budget, unsigned int rounds, bool memslots)
 {
 	static const uint64_t values[] = { 0,
 					   MEMATTR_READ,
@@ -178,7 +193,7 @@ static void views_random(unsigned int budget, unsigned int rounds)
 	struct memattr_vm *vm;
 	uint64_t x = 88172645463325252ULL, next;
 
-	assert_int_equal(kvm_vm(&s, &vm, budget), 0);
+	assert_int_equal(kvm_vm(&s, &vm, budget, memslots), 0);
 	for (unsigned int i = 0; i < rounds; i++) {
 		uint64_t a = lo + rnd(&x) % (pages - lo), len = 1 + rnd(&x) % 8;
 		uint64_t b = a + len > pages ? pages : a + len;
@@ -195,7 +210,8 @@ static void views_random(unsigned int budget, unsigned int rounds)
 		else
 			assert_int_equal(have, want);
 	}
-	assert_int_equal(memfd_vmas(), memattr_vm_stats(vm)->vmas + 2);
+	/* The aliases of the memslot backend stay one read-write VMA each. */
+	assert_int_equal(memfd_vmas(), memslots ? 3 : memattr_vm_stats(vm)->vmas + 2);
 	if (budget)
 		assert_true(memattr_vm_stats(vm)->vmas <= budget);
 	else
@@ -214,14 +230,16 @@ static void views_random(unsigned int budget, unsigned int rounds)
 static void test_views_exact(void **state)
 {
 	(void)state;
-	views_random(0, 3000);
+	views_random(0, 3000, false);
+	views_random(0, 1000, true);
 }
 
 static void test_views_budget(void **state)
 {
 	(void)state;
-	views_random(6, 3000);
-	views_random(40, 3000);
+	views_random(6, 3000, false);
+	views_random(40, 3000, false);
+	views_random(40, 1000, true);
 }
 
 static void test_config(void **state)
@@ -310,9 +328,10 @@ static void test_views_combined(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_config),	      cmocka_unit_test(test_demo),
-		cmocka_unit_test(test_demo_fallback), cmocka_unit_test(test_views_exact),
-		cmocka_unit_test(test_views_budget),  cmocka_unit_test(test_views_combined),
+		cmocka_unit_test(test_config),	       cmocka_unit_test(test_demo),
+		cmocka_unit_test(test_demo_memslots),  cmocka_unit_test(test_demo_fallback),
+		cmocka_unit_test(test_views_exact),    cmocka_unit_test(test_views_budget),
+		cmocka_unit_test(test_views_combined),
 	};
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 

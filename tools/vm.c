@@ -58,14 +58,18 @@ static uint64_t rnd(uint64_t *x)
 }
 
 /* Time @n scattered single-page changes over 1 GiB, with @vm's views attached or not. */
-static int changes_time(unsigned int n, bool with_vm, unsigned int budget, double *secs,
+static int changes_time(unsigned int n, bool with_vm, const struct demo_opts *o, double *secs,
 			struct memattr_vm_stats *st)
 {
 	static const uint64_t values[] = { MEMATTR_READ, MEMATTR_READ | MEMATTR_EXECUTE,
 					   MEMATTR_NO_ACCESS, MEMATTR_READ | MEMATTR_WRITE, 0 };
 	struct memattr_config scfg = { .layers = 2, .gpa_bits = 32 };
 	struct memattr_vm_config cfg = {
-		.vtls = 2, .ram_size = 1ULL << 30, .vma_budget = budget, .msg_gpa = { 0, 0x100000 }
+		.vtls = 2,
+		.ram_size = 1ULL << 30,
+		.vma_budget = o->vma_budget,
+		.memslots = o->memslots,
+		.msg_gpa = { 0, 0x100000 },
 	};
 	const uint64_t pages = cfg.ram_size >> 12, lo = 16;
 	struct memattr_vm *vm = NULL;
@@ -98,25 +102,29 @@ out:
 	return ret;
 }
 
-static int bench(unsigned int n, unsigned int budget)
+static int bench(unsigned int n, const struct demo_opts *o)
 {
 	struct memattr_vm_stats st = { 0 };
 	double base, with;
 	int ret;
 
-	ret = changes_time(n, false, 0, &base, &st);
+	ret = changes_time(n, false, o, &base, &st);
 	if (!ret)
-		ret = changes_time(n, true, budget, &with, &st);
+		ret = changes_time(n, true, o, &with, &st);
 	if (ret)
 		return ret;
 	printf("%u scattered single-page changes over 1 GiB (layer 0 of VTL 0):\n", n);
 	printf("  store alone          %8.3f us per change\n", base * 1e6 / n);
-	printf("  store + KVM views    %8.3f us per change (%llu notified runs, %llu mprotect, "
+	printf("  store + KVM views    %8.3f us per change (%llu notified runs, %llu %s, "
 	       "%.3f us each)\n",
 	       with * 1e6 / n, (unsigned long long)st.changes, (unsigned long long)st.mprotects,
+	       o->memslots ? "memslot rebuilds" : "mprotect",
 	       st.mprotects ? st.mprotect_ns / 1e3 / st.mprotects : 0.0);
-	printf("  VMAs at the end      %llu (budget %s), %llu fallbacks to PROT_NONE\n",
-	       (unsigned long long)st.vmas, budget ? "given" : "default: vm.max_map_count / 4",
+	printf("  %s at the end      %llu (budget %s), %llu fallbacks to PROT_NONE\n",
+	       o->memslots ? "runs" : "VMAs", (unsigned long long)st.vmas,
+	       o->vma_budget ? "given"
+	       : o->memslots ? "default: KVM's slot limit"
+			     : "default: vm.max_map_count / 4",
 	       (unsigned long long)st.fallbacks);
 	return 0;
 }
@@ -140,15 +148,18 @@ int cmd_vm(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--vma-budget") && i + 1 < argc) {
 			o.vma_budget = strtoul(argv[++i], NULL, 0);
+		} else if (!strcmp(argv[i], "--memslots")) {
+			o.memslots = true;
 		} else if (!strcmp(argv[i], "--bench") && i + 1 < argc) {
 			changes = strtoul(argv[++i], NULL, 0);
 		} else {
-			fprintf(stderr, "usage: memattr vm [--vma-budget N] [--bench CHANGES]\n");
+			fprintf(stderr, "usage: memattr vm [--vma-budget N] [--memslots] [--bench "
+					"CHANGES]\n");
 			return 2;
 		}
 	}
 	if (changes) {
-		ret = bench(changes, o.vma_budget);
+		ret = bench(changes, &o);
 		if (kvm_missing(ret))
 			return 3;
 		if (ret)
@@ -163,7 +174,8 @@ int cmd_vm(int argc, char **argv)
 		return 1;
 	}
 
-	printf("VSM demo on KVM: 2 VTLs = 2 KVM VMs over one %u MiB memfd\n", DEMO_RAM_SIZE >> 20);
+	printf("VSM demo on KVM: 2 VTLs = 2 KVM VMs over one %u MiB memfd, views by %s\n",
+	       DEMO_RAM_SIZE >> 20, o.memslots ? "split memslots" : "mprotect");
 	printf("VTL 1 applied (ModifyVtlProtectionMask, results");
 	for (int i = 0; i < 4; i++)
 		printf(" %#llx", (unsigned long long)r.hv_result[i]);
@@ -199,12 +211,13 @@ int cmd_vm(int argc, char **argv)
 	       (unsigned long long)r.stats.exits, (unsigned long long)r.stats.mmio_exits,
 	       (unsigned long long)r.stats.emulated, (unsigned long long)r.stats.hypercalls,
 	       (unsigned long long)r.stats.vtl_switches);
-	printf("views: %llu changes, %llu mprotect (%.2f us each), %llu VMAs, %llu fallbacks, "
-	       "host protections %s the store\n",
+	printf("views: %llu changes, %llu %s (%.2f us each), %llu %s, %llu fallbacks, "
+	       "guest-visible protections %s the store\n",
 	       (unsigned long long)r.stats.changes, (unsigned long long)r.stats.mprotects,
+	       o.memslots ? "memslot rebuilds" : "mprotect",
 	       r.stats.mprotects ? r.stats.mprotect_ns / 1e3 / r.stats.mprotects : 0.0,
-	       (unsigned long long)r.stats.vmas, (unsigned long long)r.stats.fallbacks,
-	       r.views_match ? "match" : "DO NOT MATCH");
+	       (unsigned long long)r.stats.vmas, o.memslots ? "runs" : "VMAs",
+	       (unsigned long long)r.stats.fallbacks, r.views_match ? "match" : "DO NOT MATCH");
 	printf("time: %.3f ms from VTL 1 entry to VTL 0 halt\n", r.seconds * 1e3);
 	printf("limit: execute rights are tracked, not enforced: stock KVM honours host read and\n"
 	       "       write protection only (R|X runs as R, R|W|X as R|W).\n");

@@ -110,6 +110,10 @@ struct memattr_vm_vtl_control {
  * @vma_budget: host mappings (VMAs) each alias may use; 0 for a default
  *	derived from vm.max_map_count.  When a change would need more, the
  *	affected region falls back to PROT_NONE and accesses are emulated.
+ * @memslots: for comparison only: make views of KVM memslots (one per run,
+ *	read-only slots for read-only runs, none for no access), split on every
+ *	change, instead of host protections.  The budget then counts slots
+ *	(default: KVM's slot limit less one).
  * @msg_gpa: per VTL v >= 1, the page that receives intercepts from VTL v-1
  *	and holds VTL v's struct memattr_vm_vtl_control
  */
@@ -119,6 +123,7 @@ struct memattr_vm_config {
 	uint32_t layer_mask[MEMATTR_VM_MAX_VTLS];
 	uint64_t ram_size;
 	unsigned int vma_budget;
+	bool memslots;
 	uint64_t msg_gpa[MEMATTR_VM_MAX_VTLS];
 };
 
@@ -148,7 +153,8 @@ struct memattr_vm_intercept {
  * @intercepts: forbidden accesses delivered to a higher VTL
  * @hypercalls: doorbell rings
  * @vtl_switches: changes of the running VTL
- * @mprotects: mprotect() calls made by the views
+ * @mprotects: mprotect() calls made by the views (memslot rebuilds with
+ *	@memslots)
  * @mprotect_ns: time spent in them
  * @changes: store changes (coalesced runs) the views were told of
  * @fallbacks: times a region fell back to PROT_NONE for lack of VMAs

@@ -75,13 +75,22 @@ static uint64_t vmas_after(const struct memattr_vm *vm, const struct alias *a, u
 static int protect(struct memattr_vm *vm, struct alias *a, uint64_t s, uint64_t e, uint8_t p)
 {
 	uint64_t t0 = now_ns(), vmas = vmas_after(vm, a, s, e, p);
-	int ret = mprotect(a->base + (s << MEMATTR_PAGE_SHIFT), (e - s) << MEMATTR_PAGE_SHIFT, p);
+	int ret;
 
+	if (vm->memslots) {
+		ret = slots_apply(vm, a, s, e, p);
+	} else {
+		ret = mprotect(a->base + (s << MEMATTR_PAGE_SHIFT), (e - s) << MEMATTR_PAGE_SHIFT,
+			       p)
+			      ? -errno
+			      : 0;
+		if (!ret)
+			memset(a->prot + s, p, e - s);
+	}
 	vm->stats.mprotect_ns += now_ns() - t0;
 	vm->stats.mprotects++;
 	if (ret)
-		return -errno;
-	memset(a->prot + s, p, e - s);
+		return ret;
 	a->vmas = vmas;
 	return 0;
 }

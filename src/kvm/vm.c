@@ -47,6 +47,7 @@ static int alias_create(struct memattr_vm *vm, unsigned int vtl)
 {
 	struct alias *a = &vm->alias[vtl];
 
+	a->vtl = vtl;
 	a->base = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->memfd, 0);
 	if (a->base == MAP_FAILED) {
 		a->base = NULL;
@@ -76,6 +77,14 @@ static int vm_create_one(struct memattr_vm *vm, unsigned int vtl)
 	vm->vmfd[vtl] = fd;
 	if (ioctl(fd, KVM_SET_USER_MEMORY_REGION, &r))
 		return -errno;
+	if (vm->memslots && vm->mask[vtl]) {
+		int ret = slots_init(vm, &vm->alias[vtl]);
+
+		if (ret < 0)
+			return ret;
+		if (!vm->budget || vm->budget > (uint64_t)ret)
+			vm->budget = ret;
+	}
 	return vcpu_create(vm, vtl);
 }
 
@@ -129,7 +138,8 @@ int memattr_vm_create(const struct memattr_vm_config *cfg, struct memattr_vm **o
 	vm->vtls = cfg->vtls;
 	vm->ram_size = cfg->ram_size;
 	vm->pages = cfg->ram_size >> MEMATTR_PAGE_SHIFT;
-	vm->budget = cfg->vma_budget ?: default_budget(cfg->vtls);
+	vm->memslots = cfg->memslots;
+	vm->budget = cfg->vma_budget ?: cfg->memslots ? 0 : default_budget(cfg->vtls);
 	memcpy(vm->msg_gpa, cfg->msg_gpa, sizeof(vm->msg_gpa));
 	vm->pending_from = -1;
 	vm->memfd = -1;
@@ -201,6 +211,7 @@ void memattr_vm_destroy(struct memattr_vm *vm)
 			close(vm->vmfd[v]);
 		if (a->base)
 			munmap(a->base, vm->ram_size);
+		slots_fini(a);
 		free(a->prot);
 		free(a->fallback);
 	}

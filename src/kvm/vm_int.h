@@ -31,10 +31,15 @@ struct vcpu {
  * kernel) and which pages fell back to PROT_NONE for lack of VMAs.
  */
 struct alias {
+	unsigned int vtl;
 	uint8_t *base;
 	uint8_t *prot;	   /* PROT_* per page */
 	uint8_t *fallback; /* 1: held at PROT_NONE, accesses emulated */
 	uint64_t vmas;	   /* maximal runs of equal prot */
+	/* memslot backend: slot id per run start, and the free ids */
+	uint32_t *slot;
+	uint32_t *free_ids;
+	uint32_t nfree;
 };
 
 struct memattr_vm {
@@ -44,6 +49,7 @@ struct memattr_vm {
 	uint64_t ram_size;
 	uint64_t pages;
 	uint64_t budget;
+	bool memslots;
 	uint64_t msg_gpa[MEMATTR_VM_MAX_VTLS];
 
 	int kvm;
@@ -74,6 +80,11 @@ void guest_tables_write(struct memattr_vm *vm);
 
 /* vm.c: what limits @vtl at @gfn, the memattr_combine() of its layers (0: nothing). */
 uint64_t vtl_value(const struct memattr_vm *vm, unsigned int vtl, uint64_t gfn);
+
+/* memslot.c: the comparison backend */
+int slots_init(struct memattr_vm *vm, struct alias *a);
+void slots_fini(struct alias *a);
+int slots_apply(struct memattr_vm *vm, struct alias *a, uint64_t s, uint64_t e, uint8_t p);
 
 /* view.c */
 int views_init(struct memattr_vm *vm);
