@@ -89,7 +89,7 @@ handle:
 protect:
 	movq	$-1, VTL1_IN			/* HV_PARTITION_ID_SELF */
 	movl	%edi, VTL1_IN + 8		/* MapFlags */
-	movl	$0, VTL1_IN + 12		/* TargetVtl: the next lower; reserved */
+	movl	$0x10, VTL1_IN + 12		/* TargetVtl 0, UseTargetVtl; reserved */
 	xor	%eax, %eax
 1:	lea	(%rsi, %rax), %r9
 	mov	%r9, VTL1_IN + 16(, %rax, 8)

@@ -122,6 +122,7 @@ static int mmio_exit(struct memattr_vm *vm, unsigned int vtl, unsigned int *next
 {
 	struct kvm_run *run = vm->vcpu[vtl].run;
 	uint64_t gpa = run->mmio.phys_addr;
+	int ret;
 
 	vm->stats.mmio_exits++;
 	if (gpa >= vm->ram_size || run->mmio.len > vm->ram_size - gpa || !run->mmio.len)
@@ -132,7 +133,8 @@ static int mmio_exit(struct memattr_vm *vm, unsigned int vtl, unsigned int *next
 		return 0;
 	}
 	*next = vtl + 1;
-	return intercept_deliver(vm, vtl);
+	ret = intercept_deliver(vm, vtl);
+	return ret ? ret : hv_intercept_enter(vm, vtl);
 }
 
 /*
@@ -209,6 +211,9 @@ int memattr_vm_run(struct memattr_vm *vm, unsigned int vtl, unsigned int *halted
 
 	if (!vm || vtl >= vm->vtls)
 		return -EINVAL;
+	ret = hv_enter(vm, vtl);
+	if (ret)
+		return ret;
 	for (;;) {
 		struct kvm_run *run = vm->vcpu[vtl].run;
 

@@ -54,6 +54,21 @@ int hv_init(struct memattr_vm *vm)
 	return 0;
 }
 
+/* Nothing to enable here: every VTL exists from the start. */
+int hv_enter(struct memattr_vm *vm, unsigned int vtl)
+{
+	(void)vm;
+	(void)vtl;
+	return 0;
+}
+
+int hv_intercept_enter(struct memattr_vm *vm, unsigned int from)
+{
+	(void)vm;
+	(void)from;
+	return 0;
+}
+
 void hv_fini(struct memattr_vm *vm)
 {
 	vm->hv = NULL;
@@ -112,7 +127,8 @@ static uint64_t modify_vtl_protection_mask(struct memattr_vm *vm, unsigned int v
 	if (!guest_readable(vm, vtl, in, len))
 		return RESULT(HV_STATUS_ACCESS_DENIED, start);
 	memcpy(&hdr, vm->ram + in, sizeof(hdr));
-	target = hdr.target_vtl & 0x10 ? hdr.target_vtl & 0xf : vtl - 1;
+	/* Without UseTargetVtl the call names the caller's own VTL, which it may not protect. */
+	target = hdr.target_vtl & 0x10 ? hdr.target_vtl & 0xf : vtl;
 	if (!vtl || target >= vtl || hdr.reserved[0] || hdr.reserved[1] || hdr.reserved[2] ||
 	    hdr.target_vtl & 0xe0)
 		return RESULT(vtl ? HV_STATUS_INVALID_PARAMETER : HV_STATUS_ACCESS_DENIED, start);

@@ -11,12 +11,13 @@
 #include "kvm_compat.h"
 
 /* Guest-physical layout the VMM owns: the first 64 KiB of RAM. */
-#define GDT_GPA	     0x1000ULL
-#define TSS_GPA	     0x1800ULL
-#define PML4_GPA     0x2000ULL
-#define PDPT_GPA     0x3000ULL
-#define PD_GPA	     0x4000ULL
-#define VMM_RESERVED 0x10000ULL
+#define GDT_GPA	       0x1000ULL
+#define TSS_GPA	       0x1800ULL
+#define PML4_GPA       0x2000ULL
+#define PDPT_GPA       0x3000ULL
+#define PD_GPA	       0x4000ULL
+#define HV_SCRATCH_GPA 0x8000ULL /* input of hypercalls the VMM makes as VTL 0's loader */
+#define VMM_RESERVED   0x10000ULL
 
 #define MAX_RECORDED 256
 
@@ -99,5 +100,9 @@ int hv_init(struct memattr_vm *vm);
 void hv_fini(struct memattr_vm *vm);
 /* Serve a doorbell ring from @vtl; *next_vtl is the VTL to run next. */
 int hv_doorbell(struct memattr_vm *vm, unsigned int vtl, unsigned int *next_vtl);
+/* memattr_vm_run() starts at @vtl: make the front agree (enable, enter it). */
+int hv_enter(struct memattr_vm *vm, unsigned int vtl);
+/* An intercept takes VP 0 from @from up to @from + 1. */
+int hv_intercept_enter(struct memattr_vm *vm, unsigned int from);
 
 #endif
