@@ -258,13 +258,18 @@ static void test_config(void **state)
 	assert_int_equal(memattr_vm_create(&cfg, &vm), -EINVAL);
 	cfg.layer_mask[0] = 1;
 	cfg.layer_mask[1] = 4;
-	assert_int_equal(memattr_vm_create(&cfg, &vm), -EINVAL);
+	assert_int_equal(memattr_vm_create(&cfg, &vm), -EINVAL); /* layer 2 is not there */
 	cfg.layer_mask[1] = 2;
+#ifdef MEMATTR_KVM_VSM_FRONT
+	/* The VSM front owns the layout: other masks would read the wrong layers. */
+	assert_int_equal(memattr_vm_create(&cfg, &vm), -EINVAL);
+#else
 	assert_int_equal(memattr_vm_create(&cfg, &vm), 0);
 	assert_int_equal(memattr_vm_layer_mask(vm, 0), 1);
 	assert_int_equal(memattr_vm_layer_mask(vm, 1), 2);
 	assert_int_equal(memattr_vm_layer_mask(vm, 2), 0);
 	memattr_vm_destroy(vm);
+#endif
 	cfg.vtls = 2;
 	cfg.layer_mask[0] = cfg.layer_mask[1] = 0;
 	cfg.ram_size = 3 << 20;

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The hypercall doorbell on the VSM front (include/memattr/vsm.h): the only
+ * file of the KVM backend that depends on it.  The front decodes and
+ * validates every hypercall, keeps VTL enablement and each VP's current VTL,
+ * and sets the protections in the store; this file keeps the front's view of
+ * VP 0's registers in step with the KVM vCPUs and turns its VTL changes into
+ * vCPU switches (exits.c moves the shared registers between the vCPUs).
+ *
+ * Built instead of hypercall.c when the source tree has vsm.h.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include <memattr/vsm.h>
+
+#include "vm_int.h"
+
+struct hv {
+	struct memattr_vsm *v;
+};
+
+static struct memattr_vsm *front(struct memattr_vm *vm)
+{
+	return ((struct hv *)vm->hv)->v;
+}
+
+int hv_init(struct memattr_vm *vm)
+{
+	struct memattr_vsm_ram ram = { .gpa = 0, .size = vm->ram_size, .host = vm->ram };
+	struct memattr_vsm_config cfg = {
+		.store = vm->store,
+		.max_vtl = vm->vtls - 1,
+		.nvps = 1,
+		.ram = &ram,
+		.nram = 1,
+	};
+	struct hv *h = calloc(1, sizeof(*h));
+	int ret;
+
+	if (!h)
+		return -ENOMEM;
+	ret = memattr_vsm_create(&cfg, &h->v);
+	if (ret) {
+		free(h);
+		return ret;
+	}
+	vm->hv = h;
+	/* The front owns the store's layout: the views must read the same layers. */
+	for (unsigned int t = 0; t < vm->vtls; t++)
+		if (vm->mask[t] != memattr_vsm_layer_mask(h->v, t))
+			return -EINVAL;
+	return 0;
+}
+
+void hv_fini(struct memattr_vm *vm)
+{
+	struct hv *h = vm->hv;
+
+	if (!h)
+		return;
+	memattr_vsm_destroy(h->v);
+	free(h);
+	vm->hv = NULL;
+}
+
+/* The front's copy of @vtl's general-purpose registers, RIP and RFLAGS. */
+static void regs_store(struct memattr_vm *vm, unsigned int vtl, const struct kvm_regs *k)
+{
+	struct memattr_vsm_vp_regs *r = memattr_vsm_vp_regs(front(vm), 0, vtl);
+	const __u64 gpr[16] = { k->rax, k->rcx, k->rdx, k->rbx, k->rsp, k->rbp, k->rsi, k->rdi,
+				k->r8,	k->r9,	k->r10, k->r11, k->r12, k->r13, k->r14, k->r15 };
+
+	for (int i = 0; i < 16; i++)
+		r->gpr[i] = gpr[i];
+	r->rip = k->rip;
+	r->rflags = k->rflags;
+}
+
+static int regs_sync(struct memattr_vm *vm, unsigned int vtl, struct kvm_regs *k)
+{
+	if (ioctl(vm->vcpu[vtl].fd, KVM_GET_REGS, k))
+		return -errno;
+	regs_store(vm, vtl, k);
+	return 0;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, 2);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	memcpy(p, &v, 8);
+}
+
+/* HV_X64_SEGMENT_REGISTER: Base, Limit, Selector, Attributes (VMX access-rights layout). */
+static void put_seg(uint8_t *p, const struct kvm_segment *s)
+{
+	put64(p, s->base);
+	put32(p + 8, s->limit);
+	put16(p + 12, s->selector);
+	put16(p + 14, s->type | s->s << 4 | s->dpl << 5 | s->present << 7 | s->avl << 12 |
+			      s->l << 13 | s->db << 14 | s->g << 15);
+}
+
+/* HV_INITIAL_VP_CONTEXT of @vtl's vCPU as the VMM set it up (224 bytes). */
+static int vp_context(struct memattr_vm *vm, unsigned int vtl, uint8_t *c)
+{
+	const struct kvm_segment *segs[8];
+	struct kvm_sregs s;
+	struct kvm_regs r;
+
+	if (ioctl(vm->vcpu[vtl].fd, KVM_GET_REGS, &r) || ioctl(vm->vcpu[vtl].fd, KVM_GET_SREGS, &s))
+		return -errno;
+	segs[0] = &s.cs, segs[1] = &s.ds, segs[2] = &s.es, segs[3] = &s.fs;
+	segs[4] = &s.gs, segs[5] = &s.ss, segs[6] = &s.tr, segs[7] = &s.ldt;
+	memset(c, 0, 224);
+	put64(c, r.rip);
+	put64(c + 8, r.rsp);
+	put64(c + 16, r.rflags);
+	for (int i = 0; i < 8; i++)
+		put_seg(c + 24 + 16 * i, segs[i]);
+	put16(c + 152 + 6, s.idt.limit);
+	put64(c + 152 + 8, s.idt.base);
+	put16(c + 168 + 6, s.gdt.limit);
+	put64(c + 168 + 8, s.gdt.base);
+	put64(c + 184, s.efer);
+	put64(c + 192, s.cr0);
+	put64(c + 200, s.cr3);
+	put64(c + 208, s.cr4);
+	put64(c + 216, 0x0007040600070406ULL); /* the architectural reset PAT */
+	return 0;
+}
+
+static int call(struct memattr_vm *vm, uint64_t code)
+{
+	uint64_t r = memattr_vsm_hypercall(front(vm), 0, code, HV_SCRATCH_GPA, 0);
+
+	return MEMATTR_HV_RESULT_STATUS(r) ? -EPERM : 0;
+}
+
+/*
+ * Bring VP 0 up to @vtl the way a VTL 0 loader does (Windows' loader before
+ * the secure kernel runs): EnablePartitionVtl, EnableVpVtl with the context the
+ * VMM gave that VTL's vCPU, then VtlCall.  The inputs go through a scratch
+ * page of the VMM's own 64 KiB.
+ */
+int hv_enter(struct memattr_vm *vm, unsigned int vtl)
+{
+	struct memattr_vsm *v = front(vm);
+	uint8_t *in = vm->ram + HV_SCRATCH_GPA;
+	struct kvm_regs k;
+	int ret;
+
+	if (vtl < memattr_vsm_vp_vtl(v, 0))
+		return -EINVAL;
+	while (memattr_vsm_vp_vtl(v, 0) < vtl) {
+		unsigned int cur = memattr_vsm_vp_vtl(v, 0), t = cur + 1;
+
+		if (!(memattr_vsm_partition_vtls(v) & 1U << t)) {
+			memset(in, 0, 16);
+			put64(in, MEMATTR_HV_PARTITION_ID_SELF);
+			in[8] = t;
+			ret = call(vm, MEMATTR_HVCALL_ENABLE_PARTITION_VTL);
+			if (ret)
+				return ret;
+		}
+		if (!(memattr_vsm_vp_vtls(v, 0) & 1U << t)) {
+			memset(in, 0, 16);
+			put64(in, MEMATTR_HV_PARTITION_ID_SELF);
+			in[12] = t;
+			ret = vp_context(vm, t, in + 16);
+			if (!ret)
+				ret = call(vm, MEMATTR_HVCALL_ENABLE_VP_VTL);
+			if (ret)
+				return ret;
+		}
+		ret = regs_sync(vm, cur, &k);
+		if (!ret)
+			ret = call(vm, MEMATTR_HVCALL_VTL_CALL);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* An intercept enters the next VTL up the way a VtlCall does. */
+int hv_intercept_enter(struct memattr_vm *vm, unsigned int from)
+{
+	struct kvm_regs k;
+	int ret = regs_sync(vm, from, &k);
+
+	if (ret)
+		return ret;
+	if (MEMATTR_HV_RESULT_STATUS(
+		    memattr_vsm_hypercall(front(vm), 0, MEMATTR_HVCALL_VTL_CALL, 0, 0)) ||
+	    memattr_vsm_vp_vtl(front(vm), 0) != from + 1)
+		return -EFAULT;
+	return 0;
+}
+
+int hv_doorbell(struct memattr_vm *vm, unsigned int vtl, unsigned int *next_vtl)
+{
+	struct memattr_vsm *v = front(vm);
+	int fd = vm->vcpu[vtl].fd;
+	struct kvm_regs k;
+	int ret = vcpu_settle(vm, vtl);
+
+	if (ret)
+		return ret;
+	if (memattr_vsm_vp_vtl(v, 0) != vtl)
+		return -EFAULT; /* the front and the VMM disagree on what runs */
+	ret = regs_sync(vm, vtl, &k);
+	if (ret)
+		return ret;
+	k.rax = memattr_vsm_hypercall(v, 0, k.rcx, k.rdx, k.r8);
+	*next_vtl = memattr_vsm_vp_vtl(v, 0);
+	return ioctl(fd, KVM_SET_REGS, &k) ? -errno : 0;
+}
