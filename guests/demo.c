@@ -64,6 +64,7 @@ int demo_run(const struct demo_opts *o, struct demo_result *r)
 	memcpy(ram + VTL0_CODE, guest_vtl0, sizeof(guest_vtl0));
 	memcpy(ram + VTL1_CODE, guest_vtl1, sizeof(guest_vtl1));
 	memcpy(ram + VTL0_SECRET, &secret, sizeof(secret));
+	ram[VTL0_DATA + R_EXEC] = o->exec_secret;
 	ret = memattr_vm_vcpu_init(vm, 0, VTL0_CODE, VTL0_STACK);
 	if (!ret)
 		ret = memattr_vm_vcpu_init(vm, 1, VTL1_CODE, VTL1_STACK);
@@ -74,6 +75,10 @@ int demo_run(const struct demo_opts *o, struct demo_result *r)
 	ret = memattr_vm_run(vm, 1, &r->halted_vtl);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	r->seconds = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	if (ret == -EACCES && o->exec_secret) {
+		r->stopped = 1;
+		ret = 0;
+	}
 	if (ret)
 		goto out_vm;
 

@@ -18,6 +18,7 @@
 struct demo_opts {
 	unsigned int vma_budget; /* 0: the backend's default */
 	bool memslots;		 /* the memslot backend instead of mprotect */
+	bool exec_secret;	 /* VTL 0 ends by jumping into its secret */
 };
 
 struct demo_run {
@@ -36,6 +37,7 @@ struct demo_result {
 	uint64_t hv_result[4];
 	/* the VMM's view */
 	unsigned int halted_vtl;
+	int stopped; /* the run ended with -EACCES (executed a no-access page) */
 	unsigned int nintercepts;
 	struct memattr_vm_intercept intercepts[DEMO_MAX_EVENTS];
 	unsigned int nruns;

@@ -35,6 +35,7 @@
 #define R_HV_DENIED  0x30  /* result of its ModifyVtlProtectionMask on its own code */
 #define R_VTL_CALL   0x38  /* result of its VtlCall */
 #define R_DONE	     0x28  /* 1 when it reached the end */
+#define R_EXEC	     0x40  /* set by the host: finish by jumping into the secret */
 #define HV_INPUT     0x100 /* its hypercall input, in the data page */
 #define DATA_PATTERN 0x1234
 

@@ -40,5 +40,9 @@ _start:
 	out	%al, $DEMO_PORT
 	mov	%rax, VTL0_DATA + R_VTL_CALL
 	movq	$1, VTL0_DATA + R_DONE
-	hlt
+	cmpq	$0, VTL0_DATA + R_EXEC
+	je	1f
+	mov	$VTL0_SECRET, %eax		/* execute the secret: intercept (execute) */
+	jmp	*%rax
+1:	hlt
 	jmp	.

@@ -68,7 +68,7 @@ static void demo_check(const struct demo_result *r)
 		assert_int_equal(r->log_gpa[i], want[i].gpa);
 		assert_int_equal(r->log_access[i], want[i].write);
 		assert_int_equal(r->intercepts[i].gpa, want[i].gpa);
-		assert_int_equal(r->intercepts[i].write, want[i].write);
+		assert_int_equal(r->intercepts[i].access, want[i].write);
 		assert_int_equal(r->intercepts[i].from_vtl, 0);
 		assert_int_equal(r->intercepts[i].len, 8);
 	}
@@ -105,6 +105,30 @@ static void test_demo(void **state)
  * exactly: the data/secret block falls back to PROT_NONE and VTL 0's
  * permitted data accesses are emulated; the outcome is the same.
  */
+/*
+ * VTL 0 ends by jumping into its secret: an execute intercept reaches VTL 1,
+ * which leaves the page as it is, and the VM stops (fails closed).
+ */
+static void test_demo_exec(void **state)
+{
+	struct demo_opts o = { .exec_secret = true };
+	struct demo_result r;
+
+	(void)state;
+	assert_int_equal(demo_run(&o, &r), 0);
+	assert_int_equal(r.stopped, 1);
+	assert_int_equal(r.done, 1);
+	assert_int_equal(r.secret_seen, 0);
+	assert_int_equal(r.nintercepts, 4);
+	assert_int_equal(r.intercepts[3].gpa, VTL0_SECRET);
+	assert_int_equal(r.intercepts[3].access, MEMATTR_VM_ACCESS_EXECUTE);
+	assert_int_equal(r.intercepts[3].rip, VTL0_SECRET);
+	assert_int_equal(r.nlog, 4);
+	assert_int_equal(r.log_gpa[3], VTL0_SECRET);
+	assert_int_equal(r.log_access[3], MEMATTR_VM_ACCESS_EXECUTE);
+	assert_int_equal(r.regs.rip, VTL0_SECRET);
+}
+
 /* The memslot backend (for comparison) gives the same outcome. */
 static void test_demo_memslots(void **state)
 {
@@ -130,9 +154,10 @@ static void test_demo_fallback(void **state)
 	assert_true(r.stats.vmas <= 4);
 	/*
 	 * Every access to the data page: the pattern, its read back, five result
-	 * stores, four stores of hypercall input, two hypercall results.
+	 * stores, four stores of hypercall input, two hypercall results, the
+	 * read of the execute flag.
 	 */
-	assert_int_equal(r.stats.emulated, 13);
+	assert_int_equal(r.stats.emulated, 14);
 	assert_int_equal(r.stats.mmio_exits, 3 + r.stats.emulated);
 }
 
@@ -333,10 +358,10 @@ static void test_views_combined(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_config),	       cmocka_unit_test(test_demo),
-		cmocka_unit_test(test_demo_memslots),  cmocka_unit_test(test_demo_fallback),
-		cmocka_unit_test(test_views_exact),    cmocka_unit_test(test_views_budget),
-		cmocka_unit_test(test_views_combined),
+		cmocka_unit_test(test_config),	      cmocka_unit_test(test_demo),
+		cmocka_unit_test(test_demo_exec),     cmocka_unit_test(test_demo_memslots),
+		cmocka_unit_test(test_demo_fallback), cmocka_unit_test(test_views_exact),
+		cmocka_unit_test(test_views_budget),  cmocka_unit_test(test_views_combined),
 	};
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 

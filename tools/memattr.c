@@ -10,7 +10,8 @@ static const struct cmd cmds[] = {
 	{ "gen", cmd_gen, "gen [OPTIONS]      write a seeded VSM boot trace (docs/trace.md)" },
 	{ "replay", cmd_replay, "replay TRACE       apply a trace, print speed and memory" },
 	{ "bench", cmd_bench, "bench [--json] [--quick]  the store against its baselines" },
-	{ "vm", cmd_vm, "vm [--vma-budget N] [--memslots] [--bench N]  the VSM demo on real KVM" },
+	{ "vm", cmd_vm,
+	  "vm [--exec] [--vma-budget N] [--memslots] [--bench N]  the VSM demo on KVM" },
 };
 
 static int usage(FILE *f)

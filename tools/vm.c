@@ -148,13 +148,15 @@ int cmd_vm(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--vma-budget") && i + 1 < argc) {
 			o.vma_budget = strtoul(argv[++i], NULL, 0);
+		} else if (!strcmp(argv[i], "--exec")) {
+			o.exec_secret = true;
 		} else if (!strcmp(argv[i], "--memslots")) {
 			o.memslots = true;
 		} else if (!strcmp(argv[i], "--bench") && i + 1 < argc) {
 			changes = strtoul(argv[++i], NULL, 0);
 		} else {
-			fprintf(stderr, "usage: memattr vm [--vma-budget N] [--memslots] [--bench "
-					"CHANGES]\n");
+			fprintf(stderr, "usage: memattr vm [--exec] [--vma-budget N] [--memslots] "
+					"[--bench CHANGES]\n");
 			return 2;
 		}
 	}
@@ -200,12 +202,17 @@ int cmd_vm(int argc, char **argv)
 	       (unsigned long long)r.hv_denied);
 	printf("  VtlCall              -> status %#llx, VTL 1 counted %llu call\n",
 	       (unsigned long long)r.vtl_call, (unsigned long long)r.calls);
+	if (r.stopped)
+		printf("  executed its secret  -> execute intercept; VTL 1 kept the page closed, "
+		       "the VM stopped (-EACCES)\n");
 	printf("Intercepts delivered to VTL 1 (VMM %u, VTL 1 logged %llu):\n", r.nintercepts,
 	       (unsigned long long)r.nlog);
 	for (unsigned int i = 0; i < r.nintercepts && i < DEMO_MAX_EVENTS; i++)
 		printf("  gpa %#9llx  %-5s  rip %#llx  %s\n",
 		       (unsigned long long)r.intercepts[i].gpa,
-		       r.intercepts[i].write ? "write" : "read",
+		       r.intercepts[i].access == MEMATTR_VM_ACCESS_WRITE  ? "write"
+		       : r.intercepts[i].access == MEMATTR_VM_ACCESS_READ ? "read"
+									  : "exec",
 		       (unsigned long long)r.intercepts[i].rip, what_at(r.intercepts[i].gpa));
 	printf("VMM: %llu exits, %llu MMIO, %llu emulated, %llu hypercalls, %llu VTL switches\n",
 	       (unsigned long long)r.stats.exits, (unsigned long long)r.stats.mmio_exits,
@@ -218,8 +225,10 @@ int cmd_vm(int argc, char **argv)
 	       r.stats.mprotects ? r.stats.mprotect_ns / 1e3 / r.stats.mprotects : 0.0,
 	       (unsigned long long)r.stats.vmas, o.memslots ? "runs" : "VMAs",
 	       (unsigned long long)r.stats.fallbacks, r.views_match ? "match" : "DO NOT MATCH");
-	printf("time: %.3f ms from VTL 1 entry to VTL 0 halt\n", r.seconds * 1e3);
+	printf("time: %.3f ms from VTL 1 entry to VTL 0's %s\n", r.seconds * 1e3,
+	       r.stopped ? "stop" : "halt");
 	printf("limit: execute rights are tracked, not enforced: stock KVM honours host read and\n"
-	       "       write protection only (R|X runs as R, R|W|X as R|W).\n");
+	       "       write protection only (R|X runs as R, R|W|X as R|W); only a no-access\n"
+	       "       page stops execution.\n");
 	return r.done == 1 && r.views_match && r.secret_seen != DEMO_SECRET ? 0 : 1;
 }

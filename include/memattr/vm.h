@@ -39,6 +39,11 @@ extern "C" {
 #define MEMATTR_HVCALL_VTL_CALL			  0x0011
 #define MEMATTR_HVCALL_VTL_RETURN		  0x0012
 
+/* Access types, as TLFS HV_INTERCEPT_ACCESS_TYPE. */
+#define MEMATTR_VM_ACCESS_READ	  0
+#define MEMATTR_VM_ACCESS_WRITE	  1
+#define MEMATTR_VM_ACCESS_EXECUTE 2
+
 /* Intercept message the VMM writes into the higher VTL's message page. */
 #define MEMATTR_VM_MSG_NONE	0 /* slot free: the handler writes this when done */
 #define MEMATTR_VM_MSG_MEMORY	1 /* a memory intercept */
@@ -50,13 +55,15 @@ extern "C" {
  * @type: MEMATTR_VM_MSG_*; the handler sets MEMATTR_VM_MSG_NONE when done
  * @vp_vtl: the VTL whose access was stopped
  * @gpa: guest-physical address of the access
- * @access: 0 read, 1 write (as TLFS HV_INTERCEPT_ACCESS_TYPE)
+ * @access: MEMATTR_VM_ACCESS_*
  * @insn_count: number of valid bytes in @insn
  * @rip: the faulting instruction's address for a read; for a write, KVM has
  *	already retired the instruction when it exits, so the next one's
  * @insn: instruction bytes fetched at @rip
- * @action: the handler's decision, MEMATTR_VM_ACTION_*
- * @len: access size in bytes
+ * @action: the handler's decision, MEMATTR_VM_ACTION_*; for an execute
+ *	access none applies: the fetch is retried if the handler lifted the
+ *	protection, else the run stops with -EACCES
+ * @len: access size in bytes (0 for execute)
  */
 struct memattr_vm_msg {
 	uint32_t type;
@@ -131,7 +138,7 @@ struct memattr_vm_config {
  * struct memattr_vm_intercept - an intercept as the VMM saw it
  * @from_vtl: VTL whose access was stopped
  * @gpa: address of the access
- * @write: true for a write, false for a read
+ * @access: MEMATTR_VM_ACCESS_*
  * @len: access size
  * @rip: as struct memattr_vm_msg's @rip
  * @action: what the higher VTL decided, MEMATTR_VM_ACTION_*
@@ -139,7 +146,7 @@ struct memattr_vm_config {
 struct memattr_vm_intercept {
 	unsigned int from_vtl;
 	uint64_t gpa;
-	bool write;
+	uint32_t access;
 	unsigned int len;
 	uint64_t rip;
 	uint32_t action;
@@ -159,6 +166,9 @@ struct memattr_vm_intercept {
  * @changes: store changes (coalesced runs) the views were told of
  * @fallbacks: times a region fell back to PROT_NONE for lack of VMAs
  * @vmas: host mappings the aliases use now (sum over the protected aliases)
+ * @exit_reason: KVM's exit reason of the last exit (why a run failed)
+ * @exit_detail: its detail: the internal-error suberror, the GPA of a
+ *	memory fault
  */
 struct memattr_vm_stats {
 	uint64_t exits;
@@ -172,6 +182,8 @@ struct memattr_vm_stats {
 	uint64_t changes;
 	uint64_t fallbacks;
 	uint64_t vmas;
+	uint32_t exit_reason;
+	uint64_t exit_detail;
 };
 
 /* General-purpose registers, in struct kvm_regs order. */
@@ -235,8 +247,10 @@ int memattr_vm_vcpu_init(struct memattr_vm *vm, unsigned int vtl, uint64_t rip, 
  * Serves MMIO exits (emulation or intercepts), the hypercall doorbell and
  * VTL switches on the calling thread.
  *
- * Return: 0 on HLT; -EFAULT for an exit the VMM does not handle (shutdown,
- * internal error, access outside RAM, an intercept with no higher VTL);
+ * Return: 0 on HLT; -EACCES when the VTL executed a page it may not access
+ * and the higher VTL left it so; -EFAULT for an exit the VMM does not handle
+ * (shutdown, other internal errors, access outside RAM, an intercept with no
+ * higher VTL; memattr_vm_stats() has the exit reason);
  * -EIO for an unexpected port; another -errno from KVM.
  */
 int memattr_vm_run(struct memattr_vm *vm, unsigned int vtl, unsigned int *halted_vtl);

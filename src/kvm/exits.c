@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 
 #include "vm_int.h"
 
@@ -51,7 +52,7 @@ static void emulate(struct memattr_vm *vm, struct kvm_run *run)
 	vm->stats.emulated++;
 }
 
-static void record(struct memattr_vm *vm, unsigned int vtl, struct kvm_run *run, uint64_t rip)
+static void record(struct memattr_vm *vm, unsigned int vtl, const struct memattr_vm_msg *m)
 {
 	struct memattr_vm_intercept *r;
 
@@ -60,20 +61,21 @@ static void record(struct memattr_vm *vm, unsigned int vtl, struct kvm_run *run,
 		return;
 	r = &vm->rec[vm->nrec++];
 	r->from_vtl = vtl;
-	r->gpa = run->mmio.phys_addr;
-	r->write = run->mmio.is_write;
-	r->len = run->mmio.len;
-	r->rip = rip;
+	r->gpa = m->gpa;
+	r->access = m->access;
+	r->len = m->len;
+	r->rip = m->rip;
 	r->action = MEMATTR_VM_ACTION_SKIP;
 }
 
 /*
  * Write the intercept into VTL vtl+1's message page (through the private
- * mapping: the message page is the higher VTL's, written by the "hypervisor").
+ * mapping: the message page is the higher VTL's, written by the "hypervisor")
+ * and hold VTL @vtl's access until the higher VTL returns.
  */
-static int intercept_deliver(struct memattr_vm *vm, unsigned int vtl)
+static int intercept_deliver(struct memattr_vm *vm, unsigned int vtl, uint64_t gpa, uint32_t access,
+			     uint32_t len)
 {
-	struct kvm_run *run = vm->vcpu[vtl].run;
 	struct memattr_vm_msg *m = (void *)(vm->ram + vm->msg_gpa[vtl + 1]);
 	struct kvm_regs regs;
 
@@ -83,9 +85,9 @@ static int intercept_deliver(struct memattr_vm *vm, unsigned int vtl)
 		return -errno;
 	memset(m, 0, sizeof(*m));
 	m->vp_vtl = vtl;
-	m->gpa = run->mmio.phys_addr;
-	m->access = run->mmio.is_write;
-	m->len = run->mmio.len;
+	m->gpa = gpa;
+	m->access = access;
+	m->len = len;
 	m->rip = regs.rip;
 	/* The guests run identity mapped: the instruction's GVA is its GPA. */
 	if (regs.rip < vm->ram_size) {
@@ -94,37 +96,49 @@ static int intercept_deliver(struct memattr_vm *vm, unsigned int vtl)
 	}
 	m->action = MEMATTR_VM_ACTION_SKIP;
 	m->type = MEMATTR_VM_MSG_MEMORY;
-	record(vm, vtl, run, regs.rip);
+	record(vm, vtl, m);
 	vm->pending_regs = regs;
 	vm->pending_from = vtl;
-	return 0;
+	vm->pending_access = access;
+	return hv_intercept_enter(vm, vtl);
 }
 
-/* The higher VTL returned: carry out its decision on the held access. */
-static void intercept_complete(struct memattr_vm *vm)
+/*
+ * The higher VTL returned: carry out its decision on the held access.  An
+ * instruction fetch cannot be skipped nor emulated: it is retried if the
+ * higher VTL lifted the protection, else the VM stops (-EACCES), failing
+ * closed.
+ */
+static int intercept_complete(struct memattr_vm *vm)
 {
 	unsigned int vtl = vm->pending_from;
 	struct kvm_run *run = vm->vcpu[vtl].run;
 	struct memattr_vm_msg *m = (void *)(vm->ram + vm->msg_gpa[vtl + 1]);
 	uint32_t action = m->action;
+	int ret = 0;
 
 	if (vm->nrec && vm->rec[vm->nrec - 1].from_vtl == vtl)
 		vm->rec[vm->nrec - 1].action = action;
-	if (action == MEMATTR_VM_ACTION_ALLOW)
+	if (vm->pending_access == MEMATTR_VM_ACCESS_EXECUTE) {
+		if (memattr_vm_host_prot(vm, vtl, m->gpa >> MEMATTR_PAGE_SHIFT) == PROT_NONE)
+			ret = -EACCES;
+	} else if (action == MEMATTR_VM_ACTION_ALLOW) {
 		emulate(vm, run);
-	else if (!run->mmio.is_write)
+	} else if (!run->mmio.is_write) {
 		memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	}
 	m->type = MEMATTR_VM_MSG_NONE;
 	vm->pending_from = -1;
+	return ret;
 }
 
 static int mmio_exit(struct memattr_vm *vm, unsigned int vtl, unsigned int *next)
 {
 	struct kvm_run *run = vm->vcpu[vtl].run;
 	uint64_t gpa = run->mmio.phys_addr;
-	int ret;
 
 	vm->stats.mmio_exits++;
+	vm->stats.exit_detail = gpa;
 	if (gpa >= vm->ram_size || run->mmio.len > vm->ram_size - gpa || !run->mmio.len)
 		return -EFAULT; /* no devices: MMIO outside RAM is a guest bug */
 	if (range_allowed(vm, vtl, gpa, run->mmio.len, run->mmio.is_write)) {
@@ -133,8 +147,30 @@ static int mmio_exit(struct memattr_vm *vm, unsigned int vtl, unsigned int *next
 		return 0;
 	}
 	*next = vtl + 1;
-	ret = intercept_deliver(vm, vtl);
-	return ret ? ret : hv_intercept_enter(vm, vtl);
+	return intercept_deliver(vm, vtl, gpa, run->mmio.is_write, run->mmio.len);
+}
+
+/*
+ * Measured on this machine's KVM: fetching an instruction from a PROT_NONE
+ * alias page ends KVM_RUN with KVM_EXIT_INTERNAL_ERROR (emulation failure) at
+ * that RIP.  When the VTL may not access the page this is an execute
+ * intercept; anything else (a fallback block, code outside RAM) stops the run.
+ */
+static int fetch_exit(struct memattr_vm *vm, unsigned int vtl, unsigned int *next)
+{
+	struct kvm_run *run = vm->vcpu[vtl].run;
+	struct kvm_regs regs;
+
+	vm->stats.exit_detail = run->internal.suberror;
+	if (run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION)
+		return -EFAULT;
+	if (ioctl(vm->vcpu[vtl].fd, KVM_GET_REGS, &regs))
+		return -errno;
+	if (regs.rip >= vm->ram_size ||
+	    access_allowed(vtl_value(vm, vtl, regs.rip >> MEMATTR_PAGE_SHIFT), false))
+		return -EFAULT;
+	*next = vtl + 1;
+	return intercept_deliver(vm, vtl, regs.rip, MEMATTR_VM_ACCESS_EXECUTE, 0);
 }
 
 /*
@@ -225,6 +261,7 @@ int memattr_vm_run(struct memattr_vm *vm, unsigned int vtl, unsigned int *halted
 			return -errno;
 		}
 		vm->stats.exits++;
+		vm->stats.exit_reason = run->exit_reason;
 		next = vtl;
 		switch (run->exit_reason) {
 		case KVM_EXIT_HLT:
@@ -241,6 +278,9 @@ int memattr_vm_run(struct memattr_vm *vm, unsigned int vtl, unsigned int *halted
 		case KVM_EXIT_MMIO:
 			ret = mmio_exit(vm, vtl, &next);
 			break;
+		case KVM_EXIT_INTERNAL_ERROR:
+			ret = fetch_exit(vm, vtl, &next);
+			break;
 		default:
 			return -EFAULT;
 		}
@@ -250,8 +290,8 @@ int memattr_vm_run(struct memattr_vm *vm, unsigned int vtl, unsigned int *halted
 			bool held = vm->pending_from >= 0 && (unsigned int)vm->pending_from == next;
 
 			/* The decision first: the switch settles the held access. */
-			if (held)
-				intercept_complete(vm);
+			if (held && (ret = intercept_complete(vm)))
+				return ret;
 			ret = vtl_switch(vm, vtl, next, held);
 			if (ret)
 				return ret;

@@ -66,6 +66,7 @@ struct memattr_vm {
 
 	/* An intercept waiting for the higher VTL's decision. */
 	int pending_from;	      /* -1: none */
+	uint32_t pending_access;      /* MEMATTR_VM_ACCESS_* */
 	struct kvm_regs pending_regs; /* its registers when it was stopped */
 
 	struct memattr_vm_intercept rec[MAX_RECORDED];
