@@ -222,6 +222,7 @@ void memattr_vm_destroy(struct memattr_vm *vm);
  * memattr_vm_ram() - the VMM-private read-write mapping of guest RAM
  * @vm: the VMM
  *
+ * Context: any thread.
  * Return: host address of GPA 0.  Bypasses every protection: for loading
  * images and for tests.
  */
@@ -234,6 +235,7 @@ void *memattr_vm_ram(struct memattr_vm *vm);
  * @rip: entry point (identity mapped)
  * @rsp: initial stack pointer
  *
+ * Context: the thread that runs @vm, not during memattr_vm_run().
  * Return: 0, -EINVAL, or -errno from KVM.
  */
 int memattr_vm_vcpu_init(struct memattr_vm *vm, unsigned int vtl, uint64_t rip, uint64_t rsp);
@@ -245,7 +247,11 @@ int memattr_vm_vcpu_init(struct memattr_vm *vm, unsigned int vtl, uint64_t rip, 
  * @halted_vtl: the VTL that executed HLT, or NULL
  *
  * Serves MMIO exits (emulation or intercepts), the hypercall doorbell and
- * VTL switches on the calling thread.
+ * VTL switches on the calling thread.  An intercept re-enters the higher VTL
+ * where it last left with a VtlReturn, so that VTL must have run first.
+ *
+ * Context: one thread per VM.  It is the store's writer while it runs (the
+ * guests' hypercalls set protections): other writers must not run meanwhile.
  *
  * Return: 0 on HLT; -EACCES when the VTL executed a page it may not access
  * and the higher VTL left it so; -EFAULT for an exit the VMM does not handle
@@ -261,6 +267,7 @@ int memattr_vm_run(struct memattr_vm *vm, unsigned int vtl, unsigned int *halted
  * @vtl: which VTL
  * @regs: the answer
  *
+ * Context: the thread that runs @vm, not during memattr_vm_run().
  * Return: 0, -EINVAL or -errno from KVM.
  */
 int memattr_vm_get_regs(struct memattr_vm *vm, unsigned int vtl, struct memattr_vm_regs *regs);
@@ -270,12 +277,13 @@ int memattr_vm_get_regs(struct memattr_vm *vm, unsigned int vtl, struct memattr_
  * @vm: the VMM
  * @n: number of entries (at most the first 256 are kept)
  *
+ * Context: as memattr_vm_get_regs().
  * Return: the array, valid until the next memattr_vm_run() or destroy.
  */
 const struct memattr_vm_intercept *memattr_vm_intercepts(const struct memattr_vm *vm,
 							 unsigned int *n);
 
-/** memattr_vm_stats() - counters of @vm. */
+/** memattr_vm_stats() - counters of @vm; read them as memattr_vm_intercepts(). */
 const struct memattr_vm_stats *memattr_vm_stats(const struct memattr_vm *vm);
 
 /**
@@ -284,6 +292,7 @@ const struct memattr_vm_stats *memattr_vm_stats(const struct memattr_vm *vm);
  * @vtl: which VTL's alias
  * @gfn: page
  *
+ * Context: as memattr_vm_get_regs().
  * Return: PROT_* bits, or -EINVAL.  For tests: compare with the store.
  */
 int memattr_vm_host_prot(const struct memattr_vm *vm, unsigned int vtl, uint64_t gfn);

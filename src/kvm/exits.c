@@ -258,6 +258,7 @@ int memattr_vm_run(struct memattr_vm *vm, unsigned int vtl, unsigned int *halted
 		if (ioctl(vm->vcpu[vtl].fd, KVM_RUN, 0)) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
+			vm->stats.exit_reason = run->exit_reason; /* KVM_EXIT_MEMORY_FAULT, say */
 			return -errno;
 		}
 		vm->stats.exits++;
