@@ -65,6 +65,7 @@ int demo_run(const struct demo_opts *o, struct demo_result *r)
 	memcpy(ram + VTL1_CODE, guest_vtl1, sizeof(guest_vtl1));
 	memcpy(ram + VTL0_SECRET, &secret, sizeof(secret));
 	ram[VTL0_DATA + R_EXEC] = o->exec_secret;
+	memcpy(ram + VTL0_DATA + R_LOOP, &o->loop, 8);
 	ret = memattr_vm_vcpu_init(vm, 0, VTL0_CODE, VTL0_STACK);
 	if (!ret)
 		ret = memattr_vm_vcpu_init(vm, 1, VTL1_CODE, VTL1_STACK);

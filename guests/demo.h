@@ -19,6 +19,7 @@ struct demo_opts {
 	unsigned int vma_budget; /* 0: the backend's default */
 	bool memslots;		 /* the memslot backend instead of mprotect */
 	bool exec_secret;	 /* VTL 0 ends by jumping into its secret */
+	uint64_t loop;		 /* VTL 0 makes that many more blocked writes */
 };
 
 struct demo_run {

@@ -36,6 +36,7 @@
 #define R_VTL_CALL   0x38  /* result of its VtlCall */
 #define R_DONE	     0x28  /* 1 when it reached the end */
 #define R_EXEC	     0x40  /* set by the host: finish by jumping into the secret */
+#define R_LOOP	     0x48  /* set by the host: extra blocked writes to time intercepts */
 #define HV_INPUT     0x100 /* its hypercall input, in the data page */
 #define DATA_PATTERN 0x1234
 
@@ -43,6 +44,7 @@
 #define LOG_COUNT   0x000
 #define LOG_CALLS   0x008 /* VtlCalls from VTL 0 */
 #define LOG_ENTRIES 0x010
+#define LOG_MAX	    64	  /* entries kept */
 #define LOG_RESULTS 0x800 /* hypercall result values, 8 bytes each */
 
 /* struct memattr_vm_vtl_control, at MEMATTR_VM_CONTROL_OFFSET in the message page. */

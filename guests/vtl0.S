@@ -39,7 +39,13 @@ _start:
 	mov	$0x11, %ecx				/* VtlCall */
 	out	%al, $DEMO_PORT
 	mov	%rax, VTL0_DATA + R_VTL_CALL
-	movq	$1, VTL0_DATA + R_DONE
+	mov	VTL0_DATA + R_LOOP, %rsi	/* timing: that many more blocked writes */
+2:	test	%rsi, %rsi
+	jz	3f
+	movq	$0xdead, VTL0_CODE_POKE
+	dec	%rsi
+	jmp	2b
+3:	movq	$1, VTL0_DATA + R_DONE
 	cmpq	$0, VTL0_DATA + R_EXEC
 	je	1f
 	mov	$VTL0_SECRET, %eax		/* execute the secret: intercept (execute) */

@@ -74,13 +74,15 @@ handle:
 	cmpl	$1, VTL1_MSG + MSG_TYPE
 	jne	1f
 	mov	VTL1_LOG + LOG_COUNT, %rax
+	cmp	$LOG_MAX, %rax			/* count them all, keep the first LOG_MAX */
+	jae	3f
 	mov	%rax, %rdi
 	shl	$4, %rdi
 	mov	VTL1_MSG + MSG_GPA, %rdx
 	mov	%rdx, VTL1_LOG + LOG_ENTRIES(%rdi)
 	mov	VTL1_MSG + MSG_ACCESS, %edx
 	mov	%rdx, VTL1_LOG + LOG_ENTRIES + 8(%rdi)
-	inc	%rax
+3:	inc	%rax
 	mov	%rax, VTL1_LOG + LOG_COUNT
 	movl	$0, VTL1_MSG + MSG_ACTION	/* skip the access */
 1:	ret

@@ -11,7 +11,7 @@ static const struct cmd cmds[] = {
 	{ "replay", cmd_replay, "replay TRACE       apply a trace, print speed and memory" },
 	{ "bench", cmd_bench, "bench [--json] [--quick]  the store against its baselines" },
 	{ "vm", cmd_vm,
-	  "vm [--exec] [--vma-budget N] [--memslots] [--bench N]  the VSM demo on KVM" },
+	  "vm [--exec] [--intercepts N] [--memslots] [--bench N] ...  the VSM demo on KVM" },
 };
 
 static int usage(FILE *f)

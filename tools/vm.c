@@ -143,11 +143,14 @@ int cmd_vm(int argc, char **argv)
 	struct demo_opts o = { 0 };
 	unsigned int changes = 0;
 	struct demo_result r;
+	double base = 0;
 	int ret;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--vma-budget") && i + 1 < argc) {
 			o.vma_budget = strtoul(argv[++i], NULL, 0);
+		} else if (!strcmp(argv[i], "--intercepts") && i + 1 < argc) {
+			o.loop = strtoull(argv[++i], NULL, 0);
 		} else if (!strcmp(argv[i], "--exec")) {
 			o.exec_secret = true;
 		} else if (!strcmp(argv[i], "--memslots")) {
@@ -155,8 +158,9 @@ int cmd_vm(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--bench") && i + 1 < argc) {
 			changes = strtoul(argv[++i], NULL, 0);
 		} else {
-			fprintf(stderr, "usage: memattr vm [--exec] [--vma-budget N] [--memslots] "
-					"[--bench CHANGES]\n");
+			fprintf(stderr,
+				"usage: memattr vm [--exec] [--intercepts N] [--vma-budget N] "
+				"[--memslots] [--bench CHANGES]\n");
 			return 2;
 		}
 	}
@@ -167,6 +171,16 @@ int cmd_vm(int argc, char **argv)
 		if (ret)
 			fprintf(stderr, "memattr vm: %s\n", strerror(-ret));
 		return ret ? 1 : 0;
+	}
+	if (o.loop) {
+		/* The same run without the extra intercepts, to subtract. */
+		struct demo_opts o0 = o;
+
+		o0.loop = 0;
+		ret = demo_run(&o0, &r);
+		if (kvm_missing(ret))
+			return 3;
+		base = r.seconds;
 	}
 	ret = demo_run(&o, &r);
 	if (kvm_missing(ret))
@@ -227,6 +241,10 @@ int cmd_vm(int argc, char **argv)
 	       (unsigned long long)r.stats.fallbacks, r.views_match ? "match" : "DO NOT MATCH");
 	printf("time: %.3f ms from VTL 1 entry to VTL 0's %s\n", r.seconds * 1e3,
 	       r.stopped ? "stop" : "halt");
+	if (o.loop)
+		printf("intercept round trip (VTL 0 exit, VTL 1 handler, back): %.2f us over %llu "
+		       "extra blocked writes\n",
+		       (r.seconds - base) * 1e6 / o.loop, (unsigned long long)o.loop);
 	printf("limit: execute rights are tracked, not enforced: stock KVM honours host read and\n"
 	       "       write protection only (R|X runs as R, R|W|X as R|W); only a no-access\n"
 	       "       page stops execution.\n");

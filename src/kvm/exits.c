@@ -218,10 +218,18 @@ static int vtl_switch(struct memattr_vm *vm, unsigned int from, unsigned int to,
 {
 	struct kvm_regs a, b;
 	__u64 *p;
-	int ret = vcpu_settle(vm, to);
+	int ret;
 
-	if (ret)
-		return ret;
+	/*
+	 * A held read must land in its register before KVM_SET_REGS.  A pending
+	 * OUT needs nothing: KVM skips it on the next KVM_RUN as long as RIP is
+	 * unchanged.
+	 */
+	if (held && vm->pending_access != MEMATTR_VM_ACCESS_EXECUTE) {
+		ret = vcpu_settle(vm, to);
+		if (ret)
+			return ret;
+	}
 	if (ioctl(vm->vcpu[from].fd, KVM_GET_REGS, &a) || ioctl(vm->vcpu[to].fd, KVM_GET_REGS, &b))
 		return -errno;
 	if (to < from) {

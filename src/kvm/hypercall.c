@@ -177,10 +177,7 @@ int hv_doorbell(struct memattr_vm *vm, unsigned int vtl, unsigned int *next_vtl)
 	int fd = vm->vcpu[vtl].fd;
 	struct kvm_regs regs;
 	uint64_t result;
-	int ret = vcpu_settle(vm, vtl);
 
-	if (ret)
-		return ret;
 	if (ioctl(fd, KVM_GET_REGS, &regs))
 		return -errno;
 	*next_vtl = vtl;

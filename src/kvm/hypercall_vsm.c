@@ -213,10 +213,8 @@ int hv_doorbell(struct memattr_vm *vm, unsigned int vtl, unsigned int *next_vtl)
 	struct memattr_vsm *v = front(vm);
 	int fd = vm->vcpu[vtl].fd;
 	struct kvm_regs k;
-	int ret = vcpu_settle(vm, vtl);
+	int ret;
 
-	if (ret)
-		return ret;
 	if (memattr_vsm_vp_vtl(v, 0) != vtl)
 		return -EFAULT; /* the front and the VMM disagree on what runs */
 	ret = regs_sync(vm, vtl, &k);
