@@ -81,8 +81,10 @@ static int intercept_deliver(struct memattr_vm *vm, unsigned int vtl, uint64_t g
 
 	if (vtl + 1 >= vm->vtls || m->type != MEMATTR_VM_MSG_NONE)
 		return -EFAULT;
-	if (ioctl(vm->vcpu[vtl].fd, KVM_GET_REGS, &regs))
-		return -errno;
+	int ret = vcpu_regs_get(vm, vtl, &regs);
+
+	if (ret)
+		return ret;
 	memset(m, 0, sizeof(*m));
 	m->vp_vtl = vtl;
 	m->gpa = gpa;
@@ -164,8 +166,10 @@ static int fetch_exit(struct memattr_vm *vm, unsigned int vtl, unsigned int *nex
 	vm->stats.exit_detail = run->internal.suberror;
 	if (run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION)
 		return -EFAULT;
-	if (ioctl(vm->vcpu[vtl].fd, KVM_GET_REGS, &regs))
-		return -errno;
+	int ret = vcpu_regs_get(vm, vtl, &regs);
+
+	if (ret)
+		return ret;
 	if (regs.rip >= vm->ram_size ||
 	    access_allowed(vtl_value(vm, vtl, regs.rip >> MEMATTR_PAGE_SHIFT), false))
 		return -EFAULT;
@@ -185,6 +189,7 @@ int vcpu_settle(struct memattr_vm *vm, unsigned int vtl)
 	struct kvm_run *run = vm->vcpu[vtl].run;
 	int ret = 0;
 
+	vcpu_ran(vm, vtl);
 	run->immediate_exit = 1;
 	if (!ioctl(vm->vcpu[vtl].fd, KVM_RUN, 0) || errno != EINTR)
 		ret = -EIO;
@@ -230,8 +235,11 @@ static int vtl_switch(struct memattr_vm *vm, unsigned int from, unsigned int to,
 		if (ret)
 			return ret;
 	}
-	if (ioctl(vm->vcpu[from].fd, KVM_GET_REGS, &a) || ioctl(vm->vcpu[to].fd, KVM_GET_REGS, &b))
-		return -errno;
+	ret = vcpu_regs_get(vm, from, &a);
+	if (!ret)
+		ret = vcpu_regs_get(vm, to, &b);
+	if (ret)
+		return ret;
 	if (to < from) {
 		/* VtlReturn's own sequence used RAX and RCX: the VTL control has the values. */
 		a.rax = control_of(vm, from)->vtl_return_rax;
@@ -245,7 +253,7 @@ static int vtl_switch(struct memattr_vm *vm, unsigned int from, unsigned int to,
 		if (!held || *p == *shared_reg(&vm->pending_regs, i))
 			*p = *shared_reg(&a, i);
 	vm->stats.vtl_switches++;
-	return ioctl(vm->vcpu[to].fd, KVM_SET_REGS, &b) ? -errno : 0;
+	return vcpu_regs_set(vm, to, &b);
 }
 
 int memattr_vm_run(struct memattr_vm *vm, unsigned int vtl, unsigned int *halted_vtl)
@@ -263,6 +271,7 @@ int memattr_vm_run(struct memattr_vm *vm, unsigned int vtl, unsigned int *halted
 
 		if (vm->view_error)
 			return vm->view_error; /* never run on a view that may be too loose */
+		vcpu_ran(vm, vtl);
 		if (ioctl(vm->vcpu[vtl].fd, KVM_RUN, 0)) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;

@@ -174,12 +174,13 @@ static uint64_t modify_vtl_protection_mask(struct memattr_vm *vm, unsigned int v
 
 int hv_doorbell(struct memattr_vm *vm, unsigned int vtl, unsigned int *next_vtl)
 {
-	int fd = vm->vcpu[vtl].fd;
 	struct kvm_regs regs;
 	uint64_t result;
 
-	if (ioctl(fd, KVM_GET_REGS, &regs))
-		return -errno;
+	int ret = vcpu_regs_get(vm, vtl, &regs);
+
+	if (ret)
+		return ret;
 	*next_vtl = vtl;
 	switch (CTL_CODE(regs.rcx)) {
 	case MEMATTR_HVCALL_MODIFY_VTL_PROTECTION_MASK:
@@ -206,5 +207,5 @@ int hv_doorbell(struct memattr_vm *vm, unsigned int vtl, unsigned int *next_vtl)
 		break;
 	}
 	regs.rax = result;
-	return ioctl(fd, KVM_SET_REGS, &regs) ? -errno : 0;
+	return vcpu_regs_set(vm, vtl, &regs);
 }

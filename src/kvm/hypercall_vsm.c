@@ -81,10 +81,11 @@ static void regs_store(struct memattr_vm *vm, unsigned int vtl, const struct kvm
 
 static int regs_sync(struct memattr_vm *vm, unsigned int vtl, struct kvm_regs *k)
 {
-	if (ioctl(vm->vcpu[vtl].fd, KVM_GET_REGS, k))
-		return -errno;
-	regs_store(vm, vtl, k);
-	return 0;
+	int ret = vcpu_regs_get(vm, vtl, k);
+
+	if (!ret)
+		regs_store(vm, vtl, k);
+	return ret;
 }
 
 static void put16(uint8_t *p, uint16_t v)
@@ -211,7 +212,6 @@ int hv_intercept_enter(struct memattr_vm *vm, unsigned int from)
 int hv_doorbell(struct memattr_vm *vm, unsigned int vtl, unsigned int *next_vtl)
 {
 	struct memattr_vsm *v = front(vm);
-	int fd = vm->vcpu[vtl].fd;
 	struct kvm_regs k;
 	int ret;
 
@@ -222,5 +222,5 @@ int hv_doorbell(struct memattr_vm *vm, unsigned int vtl, unsigned int *next_vtl)
 		return ret;
 	k.rax = memattr_vsm_hypercall(v, 0, k.rcx, k.rdx, k.r8);
 	*next_vtl = memattr_vsm_vp_vtl(v, 0);
-	return ioctl(fd, KVM_SET_REGS, &k) ? -errno : 0;
+	return vcpu_regs_set(vm, vtl, &k);
 }

@@ -154,17 +154,48 @@ int memattr_vm_vcpu_init(struct memattr_vm *vm, unsigned int vtl, uint64_t rip, 
 	regs.rip = rip;
 	regs.rsp = rsp;
 	regs.rflags = 2; /* reserved bit 1; IF clear */
-	return ioctl(fd, KVM_SET_REGS, &regs) ? -errno : 0;
+	return vcpu_regs_set(vm, vtl, &regs);
+}
+
+/*
+ * Every ioctl on a vCPU loads it (vcpu_load), which costs most where KVM runs
+ * nested: a VTL switch reads the same registers several times, so keep them.
+ */
+int vcpu_regs_get(struct memattr_vm *vm, unsigned int vtl, struct kvm_regs *r)
+{
+	struct vcpu *c = &vm->vcpu[vtl];
+
+	if (!c->regs_valid) {
+		if (ioctl(c->fd, KVM_GET_REGS, &c->regs))
+			return -errno;
+		c->regs_valid = true;
+	}
+	*r = c->regs;
+	return 0;
+}
+
+int vcpu_regs_set(struct memattr_vm *vm, unsigned int vtl, const struct kvm_regs *r)
+{
+	struct vcpu *c = &vm->vcpu[vtl];
+
+	c->regs_valid = false;
+	if (ioctl(c->fd, KVM_SET_REGS, r))
+		return -errno;
+	c->regs = *r;
+	c->regs_valid = true;
+	return 0;
 }
 
 int memattr_vm_get_regs(struct memattr_vm *vm, unsigned int vtl, struct memattr_vm_regs *regs)
 {
 	struct kvm_regs r;
+	int ret;
 
 	if (!vm || vtl >= vm->vtls)
 		return -EINVAL;
-	if (ioctl(vm->vcpu[vtl].fd, KVM_GET_REGS, &r))
-		return -errno;
+	ret = vcpu_regs_get(vm, vtl, &r);
+	if (ret)
+		return ret;
 	_Static_assert(sizeof(r) == sizeof(*regs), "memattr_vm_regs mirrors kvm_regs");
 	memcpy(regs, &r, sizeof(*regs));
 	return 0;
