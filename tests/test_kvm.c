@@ -283,6 +283,96 @@ static void test_views_budget(void **state)
 	views_random(40, 1000, true);
 }
 
+/* A guest written byte by byte: hypercall registers, one OUT or access, HLT. */
+struct raw_case {
+	const char *what;
+	unsigned int vtl;	/* runs at */
+	uint64_t rcx, rdx;	/* hypercall control and input GPA */
+	uint32_t flags, gfn_in; /* input page contents (ModifyVtlProtectionMask) */
+	int port;		/* 0x50 for the doorbell */
+	uint64_t load;		/* nonzero: a read from this GPA instead of the OUT */
+	int ret;		/* what memattr_vm_run() returns */
+	int status, status_alt; /* HV status in RAX (either is right), -1: none */
+};
+
+static size_t emit(uint8_t *p, const void *b, size_t n)
+{
+	memcpy(p, b, n);
+	return n;
+}
+
+static void raw_run(const struct raw_case *c)
+{
+	struct memattr_store *s;
+	struct memattr_vm *vm;
+	struct memattr_vm_regs regs;
+	uint8_t *ram, *p;
+	unsigned int halted = 99;
+	uint64_t in = 0x210000;
+
+	assert_int_equal(kvm_vm(&s, &vm, 0, false), 0);
+	ram = memattr_vm_ram(vm);
+	p = ram + 0x200000;
+	p += emit(p, "\x48\xb9", 2); /* movabs $rcx, %rcx */
+	p += emit(p, &c->rcx, 8);
+	p += emit(p, "\x48\xba", 2); /* movabs $rdx, %rdx */
+	p += emit(p, &c->rdx, 8);
+	p += emit(p, "\x45\x31\xc0", 3); /* xor %r8d, %r8d */
+	if (c->load) {
+		p += emit(p, "\x48\x8b\x04\x25", 4); /* mov abs32, %rax */
+		p += emit(p, &c->load, 4);
+	} else {
+		*p++ = 0xe6; /* out %al, $port */
+		*p++ = c->port;
+	}
+	*p++ = 0xf4; /* hlt */
+	/* Input page: HV_PARTITION_ID_SELF, MapFlags, TargetVtl 0 + UseTargetVtl, one page. */
+	memset(ram + in, 0xff, 8);
+	memcpy(ram + in + 8, &c->flags, 4);
+	ram[in + 12] = 0x10;
+	memcpy(ram + in + 16, &c->gfn_in, 4);
+	assert_int_equal(memattr_vm_vcpu_init(vm, c->vtl, 0x200000, 0x300000), 0);
+
+	print_message("%s\n", c->what);
+	assert_int_equal(memattr_vm_run(vm, c->vtl, &halted), c->ret);
+	if (!c->ret)
+		assert_int_equal(halted, c->vtl);
+	if (c->status >= 0) {
+		assert_int_equal(memattr_vm_get_regs(vm, c->vtl, &regs), 0);
+		if ((regs.rax & 0xffff) != (uint64_t)c->status)
+			assert_int_equal(regs.rax & 0xffff, c->status_alt);
+	}
+	/* Nothing a failed call asked for reached the store. */
+	assert_int_equal(memattr_range_has(s, 0, 0, 2048, ~0ULL, 0), 1);
+	memattr_vm_destroy(vm);
+	memattr_store_destroy(s);
+}
+
+/*
+ * Hostile or broken guests get an HV status or stop the run; never a crash.
+ * 0xc | 1 << 32 is ModifyVtlProtectionMask with one rep.
+ */
+static void test_bad_guests(void **state)
+{
+	static const struct raw_case cases[] = {
+		{ "unknown call code", 0, 0x9999, 0, 0, 0, 0x50, 0, 0, 2, 2 },
+		{ "VtlReturn from VTL 0", 0, 0x12, 0, 0, 0, 0x50, 0, 0, 6, 0x51 },
+		{ "protect from VTL 0", 0, 0xc | 1ULL << 32, 0x210000, 1, 0x400, 0x50, 0, 0, 6, 6 },
+		{ "misaligned input", 1, 0xc | 1ULL << 32, 0x210004, 1, 0x400, 0x50, 0, 0, 4, 4 },
+		{ "page beyond RAM", 1, 0xc | 1ULL << 32, 0x210000, 1, 0x100000, 0x50, 0, 0, 5, 5 },
+		{ "write without read", 1, 0xc | 1ULL << 32, 0x210000, 2, 0x400, 0x50, 0, 0, 5, 5 },
+		{ "input beyond RAM", 1, 0xc | 1ULL << 32, 0x10000000, 1, 0x400, 0x50, 0, 0, 6, 5 },
+		{ "rep start past count", 1, 0xc | 1ULL << 32 | 2ULL << 48, 0x210000, 1, 0x400,
+		  0x50, 0, 0, 3, 3 },
+		{ "unknown port", 0, 0, 0, 0, 0, 0x51, 0, -EIO, -1, -1 },
+		{ "read beyond RAM: triple fault", 0, 0, 0, 0, 0, 0, 0x900000, -EFAULT, -1, -1 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		raw_run(&cases[i]);
+}
+
 static void test_config(void **state)
 {
 	struct memattr_config scfg = { .layers = 2, .gpa_bits = 32 };
@@ -374,11 +464,11 @@ static void test_views_combined(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_config),	       cmocka_unit_test(test_demo),
-		cmocka_unit_test(test_demo_exec),      cmocka_unit_test(test_demo_loop),
-		cmocka_unit_test(test_demo_memslots),  cmocka_unit_test(test_demo_fallback),
-		cmocka_unit_test(test_views_exact),    cmocka_unit_test(test_views_budget),
-		cmocka_unit_test(test_views_combined),
+		cmocka_unit_test(test_config),	      cmocka_unit_test(test_bad_guests),
+		cmocka_unit_test(test_demo),	      cmocka_unit_test(test_demo_exec),
+		cmocka_unit_test(test_demo_loop),     cmocka_unit_test(test_demo_memslots),
+		cmocka_unit_test(test_demo_fallback), cmocka_unit_test(test_views_exact),
+		cmocka_unit_test(test_views_budget),  cmocka_unit_test(test_views_combined),
 	};
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 
