@@ -423,6 +423,36 @@ static void test_config(void **state)
  * Three VTLs in the VSM layout: VTL 0's alias shows what VTL 1 (layer 0) and
  * VTL 2 (layer 1) allow together, VTL 1's what VTL 2 allows (layer 2).
  */
+/*
+ * Scattered protections overflow a budget of 8 and fall back; once most are
+ * lifted again, a refresh makes the region exact and the emulation stops.
+ */
+static void test_views_refresh(void **state)
+{
+	struct memattr_store *s;
+	struct memattr_vm *vm;
+	uint64_t next;
+
+	(void)state;
+	assert_int_equal(kvm_vm(&s, &vm, 8, false), 0);
+	for (uint64_t g = 0x400; g < 0x440; g += 4)
+		assert_int_equal(memattr_set(s, 0, g, g + 1, MEMATTR_READ, 0, &next), 0);
+	assert_true(memattr_vm_stats(vm)->fallbacks >= 1);
+	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x404), PROT_NONE);
+	assert_int_equal(memattr_vm_views_refresh(vm), 0); /* still too many runs */
+	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x404), PROT_NONE);
+	assert_int_equal(memattr_set(s, 0, 0x404, 0x440, 0, 0, &next), 0);
+	assert_int_equal(memattr_vm_views_refresh(vm), 0);
+	assert_true(memattr_vm_stats(vm)->refreshes >= 1);
+	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x400), PROT_READ);
+	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x404), PROT_READ | PROT_WRITE);
+	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x500), PROT_READ | PROT_WRITE);
+	assert_int_equal(memattr_vm_stats(vm)->vmas, 3);
+	assert_int_equal(memfd_vmas(), 3 + 2);
+	memattr_vm_destroy(vm);
+	memattr_store_destroy(s);
+}
+
 static void test_views_combined(void **state)
 {
 	struct memattr_config scfg = { .layers = 3, .gpa_bits = 32 };
@@ -464,11 +494,19 @@ static void test_views_combined(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_config),	      cmocka_unit_test(test_bad_guests),
-		cmocka_unit_test(test_demo),	      cmocka_unit_test(test_demo_exec),
-		cmocka_unit_test(test_demo_loop),     cmocka_unit_test(test_demo_memslots),
-		cmocka_unit_test(test_demo_fallback), cmocka_unit_test(test_views_exact),
-		cmocka_unit_test(test_views_budget),  cmocka_unit_test(test_views_combined),
+		/* clang-format off */
+		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_bad_guests),
+		cmocka_unit_test(test_demo),
+		cmocka_unit_test(test_demo_exec),
+		cmocka_unit_test(test_demo_loop),
+		cmocka_unit_test(test_demo_memslots),
+		cmocka_unit_test(test_demo_fallback),
+		cmocka_unit_test(test_views_exact),
+		cmocka_unit_test(test_views_budget),
+		cmocka_unit_test(test_views_refresh),
+		cmocka_unit_test(test_views_combined),
+		/* clang-format on */
 	};
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 

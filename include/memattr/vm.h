@@ -165,6 +165,7 @@ struct memattr_vm_intercept {
  * @mprotect_ns: time spent in them
  * @changes: store changes (coalesced runs) the views were told of
  * @fallbacks: times a region fell back to PROT_NONE for lack of VMAs
+ * @refreshes: fallback regions made exact again (memattr_vm_views_refresh())
  * @vmas: host mappings the aliases use now (sum over the protected aliases)
  * @exit_reason: KVM's exit reason of the last exit (why a run failed)
  * @exit_detail: its detail: the internal-error suberror, the GPA of a
@@ -181,6 +182,7 @@ struct memattr_vm_stats {
 	uint64_t mprotect_ns;
 	uint64_t changes;
 	uint64_t fallbacks;
+	uint64_t refreshes;
 	uint64_t vmas;
 	uint32_t exit_reason;
 	uint64_t exit_detail;
@@ -285,6 +287,20 @@ const struct memattr_vm_intercept *memattr_vm_intercepts(const struct memattr_vm
 
 /** memattr_vm_stats() - counters of @vm; read them as memattr_vm_intercepts(). */
 const struct memattr_vm_stats *memattr_vm_stats(const struct memattr_vm *vm);
+
+/**
+ * memattr_vm_views_refresh() - make fallback regions exact where room is back
+ * @vm: the VMM
+ *
+ * A region that fell back to PROT_NONE for lack of VMAs becomes exact again
+ * once its runs fit in three quarters of the budget.  memattr_vm_run() does
+ * this after every hypercall; a VMM that changes the store itself calls it
+ * after its changes.
+ *
+ * Context: the store's writer side, not during memattr_vm_run().
+ * Return: 0, or -errno (the region stays PROT_NONE where it failed).
+ */
+int memattr_vm_views_refresh(struct memattr_vm *vm);
 
 /**
  * memattr_vm_host_prot() - the host protection an alias has at a gfn

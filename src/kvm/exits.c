@@ -292,6 +292,8 @@ int memattr_vm_run(struct memattr_vm *vm, unsigned int vtl, unsigned int *halted
 				return -EIO;
 			vm->stats.hypercalls++;
 			ret = hv_doorbell(vm, vtl, &next);
+			if (!ret)
+				ret = views_refresh(vm); /* protections may have been lifted */
 			break;
 		case KVM_EXIT_MMIO:
 			ret = mmio_exit(vm, vtl, &next);

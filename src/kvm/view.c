@@ -95,6 +95,14 @@ static int protect(struct memattr_vm *vm, struct alias *a, uint64_t s, uint64_t 
 	return 0;
 }
 
+static void vmas_sum(struct memattr_vm *vm)
+{
+	vm->stats.vmas = 0;
+	for (unsigned int v = 0; v < vm->vtls; v++)
+		if (vm->mask[v])
+			vm->stats.vmas += vm->alias[v].vmas;
+}
+
 /*
  * Hold the smallest naturally aligned block of at least 2 MiB holding
  * [s, e) at PROT_NONE, growing the block until the budget fits.  Blocks stop
@@ -132,6 +140,93 @@ static void fallback(struct memattr_vm *vm, struct alias *a, uint64_t s, uint64_
 		bs = 0;
 	}
 	memset(a->fallback + bs, 1, be - bs);
+	/* Aligned blocks nest or are disjoint: the new one swallows those inside it. */
+	for (unsigned int i = 0; i < a->nfb;)
+		if (a->fb[i].start >= bs && a->fb[i].end <= be)
+			a->fb[i] = a->fb[--a->nfb];
+		else
+			i++;
+	if (a->nfb < sizeof(a->fb) / sizeof(a->fb[0]))
+		a->fb[a->nfb++] = (struct fb_block){ bs, be };
+	/* else: the block stays PROT_NONE for good (never re-made exact) */
+}
+
+struct refresh_ctx {
+	struct memattr_vm *vm;
+	struct alias *a;
+	bool any;
+	uint8_t first, last;
+	uint64_t transitions;
+	int ret;
+};
+
+static int count_run(void *opaque, uint64_t start, uint64_t end, uint64_t value)
+{
+	struct refresh_ctx *ctx = opaque;
+	uint8_t p = memattr_vm_prot_of(value);
+
+	(void)start;
+	(void)end;
+	if (!ctx->any)
+		ctx->first = p;
+	else if (p != ctx->last)
+		ctx->transitions++;
+	ctx->any = true;
+	ctx->last = p;
+	return 0;
+}
+
+static int exact_run(void *opaque, uint64_t start, uint64_t end, uint64_t value)
+{
+	struct refresh_ctx *ctx = opaque;
+
+	ctx->ret = protect(ctx->vm, ctx->a, start, end, memattr_vm_prot_of(value));
+	return ctx->ret;
+}
+
+/*
+ * Make fallback blocks exact again when protections were lifted enough that
+ * the budget has room: the block's runs must fit in three quarters of it, so
+ * that a view does not flap between exact and fallback.  Call with the store
+ * quiet (not from the notifier): the block is read from the store.
+ */
+int views_refresh(struct memattr_vm *vm)
+{
+	for (unsigned int v = 0; v < vm->vtls; v++) {
+		struct alias *a = &vm->alias[v];
+
+		for (unsigned int i = 0; i < a->nfb;) {
+			struct refresh_ctx ctx = { .vm = vm, .a = a };
+			uint64_t bs = a->fb[i].start, be = a->fb[i].end, after;
+			int ret = memattr_combined_runs(vm->store, vm->mask[v], bs, be, count_run,
+							&ctx);
+
+			if (ret)
+				return ret;
+			after = ctx.transitions + (bs > 0 && a->prot[bs - 1] != ctx.first) +
+				(be < vm->pages && a->prot[be] != ctx.last);
+			if (a->vmas - boundaries(vm, a->prot, bs, be) + after >
+			    vm->budget * 3 / 4) {
+				i++;
+				continue;
+			}
+			ret = memattr_combined_runs(vm->store, vm->mask[v], bs, be, exact_run,
+						    &ctx);
+			if (ret || ctx.ret)
+				return ctx.ret ? ctx.ret
+					       : ret; /* still PROT_NONE where it failed */
+			memset(a->fallback + bs, 0, be - bs);
+			a->fb[i] = a->fb[--a->nfb];
+			vm->stats.refreshes++;
+		}
+	}
+	vmas_sum(vm);
+	return 0;
+}
+
+int memattr_vm_views_refresh(struct memattr_vm *vm)
+{
+	return vm ? views_refresh(vm) : -EINVAL;
 }
 
 static bool all_prot(const struct alias *a, uint64_t s, uint64_t e, uint8_t p)
@@ -164,10 +259,7 @@ static void view_set(struct memattr_vm *vm, unsigned int vtl, uint64_t s, uint64
 		}
 		s = r;
 	}
-	vm->stats.vmas = 0;
-	for (unsigned int v = 0; v < vm->vtls; v++)
-		if (vm->mask[v])
-			vm->stats.vmas += vm->alias[v].vmas;
+	vmas_sum(vm);
 }
 
 struct combine_ctx {

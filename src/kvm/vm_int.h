@@ -39,7 +39,11 @@ struct alias {
 	uint8_t *base;
 	uint8_t *prot;	   /* PROT_* per page */
 	uint8_t *fallback; /* 1: held at PROT_NONE, accesses emulated */
-	uint64_t vmas;	   /* maximal runs of equal prot */
+	struct fb_block {
+		uint64_t start, end;
+	} fb[64]; /* the fallback blocks, disjoint */
+	unsigned int nfb;
+	uint64_t vmas; /* maximal runs of equal prot */
 	/* memslot backend: slot id per run start, and the free ids */
 	uint32_t *slot;
 	uint32_t *free_ids;
@@ -100,6 +104,7 @@ int slots_apply(struct memattr_vm *vm, struct alias *a, uint64_t s, uint64_t e, 
 
 /* view.c */
 int views_init(struct memattr_vm *vm);
+int views_refresh(struct memattr_vm *vm);
 void views_fini(struct memattr_vm *vm);
 
 /* exits.c */
