@@ -156,7 +156,7 @@ struct refresh_ctx {
 	struct alias *a;
 	bool any;
 	uint8_t first, last;
-	uint64_t transitions;
+	uint64_t transitions, limit;
 	int ret;
 };
 
@@ -173,7 +173,7 @@ static int count_run(void *opaque, uint64_t start, uint64_t end, uint64_t value)
 		ctx->transitions++;
 	ctx->any = true;
 	ctx->last = p;
-	return 0;
+	return ctx->transitions > ctx->limit; /* cannot fit: stop counting */
 }
 
 static int exact_run(void *opaque, uint64_t start, uint64_t end, uint64_t value)
@@ -192,21 +192,31 @@ static int exact_run(void *opaque, uint64_t start, uint64_t end, uint64_t value)
  */
 int views_refresh(struct memattr_vm *vm)
 {
+	/* Only changes can make room; counting stops at the room there is. */
+	if (vm->refreshed_at == vm->stats.changes)
+		return 0;
+	vm->refreshed_at = vm->stats.changes;
 	for (unsigned int v = 0; v < vm->vtls; v++) {
 		struct alias *a = &vm->alias[v];
 
 		for (unsigned int i = 0; i < a->nfb;) {
 			struct refresh_ctx ctx = { .vm = vm, .a = a };
-			uint64_t bs = a->fb[i].start, be = a->fb[i].end, after;
-			int ret = memattr_combined_runs(vm->store, vm->mask[v], bs, be, count_run,
-							&ctx);
+			uint64_t bs = a->fb[i].start, be = a->fb[i].end, after, rest;
+			int ret;
 
-			if (ret)
+			rest = a->vmas - boundaries(vm, a->prot, bs, be);
+			if (rest + 2 > vm->budget * 3 / 4) {
+				i++;
+				continue;
+			}
+			ctx.limit = vm->budget * 3 / 4 - rest;
+			ret = memattr_combined_runs(vm->store, vm->mask[v], bs, be, count_run,
+						    &ctx);
+			if (ret < 0)
 				return ret;
 			after = ctx.transitions + (bs > 0 && a->prot[bs - 1] != ctx.first) +
 				(be < vm->pages && a->prot[be] != ctx.last);
-			if (a->vmas - boundaries(vm, a->prot, bs, be) + after >
-			    vm->budget * 3 / 4) {
+			if (ret || rest + after > vm->budget * 3 / 4) {
 				i++;
 				continue;
 			}

@@ -69,7 +69,8 @@ struct memattr_vm {
 	struct alias alias[MEMATTR_VM_MAX_VTLS];
 
 	struct memattr_notifier notifier;
-	int view_error; /* a view could not be made strict enough: refuse to run */
+	int view_error;	       /* a view could not be made strict enough: refuse to run */
+	uint64_t refreshed_at; /* stats.changes at the last views_refresh() */
 
 	/* An intercept waiting for the higher VTL's decision. */
 	int pending_from;	      /* -1: none */
