@@ -103,6 +103,7 @@ int demo_run(const struct demo_opts *o, struct demo_result *r)
 		memcpy(&r->log_access[i], log + LOG_ENTRIES + 16 * i + 8, 8);
 	}
 	memcpy(r->hv_result, log + LOG_RESULTS, sizeof(r->hv_result));
+	memcpy(&r->hv_config, log + LOG_CONFIG, 8);
 
 	rec = memattr_vm_intercepts(vm, &n);
 	r->nintercepts = n;

@@ -36,6 +36,7 @@ struct demo_result {
 	uint64_t nlog, calls;
 	uint64_t log_gpa[DEMO_MAX_EVENTS], log_access[DEMO_MAX_EVENTS];
 	uint64_t hv_result[4];
+	uint64_t hv_config; /* VTL 1's HvSetVpRegisters(VsmPartitionConfig) */
 	/* the VMM's view */
 	unsigned int halted_vtl;
 	int stopped; /* the run ended with -EACCES (executed a no-access page) */

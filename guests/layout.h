@@ -43,6 +43,7 @@
 /* VTL 1's log: count, then per intercept (gpa, access) at 16 + 16 * i. */
 #define LOG_COUNT   0x000
 #define LOG_CALLS   0x008 /* VtlCalls from VTL 0 */
+#define LOG_CONFIG  0x7f8 /* result of HvSetVpRegisters(VsmPartitionConfig) */
 #define LOG_ENTRIES 0x010
 #define LOG_MAX	    64	  /* entries kept */
 #define LOG_RESULTS 0x800 /* hypercall result values, 8 bytes each */

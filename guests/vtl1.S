@@ -13,6 +13,9 @@
 
 #define HVCALL_MODIFY_VTL_PROTECTION_MASK 0x000c
 #define HVCALL_VTL_RETURN		  0x0012
+#define HVCALL_SET_VP_REGISTERS		  0x0051
+#define HV_REGISTER_VSM_PARTITION_CONFIG  0x000d0007
+#define VSM_CONFIG_PROTECT_ALL		  0xf /* EnableVtlProtection, default mask R|W|X */
 #define MAP_R  1
 #define MAP_W  2
 #define MAP_KX 4
@@ -22,6 +25,23 @@
 	.globl _start
 _start:
 	xor	%r12d, %r12d			/* hypercall results logged so far */
+	/*
+	 * HvSetVpRegisters(HvRegisterVsmPartitionConfig): enable VTL protection
+	 * with a default of full access (TLFS VSM "Partition Configuration").
+	 */
+	movq	$-1, VTL1_IN			/* HV_PARTITION_ID_SELF */
+	movl	$0xfffffffe, VTL1_IN + 8	/* HV_VP_INDEX_SELF */
+	movl	$0, VTL1_IN + 12		/* the caller's own VTL; reserved */
+	movl	$HV_REGISTER_VSM_PARTITION_CONFIG, VTL1_IN + 16
+	movl	$0, VTL1_IN + 20
+	movq	$0, VTL1_IN + 24
+	movq	$VSM_CONFIG_PROTECT_ALL, VTL1_IN + 32
+	movq	$0, VTL1_IN + 40
+	movabs	$((1 << 32) | HVCALL_SET_VP_REGISTERS), %rcx
+	mov	$VTL1_IN, %edx
+	xor	%r8d, %r8d
+	out	%al, $DEMO_PORT
+	mov	%rax, VTL1_LOG + LOG_CONFIG
 	mov	$(VTL0_CODE >> 12), %esi
 	mov	$1, %edx
 	mov	$(MAP_R | MAP_KX), %edi

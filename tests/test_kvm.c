@@ -51,7 +51,9 @@ static void demo_check(const struct demo_result *r)
 	assert_int_equal(r->regs.r13, VTL0_R13);
 	assert_int_equal(r->regs.r12, 0); /* VTL 1 scrubbed its own before leaving */
 	assert_int_equal(r->vtl1_seen, 0);
-	/* Every ModifyVtlProtectionMask succeeded with all its reps. */
+	/* VTL protection enabled, then every ModifyVtlProtectionMask succeeded with all its reps.
+	 */
+	assert_int_equal(r->hv_config, 1ULL << 32);
 	assert_int_equal(r->hv_result[0], 1ULL << 32);
 	assert_int_equal(r->hv_result[1], 1ULL << 32);
 	assert_int_equal(r->hv_result[2], 1ULL << 32);

@@ -73,8 +73,8 @@ static void record(struct memattr_vm *vm, unsigned int vtl, const struct memattr
  * mapping: the message page is the higher VTL's, written by the "hypervisor")
  * and hold VTL @vtl's access until the higher VTL returns.
  */
-static int intercept_deliver(struct memattr_vm *vm, unsigned int vtl, uint64_t gpa, uint32_t access,
-			     uint32_t len)
+int intercept_raise(struct memattr_vm *vm, unsigned int vtl, uint64_t gpa, uint32_t access,
+		    uint32_t len, bool retry)
 {
 	struct memattr_vm_msg *m = (void *)(vm->ram + vm->msg_gpa[vtl + 1]);
 	struct kvm_regs regs;
@@ -102,14 +102,15 @@ static int intercept_deliver(struct memattr_vm *vm, unsigned int vtl, uint64_t g
 	vm->pending_regs = regs;
 	vm->pending_from = vtl;
 	vm->pending_access = access;
+	vm->pending_retry = retry;
 	return hv_intercept_enter(vm, vtl);
 }
 
 /*
  * The higher VTL returned: carry out its decision on the held access.  An
- * instruction fetch cannot be skipped nor emulated: it is retried if the
- * higher VTL lifted the protection, else the VM stops (-EACCES), failing
- * closed.
+ * instruction fetch, or a hypercall whose input page is closed, can be
+ * neither skipped nor emulated: it is retried if the higher VTL lifted the
+ * protection, else the VM stops (-EACCES), failing closed.
  */
 static int intercept_complete(struct memattr_vm *vm)
 {
@@ -121,7 +122,7 @@ static int intercept_complete(struct memattr_vm *vm)
 
 	if (vm->nrec && vm->rec[vm->nrec - 1].from_vtl == vtl)
 		vm->rec[vm->nrec - 1].action = action;
-	if (vm->pending_access == MEMATTR_VM_ACCESS_EXECUTE) {
+	if (vm->pending_retry) {
 		if (memattr_vm_host_prot(vm, vtl, m->gpa >> MEMATTR_PAGE_SHIFT) == PROT_NONE)
 			ret = -EACCES;
 	} else if (action == MEMATTR_VM_ACTION_ALLOW) {
@@ -149,7 +150,7 @@ static int mmio_exit(struct memattr_vm *vm, unsigned int vtl, unsigned int *next
 		return 0;
 	}
 	*next = vtl + 1;
-	return intercept_deliver(vm, vtl, gpa, run->mmio.is_write, run->mmio.len);
+	return intercept_raise(vm, vtl, gpa, run->mmio.is_write, run->mmio.len, false);
 }
 
 /*
@@ -174,7 +175,7 @@ static int fetch_exit(struct memattr_vm *vm, unsigned int vtl, unsigned int *nex
 	    access_allowed(vtl_value(vm, vtl, regs.rip >> MEMATTR_PAGE_SHIFT), false))
 		return -EFAULT;
 	*next = vtl + 1;
-	return intercept_deliver(vm, vtl, regs.rip, MEMATTR_VM_ACCESS_EXECUTE, 0);
+	return intercept_raise(vm, vtl, regs.rip, MEMATTR_VM_ACCESS_EXECUTE, 0, true);
 }
 
 /*
@@ -230,7 +231,7 @@ static int vtl_switch(struct memattr_vm *vm, unsigned int from, unsigned int to,
 	 * OUT needs nothing: KVM skips it on the next KVM_RUN as long as RIP is
 	 * unchanged.
 	 */
-	if (held && vm->pending_access != MEMATTR_VM_ACCESS_EXECUTE) {
+	if (held && !vm->pending_retry) {
 		ret = vcpu_settle(vm, to);
 		if (ret)
 			return ret;

@@ -27,6 +27,9 @@
 #define HV_STATUS_ACCESS_DENIED		  0x0006
 #define HV_STATUS_INSUFFICIENT_MEMORY	  0x000b
 
+#define HVCALL_SET_VP_REGISTERS		 0x0051
+#define HV_REGISTER_VSM_PARTITION_CONFIG 0x000d0007
+
 /* HV_MAP_GPA_* flags of ModifyVtlProtectionMask. */
 #define HV_MAP_GPA_READABLE	     0x1
 #define HV_MAP_GPA_WRITABLE	     0x2
@@ -172,6 +175,35 @@ static uint64_t modify_vtl_protection_mask(struct memattr_vm *vm, unsigned int v
 	return RESULT(status, start + n);
 }
 
+/*
+ * HvCallSetVpRegisters (rep): this front knows one register,
+ * HvRegisterVsmPartitionConfig, and applies no default protection with it
+ * (every VTL here may protect from the start).  Input header PartitionId (8),
+ * VpIndex (4), HV_INPUT_VTL (1), reserved (3); each rep an HV_REGISTER_ASSOC
+ * of 32 bytes: Name (4), reserved (12), Value (16).
+ */
+static uint64_t set_vp_registers(struct memattr_vm *vm, unsigned int vtl, uint64_t control,
+				 uint64_t in)
+{
+	unsigned int count = CTL_REP_COUNT(control), start = CTL_REP_START(control);
+	uint64_t len = 16 + 32ULL * count;
+
+	if (control & CTL_FAST || start >= count)
+		return RESULT(HV_STATUS_INVALID_HYPERCALL_INPUT, 0);
+	if (in % 8 || (in & (MEMATTR_PAGE_SIZE - 1)) + len > MEMATTR_PAGE_SIZE)
+		return RESULT(HV_STATUS_INVALID_ALIGNMENT, start);
+	if (!guest_readable(vm, vtl, in, len))
+		return RESULT(HV_STATUS_ACCESS_DENIED, start);
+	for (unsigned int i = start; i < count; i++) {
+		uint32_t name;
+
+		memcpy(&name, vm->ram + in + 16 + 32ULL * i, 4);
+		if (name != HV_REGISTER_VSM_PARTITION_CONFIG || !vtl)
+			return RESULT(HV_STATUS_INVALID_PARAMETER, i);
+	}
+	return RESULT(HV_STATUS_SUCCESS, count);
+}
+
 int hv_doorbell(struct memattr_vm *vm, unsigned int vtl, unsigned int *next_vtl)
 {
 	struct kvm_regs regs;
@@ -185,6 +217,9 @@ int hv_doorbell(struct memattr_vm *vm, unsigned int vtl, unsigned int *next_vtl)
 	switch (CTL_CODE(regs.rcx)) {
 	case MEMATTR_HVCALL_MODIFY_VTL_PROTECTION_MASK:
 		result = modify_vtl_protection_mask(vm, vtl, regs.rcx, regs.rdx);
+		break;
+	case HVCALL_SET_VP_REGISTERS:
+		result = set_vp_registers(vm, vtl, regs.rcx, regs.rdx);
 		break;
 	case MEMATTR_HVCALL_VTL_CALL:
 		if (vtl + 1 >= vm->vtls) {

@@ -66,8 +66,27 @@ void hv_fini(struct memattr_vm *vm)
 	vm->hv = NULL;
 }
 
-/* The front's copy of @vtl's general-purpose registers, RIP and RFLAGS. */
-static void regs_store(struct memattr_vm *vm, unsigned int vtl, const struct kvm_regs *k)
+/* HV_X64_SEGMENT_REGISTER.Attributes: the VMX access-rights layout. */
+static uint16_t seg_attributes(const struct kvm_segment *s)
+{
+	return s->type | s->s << 4 | s->dpl << 5 | s->present << 7 | s->avl << 12 | s->l << 13 |
+	       s->db << 14 | s->g << 15;
+}
+
+static void seg_store(struct memattr_vsm_seg *d, const struct kvm_segment *s)
+{
+	d->base = s->base;
+	d->limit = s->limit;
+	d->selector = s->selector;
+	d->attributes = seg_attributes(s);
+}
+
+/*
+ * The front's copy of @vtl's registers: general-purpose, RIP, RFLAGS, and
+ * the state it checks a hypercall against (CPL from CS, CR0.PE, EFER).
+ */
+static void regs_store(struct memattr_vm *vm, unsigned int vtl, const struct kvm_regs *k,
+		       const struct kvm_sregs *s)
 {
 	struct memattr_vsm_vp_regs *r = memattr_vsm_vp_regs(front(vm), 0, vtl);
 	const __u64 gpr[16] = { k->rax, k->rcx, k->rdx, k->rbx, k->rsp, k->rbp, k->rsi, k->rdi,
@@ -77,15 +96,25 @@ static void regs_store(struct memattr_vm *vm, unsigned int vtl, const struct kvm
 		r->gpr[i] = gpr[i];
 	r->rip = k->rip;
 	r->rflags = k->rflags;
+	seg_store(&r->cs, &s->cs);
+	seg_store(&r->ss, &s->ss);
+	r->cr0 = s->cr0;
+	r->cr3 = s->cr3;
+	r->cr4 = s->cr4;
+	r->efer = s->efer;
 }
 
 static int regs_sync(struct memattr_vm *vm, unsigned int vtl, struct kvm_regs *k)
 {
+	struct kvm_sregs s;
 	int ret = vcpu_regs_get(vm, vtl, k);
 
-	if (!ret)
-		regs_store(vm, vtl, k);
-	return ret;
+	if (ret)
+		return ret;
+	if (ioctl(vm->vcpu[vtl].fd, KVM_GET_SREGS, &s))
+		return -errno;
+	regs_store(vm, vtl, k, &s);
+	return 0;
 }
 
 static void put16(uint8_t *p, uint16_t v)
@@ -109,8 +138,7 @@ static void put_seg(uint8_t *p, const struct kvm_segment *s)
 	put64(p, s->base);
 	put32(p + 8, s->limit);
 	put16(p + 12, s->selector);
-	put16(p + 14, s->type | s->s << 4 | s->dpl << 5 | s->present << 7 | s->avl << 12 |
-			      s->l << 13 | s->db << 14 | s->g << 15);
+	put16(p + 14, seg_attributes(s));
 }
 
 /* HV_INITIAL_VP_CONTEXT of @vtl's vCPU as the VMM set it up (224 bytes). */
@@ -209,18 +237,107 @@ int hv_intercept_enter(struct memattr_vm *vm, unsigned int from)
 	return 0;
 }
 
+#define HVCALL_SET_VP_REGISTERS		 0x0051
+#define HV_REGISTER_VSM_PARTITION_CONFIG 0x000d0007
+#define HV_EXCEPTION_UD			 6
+
+/*
+ * HvCallSetVpRegisters (rep), for the one register the front models:
+ * HvRegisterVsmPartitionConfig, written by the VP's current VTL.  Header
+ * PartitionId (8), VpIndex (4), HV_INPUT_VTL (1), reserved (3); each rep an
+ * HV_REGISTER_ASSOC of 32 bytes: Name (4), reserved (12), Value (16).
+ */
+static uint64_t set_vp_registers(struct memattr_vm *vm, uint64_t control, uint64_t in)
+{
+	unsigned int count = (control >> MEMATTR_HV_CONTROL_REP_COUNT_SHIFT) & MEMATTR_HV_REP_MAX;
+	unsigned int start = (control >> MEMATTR_HV_CONTROL_REP_START_SHIFT) & MEMATTR_HV_REP_MAX;
+	uint8_t buf[MEMATTR_PAGE_SIZE];
+	uint64_t len = 16 + 32ULL * count;
+
+	if (control & MEMATTR_HV_CONTROL_FAST || start >= count)
+		return MEMATTR_HV_STATUS_INVALID_HYPERCALL_INPUT;
+	if (in % 8 || (in & (MEMATTR_PAGE_SIZE - 1)) + len > MEMATTR_PAGE_SIZE)
+		return (uint64_t)start << 32 | MEMATTR_HV_STATUS_INVALID_ALIGNMENT;
+	if (memattr_vsm_guest_read(front(vm), 0, in, buf, len))
+		return (uint64_t)start << 32 | MEMATTR_HV_STATUS_ACCESS_DENIED;
+	for (unsigned int i = start; i < count; i++) {
+		const uint8_t *assoc = buf + 16 + 32 * i;
+		unsigned int status;
+		uint64_t value;
+		uint32_t name;
+
+		memcpy(&name, assoc, 4);
+		memcpy(&value, assoc + 16, 8);
+		status = name == HV_REGISTER_VSM_PARTITION_CONFIG
+				 ? memattr_vsm_set_partition_config(front(vm), 0, value)
+				 : MEMATTR_HV_STATUS_INVALID_PARAMETER;
+		if (status)
+			return (uint64_t)i << 32 | status;
+	}
+	return (uint64_t)count << 32;
+}
+
+/* Put RIP back on the doorbell's OUT (E6 50, two bytes), which KVM has skipped. */
+static int rewind_out(struct memattr_vm *vm, unsigned int vtl, struct kvm_regs *k)
+{
+	int ret = vcpu_settle(vm, vtl);
+
+	if (!ret)
+		ret = vcpu_regs_get(vm, vtl, k);
+	if (ret)
+		return ret;
+	k->rip -= 2;
+	return vcpu_regs_set(vm, vtl, k);
+}
+
+/* TLFS: a hypercall from CPL > 0 or real mode, a bad VTL call or return: #UD. */
+static int inject_ud(struct memattr_vm *vm, unsigned int vtl)
+{
+	struct kvm_vcpu_events ev;
+	struct kvm_regs k;
+	int ret = rewind_out(vm, vtl, &k);
+
+	if (ret)
+		return ret;
+	if (ioctl(vm->vcpu[vtl].fd, KVM_GET_VCPU_EVENTS, &ev))
+		return -errno;
+	ev.exception.injected = 1;
+	ev.exception.nr = HV_EXCEPTION_UD;
+	ev.exception.has_error_code = 0;
+	return ioctl(vm->vcpu[vtl].fd, KVM_SET_VCPU_EVENTS, &ev) ? -errno : 0;
+}
+
 int hv_doorbell(struct memattr_vm *vm, unsigned int vtl, unsigned int *next_vtl)
 {
 	struct memattr_vsm *v = front(vm);
+	struct memattr_vsm_intercept ic;
 	struct kvm_regs k;
+	uint64_t result;
 	int ret;
 
+	*next_vtl = vtl;
 	if (memattr_vsm_vp_vtl(v, 0) != vtl)
 		return -EFAULT; /* the front and the VMM disagree on what runs */
 	ret = regs_sync(vm, vtl, &k);
 	if (ret)
 		return ret;
-	k.rax = memattr_vsm_hypercall(v, 0, k.rcx, k.rdx, k.r8);
+	if (MEMATTR_HV_CONTROL_CODE(k.rcx) == HVCALL_SET_VP_REGISTERS)
+		result = set_vp_registers(vm, k.rcx, k.rdx);
+	else
+		result = memattr_vsm_hypercall(v, 0, k.rcx, k.rdx, k.r8);
+	if (result & MEMATTR_VSM_INJECT_UD)
+		return inject_ud(vm, vtl);
+	if (result & MEMATTR_VSM_INTERCEPTED) {
+		/* The input page is closed to the caller: the higher VTL hears of the read. */
+		if (memattr_vsm_pending_intercept(v, 0, &ic) != 1 || ic.target_vtl != vtl + 1)
+			return -EFAULT;
+		ret = rewind_out(vm, vtl, &k);
+		if (ret)
+			return ret;
+		*next_vtl = vtl + 1;
+		return intercept_raise(vm, vtl, ic.gpa, MEMATTR_VM_ACCESS_READ, 8, true);
+	}
+	k.rax = result;
 	*next_vtl = memattr_vsm_vp_vtl(v, 0);
 	return vcpu_regs_set(vm, vtl, &k);
 }

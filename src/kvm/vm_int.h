@@ -75,6 +75,7 @@ struct memattr_vm {
 	/* An intercept waiting for the higher VTL's decision. */
 	int pending_from;	      /* -1: none */
 	uint32_t pending_access;      /* MEMATTR_VM_ACCESS_* */
+	bool pending_retry;	      /* re-executed, not completed, on return */
 	struct kvm_regs pending_regs; /* its registers when it was stopped */
 
 	struct memattr_vm_intercept rec[MAX_RECORDED];
@@ -109,6 +110,12 @@ int views_refresh(struct memattr_vm *vm);
 void views_fini(struct memattr_vm *vm);
 
 /* exits.c */
+/*
+ * Stop VTL @vtl's access to @gpa and tell VTL @vtl + 1; with @retry the
+ * instruction is re-executed on return (the caller left RIP on it).
+ */
+int intercept_raise(struct memattr_vm *vm, unsigned int vtl, uint64_t gpa, uint32_t access,
+		    uint32_t len, bool retry);
 int vcpu_settle(struct memattr_vm *vm, unsigned int vtl);
 bool access_allowed(uint64_t value, bool write);
 
