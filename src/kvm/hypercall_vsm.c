@@ -174,14 +174,18 @@ static int call(struct memattr_vm *vm, uint64_t code)
 {
 	uint64_t r = memattr_vsm_hypercall(front(vm), 0, code, HV_SCRATCH_GPA, 0);
 
-	return MEMATTR_HV_RESULT_STATUS(r) ? -EPERM : 0;
+	/* #UD or an intercept, as well as a status, mean the call did not happen. */
+	return MEMATTR_HV_RESULT_STATUS(r) || r & (MEMATTR_VSM_INJECT_UD | MEMATTR_VSM_INTERCEPTED)
+		       ? -EPERM
+		       : 0;
 }
 
 /*
  * Bring VP 0 up to @vtl the way a VTL 0 loader does (Windows' loader before
  * the secure kernel runs): EnablePartitionVtl, EnableVpVtl with the context the
  * VMM gave that VTL's vCPU, then VtlCall.  The inputs go through a scratch
- * page of the VMM's own 64 KiB.
+ * page of the VMM's own 64 KiB.  Every vCPU on the way must be initialized
+ * (the front refuses hypercalls from real mode): -EPERM otherwise.
  */
 int hv_enter(struct memattr_vm *vm, unsigned int vtl)
 {
@@ -195,6 +199,10 @@ int hv_enter(struct memattr_vm *vm, unsigned int vtl)
 	while (memattr_vsm_vp_vtl(v, 0) < vtl) {
 		unsigned int cur = memattr_vsm_vp_vtl(v, 0), t = cur + 1;
 
+		/* The front checks the caller's mode and CPL: give it the vCPU's. */
+		ret = regs_sync(vm, cur, &k);
+		if (ret)
+			return ret;
 		if (!(memattr_vsm_partition_vtls(v) & 1U << t)) {
 			memset(in, 0, 16);
 			put64(in, MEMATTR_HV_PARTITION_ID_SELF);
@@ -213,25 +221,23 @@ int hv_enter(struct memattr_vm *vm, unsigned int vtl)
 			if (ret)
 				return ret;
 		}
-		ret = regs_sync(vm, cur, &k);
-		if (!ret)
-			ret = call(vm, MEMATTR_HVCALL_VTL_CALL);
+		ret = call(vm, MEMATTR_HVCALL_VTL_CALL);
 		if (ret)
 			return ret;
 	}
 	return 0;
 }
 
-/* An intercept enters the next VTL up the way a VtlCall does. */
+/* TLFS VSM "VTL Entry": a secure intercept enters the higher VTL. */
 int hv_intercept_enter(struct memattr_vm *vm, unsigned int from)
 {
+	struct memattr_vsm_intercept ic = { .target_vtl = from + 1, .vp = 0, .vp_vtl = from };
 	struct kvm_regs k;
 	int ret = regs_sync(vm, from, &k);
 
 	if (ret)
 		return ret;
-	if (MEMATTR_HV_RESULT_STATUS(
-		    memattr_vsm_hypercall(front(vm), 0, MEMATTR_HVCALL_VTL_CALL, 0, 0)) ||
+	if (memattr_vsm_enter_intercept(front(vm), &ic) ||
 	    memattr_vsm_vp_vtl(front(vm), 0) != from + 1)
 		return -EFAULT;
 	return 0;
