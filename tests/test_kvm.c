@@ -391,6 +391,57 @@ static void test_bad_guests(void **state)
 		raw_run(&cases[i]);
 }
 
+/*
+ * VTL 0 makes a hypercall whose input page it may not read.  The minimal
+ * front answers ACCESS_DENIED; the VSM front (TLFS "Alignment Requirements")
+ * raises a read intercept for VTL 1 and retries the call, and since VTL 1
+ * leaves the page closed the run stops.  Either way VTL 0 learns nothing.
+ */
+static void test_closed_input(void **state)
+{
+	/* VTL 1: VtlReturn forever (RCX = 0x12; out %al, $0x50; jmp back). */
+	static const uint8_t vtl1[] = { 0xb9, 0x12, 0, 0, 0, 0xe6, 0x50, 0xeb, 0xf7 };
+	/* VTL 0: RCX = ModifyVtlProtectionMask, 1 rep; RDX = 0x401000; out; hlt. */
+	static const uint8_t vtl0[] = { 0x48, 0xb9, 0x0c, 0,	0,    0, 1,    0,    0,
+					0,    0xba, 0,	  0x10, 0x40, 0, 0xe6, 0x50, 0xf4 };
+	const struct memattr_vm_intercept *ic;
+	struct memattr_vm_regs regs;
+	struct memattr_store *s;
+	struct memattr_vm *vm;
+	unsigned int n, halted = 99;
+	uint64_t next;
+	uint8_t *ram;
+	int ret;
+
+	(void)state;
+	assert_int_equal(kvm_vm(&s, &vm, 0, false), 0);
+	ram = memattr_vm_ram(vm);
+	memcpy(ram + 0x300000, vtl1, sizeof(vtl1));
+	memcpy(ram + 0x200000, vtl0, sizeof(vtl0));
+	assert_int_equal(memattr_vm_vcpu_init(vm, 1, 0x300000, 0x380000), 0);
+	assert_int_equal(memattr_vm_vcpu_init(vm, 0, 0x200000, 0x280000), 0);
+	assert_int_equal(memattr_set(s, 0, 0x401, 0x402, MEMATTR_NO_ACCESS, 0, &next), 0);
+	ret = memattr_vm_run(vm, 1, &halted);
+	ic = memattr_vm_intercepts(vm, &n);
+#ifdef MEMATTR_KVM_VSM_FRONT
+	assert_int_equal(ret, -EACCES);
+	assert_int_equal(n, 1);
+	assert_int_equal(ic[0].gpa, 0x401000);
+	assert_int_equal(ic[0].access, MEMATTR_VM_ACCESS_READ);
+	assert_int_equal(memattr_vm_get_regs(vm, 0, &regs), 0);
+	assert_int_equal(regs.rip, 0x200000 + 15); /* still on the OUT */
+#else
+	(void)ic;
+	assert_int_equal(ret, 0);
+	assert_int_equal(halted, 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(memattr_vm_get_regs(vm, 0, &regs), 0);
+	assert_int_equal(regs.rax, 6); /* HV_STATUS_ACCESS_DENIED */
+#endif
+	memattr_vm_destroy(vm);
+	memattr_store_destroy(s);
+}
+
 static void test_config(void **state)
 {
 	struct memattr_config scfg = { .layers = 2, .gpa_bits = 32 };
@@ -515,6 +566,7 @@ int main(void)
 		/* clang-format off */
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_bad_guests),
+		cmocka_unit_test(test_closed_input),
 		cmocka_unit_test(test_demo),
 		cmocka_unit_test(test_demo_exec),
 		cmocka_unit_test(test_demo_loop),
