@@ -303,7 +303,8 @@ const struct memattr_vm_stats *memattr_vm_stats(const struct memattr_vm *vm);
 int memattr_vm_views_refresh(struct memattr_vm *vm);
 
 /**
- * memattr_vm_host_prot() - the host protection an alias has at a gfn
+ * memattr_vm_host_prot() - the protection a VTL's guest meets at a gfn: its
+ *	alias's host protection (the slot's, with @memslots)
  * @vm: the VMM
  * @vtl: which VTL's alias
  * @gfn: page
