@@ -87,15 +87,23 @@ static void lookup_group(const struct memattr_store *s, slot_t root, const uint6
 	 */
 	for (unsigned int level = s->top; level > 0 && m; level--) {
 		unsigned int k = 0;
+		bool ended = false;
 
 		for (unsigned int j = 0; j < m; j++) {
 			unsigned int i = todo[j];
 			slot_t x = slot_load(&slot_inode(sl[i])->slot[slot_index(gfns[i], level)]);
 
 			sl[i] = x;
-			values[i] = slot_value(x);
+			ended |= slot_is_value(x);
+		}
+		if (!ended)
+			continue;
+		for (unsigned int j = 0; j < m; j++) {
+			unsigned int i = todo[j];
+
+			values[i] = slot_value(sl[i]);
 			todo[k] = (uint8_t)i;
-			k += !slot_is_value(x);
+			k += !slot_is_value(sl[i]);
 		}
 		m = k;
 	}
