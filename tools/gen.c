@@ -40,7 +40,7 @@ int cmd_gen(int argc, char **argv)
 			continue;
 		}
 		if (!strcmp(opt, "--guest") ? !args_parse_size(val, &v)
-					    : !args_parse_u64(val, &v)) {
+					    : !number_parse_str(val, &v)) {
 			fprintf(stderr, "memattr gen: bad value '%s' for %s\n", val, opt);
 			return 2;
 		}
