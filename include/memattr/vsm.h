@@ -68,10 +68,9 @@ extern "C" {
 #define MEMATTR_VSM_MAX_VTL	     15
 
 /* HvRegisterVsmPartitionConfig fields the front implements. */
-#define MEMATTR_VSM_CONFIG_ENABLE_VTL_PROTECTION  (1ULL << 0)
-#define MEMATTR_VSM_CONFIG_DEFAULT_MASK_SHIFT	  1
-#define MEMATTR_VSM_CONFIG_DEFAULT_MASK		  (0xfULL << 1)
-#define MEMATTR_VSM_CONFIG_DENY_LOWER_VTL_STARTUP (1ULL << 6)
+#define MEMATTR_VSM_CONFIG_ENABLE_VTL_PROTECTION (1ULL << 0)
+#define MEMATTR_VSM_CONFIG_DEFAULT_MASK_SHIFT	 1
+#define MEMATTR_VSM_CONFIG_DEFAULT_MASK		 (0xfULL << 1)
 
 struct memattr_vsm;
 
@@ -279,8 +278,8 @@ unsigned int memattr_vsm_protect(struct memattr_vsm *v, unsigned int caller_vtl,
  * memattr_vsm_set_partition_config() - write a VTL's HvRegisterVsmPartitionConfig
  * @v: the partition
  * @vp: the VP whose current VTL writes its own register
- * @value: EnableVtlProtection, DefaultVtlProtectionMask, DenyLowerVtlStartup;
- *	other bits must be zero
+ * @value: EnableVtlProtection and DefaultVtlProtectionMask; other bits must
+ *	be zero (the rest of the register is not implemented)
  *
  * Setting EnableVtlProtection applies DefaultVtlProtectionMask to all RAM of
  * every lower VTL; afterwards neither may change (TLFS VSM "Partition

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Hypercall entry: decode the hypercall input value (TLFS "Hypercall
+ * Interface": call code 15:0, Fast 16, variable header size 26:17, RsvdZ
+ * 31:27, rep count 43:32, RsvdZ 47:44, rep start index 59:48, RsvdZ 63:60),
+ * read simple calls' input from guest memory as the caller's VTL may, and
+ * dispatch.
+ */
+#include <errno.h>
+
+#include "vsm.h"
+
+#define CONTROL_RSVD ((0x1fULL << 27) | (0xfULL << 44) | (0xfULL << 60))
+#define VARHDR(c)    (((c) >> MEMATTR_HV_CONTROL_VARHDR_SHIFT) & 0x3ff)
+#define REP_COUNT(c) (((c) >> MEMATTR_HV_CONTROL_REP_COUNT_SHIFT) & 0xfff)
+#define REP_START(c) (((c) >> MEMATTR_HV_CONTROL_REP_START_SHIFT) & 0xfff)
+
+/*
+ * TLFS "Hypercall Inputs": memory input must be 8-byte aligned and must not
+ * cross a page boundary (HV_STATUS_INVALID_ALIGNMENT).  The read itself obeys
+ * the caller's protections: input it may not read is HV_STATUS_ACCESS_DENIED,
+ * and the VMM never acts on it.
+ */
+unsigned int vsm_read_input(const struct memattr_vsm *v, unsigned int vtl, uint64_t gpa, void *buf,
+			    size_t len)
+{
+	int ret;
+
+	if ((gpa & 7) || (gpa & 0xfff) + len > MEMATTR_PAGE_SIZE)
+		return MEMATTR_HV_STATUS_INVALID_ALIGNMENT;
+	ret = vsm_guest_copy(v, vtl, gpa, buf, len, false);
+	if (ret == -EACCES)
+		return MEMATTR_HV_STATUS_ACCESS_DENIED;
+	if (ret)
+		return MEMATTR_HV_STATUS_INVALID_PARAMETER; /* not guest RAM */
+	return MEMATTR_HV_STATUS_SUCCESS;
+}
+
+/* A simple (non-rep) call with @len bytes of input, memory or fast (RDX, R8). */
+static uint64_t simple_call(struct memattr_vsm *v, unsigned int vp, uint64_t control,
+			    uint64_t input_gpa, uint64_t output_gpa, size_t len,
+			    uint64_t (*fn)(struct memattr_vsm *, unsigned int, const uint8_t *))
+{
+	uint8_t in[240];
+	unsigned int status;
+
+	if (control & MEMATTR_HV_CONTROL_FAST) {
+		/* Fast calls pass up to 16 bytes of input in RDX and R8. */
+		if (len > 16)
+			return vsm_result(MEMATTR_HV_STATUS_INVALID_HYPERCALL_INPUT, 0);
+		for (int i = 0; i < 8; i++) {
+			in[i] = (uint8_t)(input_gpa >> (8 * i));
+			in[8 + i] = (uint8_t)(output_gpa >> (8 * i));
+		}
+	} else {
+		status = vsm_read_input(v, v->vps[vp].vtl, input_gpa, in, len);
+		if (status)
+			return vsm_result(status, 0);
+	}
+	return fn(v, vp, in);
+}
+
+uint64_t memattr_vsm_hypercall(struct memattr_vsm *v, unsigned int vp, uint64_t control,
+			       uint64_t input_gpa, uint64_t output_gpa)
+{
+	unsigned int code = (unsigned int)MEMATTR_HV_CONTROL_CODE(control);
+	bool rep = code == MEMATTR_HVCALL_MODIFY_VTL_PROTECTION_MASK;
+
+	if (vp >= v->nvps)
+		return vsm_result(MEMATTR_HV_STATUS_INVALID_VP_INDEX, 0);
+	switch (code) {
+	case MEMATTR_HVCALL_MODIFY_VTL_PROTECTION_MASK:
+	case MEMATTR_HVCALL_ENABLE_PARTITION_VTL:
+	case MEMATTR_HVCALL_ENABLE_VP_VTL:
+	case MEMATTR_HVCALL_VTL_CALL:
+	case MEMATTR_HVCALL_VTL_RETURN:
+		break;
+	default:
+		return vsm_result(MEMATTR_HV_STATUS_INVALID_HYPERCALL_CODE, 0);
+	}
+	/*
+	 * TLFS "Hypercall Inputs": nonzero RsvdZ bits, a variable header on a
+	 * call without one, a rep count or start index on a simple call, or a
+	 * start index not below the rep count: HV_STATUS_INVALID_HYPERCALL_INPUT.
+	 */
+	if ((control & CONTROL_RSVD) || VARHDR(control))
+		return vsm_result(MEMATTR_HV_STATUS_INVALID_HYPERCALL_INPUT, 0);
+	if (!rep && (REP_COUNT(control) || REP_START(control)))
+		return vsm_result(MEMATTR_HV_STATUS_INVALID_HYPERCALL_INPUT, 0);
+	if (rep && REP_START(control) >= REP_COUNT(control))
+		return vsm_result(MEMATTR_HV_STATUS_INVALID_HYPERCALL_INPUT, 0);
+
+	switch (code) {
+	case MEMATTR_HVCALL_MODIFY_VTL_PROTECTION_MASK:
+		/* Rep input lists do not fit in registers (no XMM fast input here). */
+		if (control & MEMATTR_HV_CONTROL_FAST)
+			return vsm_result(MEMATTR_HV_STATUS_INVALID_HYPERCALL_INPUT, 0);
+		return vsm_modify_protection(v, vp, control, input_gpa);
+	case MEMATTR_HVCALL_ENABLE_PARTITION_VTL:
+		return simple_call(v, vp, control, input_gpa, output_gpa, 16,
+				   vsm_enable_partition_vtl);
+	case MEMATTR_HVCALL_ENABLE_VP_VTL:
+		return simple_call(v, vp, control, input_gpa, output_gpa, 240, vsm_enable_vp_vtl);
+	case MEMATTR_HVCALL_VTL_CALL:
+		return vsm_vtl_call(v, vp);
+	default:
+		return vsm_vtl_return(v, vp);
+	}
+}
