@@ -13,6 +13,9 @@
 
 #include <memattr/vsm.h>
 
+/* Nothing below leaves the library. */
+#pragma GCC visibility push(hidden)
+
 #define VSM_MAX_RAM 64
 #define VSM_MAX_VPS 4096
 
@@ -91,5 +94,7 @@ static inline uint16_t vsm_le16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] | (p[1] << 8));
 }
+
+#pragma GCC visibility pop
 
 #endif
