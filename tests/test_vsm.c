@@ -547,6 +547,66 @@ static void test_check_intercept(void **state)
 	fx_fini(&f);
 }
 
+static uint64_t get_le(const uint8_t *p, int n)
+{
+	uint64_t x = 0;
+
+	for (int i = n - 1; i >= 0; i--)
+		x = x << 8 | p[i];
+	return x;
+}
+
+/* The intercept, encoded as HV_X64_MEMORY_INTERCEPT_MESSAGE, field by field. */
+static void test_intercept_message(void **state)
+{
+	struct memattr_vsm_intercept ic;
+	struct memattr_vsm_vp_regs *r;
+	uint8_t msg[MEMATTR_VSM_INTERCEPT_MSG_SIZE];
+	uint64_t page = 36;
+	struct fx f;
+
+	(void)state;
+	assert_int_equal(fx_init(&f, 1, 2, 64, 0, false), 0);
+	fx_enable_all(&f, 1, 2);
+	fx_go(&f, 0, 1);
+	assert_int_equal(ST(fx_protect(&f, 0, 0, F_R, &page, 1, 0)), S_OK);
+	r = memattr_vsm_vp_regs(f.v, 1, 0);
+	r->rip = 0x401000;
+	r->rflags = 0x202;
+	r->cs = (struct memattr_vsm_seg){
+		.base = 0, .limit = 0xffffffff, .selector = 0x33, .attributes = 0xa0fb
+	};
+	r->cr0 = 0x80050033; /* PG, AM, WP, NE, ET, MP, PE */
+	r->efer = 0xd01;     /* LMA, LME, SCE, NXE */
+	assert_int_equal(memattr_vsm_check(f.v, 1, page * PAGE + 0x18, WR, &ic), 1);
+	ic.insn_len = 3;
+	memcpy(ic.insn, "\x48\x89\x07", 3); /* mov [rdi], rax */
+	memattr_vsm_intercept_encode(&ic, msg);
+	assert_int_equal(get_le(msg, 4), 1); /* VpIndex */
+	assert_int_equal(msg[4] & 0xf, 3);   /* InstructionLength */
+	assert_int_equal(msg[5], 1);	     /* InterceptAccessType: write */
+	/* ExecutionState: CPL 3, CR0.PE, CR0.AM, EFER.LMA, VTL 0. */
+	assert_int_equal(get_le(msg + 6, 2), 3 | 1 << 2 | 1 << 3 | 1 << 4 | 0 << 7);
+	assert_int_equal(get_le(msg + 16, 4), 0xffffffff); /* CsSegment.Limit */
+	assert_int_equal(get_le(msg + 20, 2), 0x33);	   /* CsSegment.Selector */
+	assert_int_equal(get_le(msg + 22, 2), 0xa0fb);	   /* CsSegment.Attributes */
+	assert_int_equal(get_le(msg + 24, 8), 0x401000);   /* Rip */
+	assert_int_equal(get_le(msg + 32, 8), 0x202);	   /* Rflags */
+	assert_int_equal(get_le(msg + 40, 4), 6);	   /* CacheType: write back */
+	assert_int_equal(msg[44], 3);			   /* InstructionByteCount */
+	assert_int_equal(msg[45], 0);			   /* no GVA */
+	assert_int_equal(get_le(msg + 56, 8), page * PAGE + 0x18);
+	assert_memory_equal(msg + 64, "\x48\x89\x07", 3);
+	/* An execute from VTL 0 on VP 0: access type EXECUTE, VTL field 0. */
+	fx_go(&f, 1, 1);
+	assert_int_equal(ST(fx_protect(&f, 1, 0, F_R, &page, 1, 0)), S_OK);
+	fx_go(&f, 0, 0);
+	assert_int_equal(memattr_vsm_check(f.v, 0, page * PAGE, KX, &ic), 1);
+	assert_int_equal(ic.execution_state >> 7 & 0xf, 0);
+	assert_int_equal(ic.access_type, MEMATTR_HV_INTERCEPT_ACCESS_EXECUTE);
+	fx_fini(&f);
+}
+
 /* Several higher VTLs protect a page: both hold; the highest blocker is told. */
 static void test_check_two_owners(void **state)
 {
@@ -740,6 +800,7 @@ int main(void)
 		cmocka_unit_test(test_modify_reps),
 		cmocka_unit_test(test_modify_values),
 		cmocka_unit_test(test_check_intercept),
+		cmocka_unit_test(test_intercept_message),
 		cmocka_unit_test(test_check_two_owners),
 		cmocka_unit_test(test_mbec),
 		cmocka_unit_test(test_partition_config),

@@ -119,17 +119,35 @@ enum memattr_access {
 #define MEMATTR_HV_INTERCEPT_ACCESS_EXECUTE 2
 
 /**
+ * struct memattr_vsm_seg - one segment register (HV_X64_SEGMENT_REGISTER)
+ */
+struct memattr_vsm_seg {
+	uint64_t base;
+	uint32_t limit;
+	uint16_t selector;
+	uint16_t attributes;
+};
+
+/* HV_MESSAGE type of a memory intercept, and the size of its x64 payload. */
+#define MEMATTR_HV_MESSAGE_GPA_INTERCEPT 0x80000001u
+#define MEMATTR_VSM_INTERCEPT_MSG_SIZE	 80
+
+/**
  * struct memattr_vsm_intercept - an HV_X64_MEMORY_INTERCEPT_MESSAGE, decoded
  * @target_vtl: the VTL that receives the intercept (owner of the protection)
- * @vp: HV_X64_INTERCEPT_MESSAGE_HEADER.VpIndex
- * @vp_vtl: the VTL the VP ran at when it faulted
+ * @vp: header VpIndex
+ * @vp_vtl: the VTL the VP ran at when it faulted (also in @execution_state)
  * @gpa: GuestPhysicalAddress
  * @access: what the VP tried
- * @access_type: InterceptAccessType, MEMATTR_HV_INTERCEPT_ACCESS_*
- * @rip: the faulting VTL's RIP (header Rip)
+ * @access_type: header InterceptAccessType, MEMATTR_HV_INTERCEPT_ACCESS_*
+ * @rip: header Rip, the faulting VTL's
  * @insn_len: InstructionByteCount; 0 from memattr_vsm_check(), a VMM that
  *	has fetched the instruction fills @insn and this
  * @insn: InstructionBytes
+ * @execution_state: header ExecutionState (CPL 1:0, CR0.PE 2, CR0.AM 3,
+ *	EFER.LMA 4, VTL 10:7)
+ * @cs: header CsSegment
+ * @rflags: header Rflags
  */
 struct memattr_vsm_intercept {
 	unsigned int target_vtl;
@@ -141,17 +159,22 @@ struct memattr_vsm_intercept {
 	uint64_t rip;
 	uint8_t insn_len;
 	uint8_t insn[16];
+	uint16_t execution_state;
+	struct memattr_vsm_seg cs;
+	uint64_t rflags;
 };
 
 /**
- * struct memattr_vsm_seg - one segment register
+ * memattr_vsm_intercept_encode() - the message payload a VTL receives
+ * @ic: the intercept
+ * @msg: MEMATTR_VSM_INTERCEPT_MSG_SIZE bytes in HV_X64_MEMORY_INTERCEPT_MESSAGE
+ *	layout (little endian), for an HV_MESSAGE of type
+ *	MEMATTR_HV_MESSAGE_GPA_INTERCEPT; CacheType write-back, no GVA
+ *
+ * Context: any thread.
  */
-struct memattr_vsm_seg {
-	uint64_t base;
-	uint32_t limit;
-	uint16_t selector;
-	uint16_t attributes;
-};
+void memattr_vsm_intercept_encode(const struct memattr_vsm_intercept *ic,
+				  uint8_t msg[MEMATTR_VSM_INTERCEPT_MSG_SIZE]);
 
 /* Indexes of memattr_vsm_vp_regs.gpr, in x86 encoding order. */
 enum memattr_vsm_gpr {
