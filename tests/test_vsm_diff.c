@@ -191,6 +191,80 @@ static void test_random_histories(void **state)
 		    blocked[2]);
 }
 
+/*
+ * Hostile input: random control words (biased towards the VSM call codes),
+ * random input bytes and GPAs, random VPs.  Nothing crashes (ASan/UBSan
+ * builds check the bounds), result values have only status and reps, reps
+ * never exceed the rep count, and a failed simple call changes no VTL state.
+ */
+static void test_hostile_input(void **state)
+{
+	static const unsigned int codes[] = { HC_MODIFY, HC_EPV, HC_EVV, HC_CALL, HC_RET };
+	unsigned long seen[128] = { 0 };
+	struct rng rng;
+	struct fx f;
+
+	(void)state;
+	rng_seed(&rng, 99);
+	assert_int_equal(fx_init(&f, 3, 3, 64, 4, true), 0);
+	for (int i = 0; i < 60000; i++) {
+		uint64_t control = rng_next(&rng), gpa = rng_next(&rng), r;
+		unsigned int vp = (unsigned int)rng_below(&rng, 4), code;
+		uint32_t vtls = memattr_vsm_partition_vtls(f.v);
+		uint32_t vpv[3];
+		unsigned int cur[3];
+		uint8_t *in;
+
+		if (rng_below(&rng, 4)) {
+			/* Mostly valid shapes, so the calls get past the control word. */
+			code = codes[rng_below(&rng, 5)];
+			control = code;
+			if (code == HC_MODIFY) {
+				unsigned int n = 1 + (unsigned int)rng_below(&rng, 600);
+
+				control = control_of(code, n, (unsigned int)rng_below(&rng, n + 1));
+			}
+			if (!rng_below(&rng, 8))
+				control |= 1ULL << rng_below(&rng, 64);
+		}
+		if (rng_below(&rng, 4))
+			gpa = rng_below(&rng, 70) * PAGE +
+			      (rng_below(&rng, 4) ? 0 : rng_below(&rng, PAGE));
+		in = fx_host(&f, gpa & ~(PAGE - 1));
+		if (in) {
+			for (int b = 0; b < (int)PAGE; b += 8)
+				put_le(in + b,
+				       rng_below(&rng, 3) ? rng_next(&rng) : rng_below(&rng, 70),
+				       8);
+			if (rng_below(&rng, 2))
+				put_le(in + (gpa & (PAGE - 1) & ~7ULL), SELF, 8);
+		}
+		for (unsigned int k = 0; k < 3; k++) {
+			vpv[k] = memattr_vsm_vp_vtls(f.v, k);
+			cur[k] = memattr_vsm_vp_vtl(f.v, k);
+		}
+		r = memattr_vsm_hypercall(f.v, vp, control, gpa, rng_next(&rng));
+		seen[ST(r) & 0x7f]++;
+		assert_int_equal(r & ~(0xffffULL | 0xfffULL << 32), 0);
+		assert_true(REPS(r) <= ((control >> 32) & 0xfff));
+		if (ST(r) && MEMATTR_HV_CONTROL_CODE(control) != HC_MODIFY) {
+			assert_int_equal(memattr_vsm_partition_vtls(f.v), vtls);
+			for (unsigned int k = 0; k < 3; k++) {
+				assert_int_equal(memattr_vsm_vp_vtls(f.v, k), vpv[k]);
+				assert_int_equal(memattr_vsm_vp_vtl(f.v, k), cur[k]);
+			}
+		}
+		memattr_vsm_check(f.v, vp, gpa, (enum memattr_access)rng_below(&rng, 5), NULL);
+	}
+	print_message("statuses:");
+	for (int st = 0; st < 128; st++)
+		if (seen[st])
+			print_message(" 0x%x:%lu", st, seen[st]);
+	print_message("; VTLs enabled 0x%x\n", memattr_vsm_partition_vtls(f.v));
+	assert_true(seen[0] > 0);
+	fx_fini(&f);
+}
+
 /* ---- batching ---- */
 
 struct counter {
@@ -414,9 +488,8 @@ static void test_boot_trace(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_random_histories),
-		cmocka_unit_test(test_batching_counts),
-		cmocka_unit_test(test_enomem_prefix),
+		cmocka_unit_test(test_random_histories), cmocka_unit_test(test_hostile_input),
+		cmocka_unit_test(test_batching_counts),	 cmocka_unit_test(test_enomem_prefix),
 		cmocka_unit_test(test_boot_trace),
 	};
 
