@@ -120,20 +120,18 @@ static void test_control_word(void **state)
 		{ 0x0001, S_CODE }, /* not a VSM call */
 		{ 0x0010, S_CODE }, /* DisableVpVtl: not implemented */
 		{ 0xffff, S_CODE },
-		{ HC_CALL | (1ULL << 27), S_INPUT },		       /* RsvdZ 30:27 */
-		{ HC_CALL | (1ULL << 31), S_INPUT },		       /* nested bit */
-		{ HC_CALL | (1ULL << 44), S_INPUT },		       /* RsvdZ 47:44 */
-		{ HC_CALL | (1ULL << 63), S_INPUT },		       /* RsvdZ 63:60 */
-		{ HC_CALL | (1ULL << 17), S_INPUT },		       /* variable header */
-		{ control_of(HC_CALL, 1, 0), S_INPUT },		       /* rep count, simple call */
+		{ HC_EPV | (1ULL << 27), S_INPUT },		       /* RsvdZ 30:27 */
+		{ HC_EPV | (1ULL << 31), S_INPUT },		       /* nested bit */
+		{ HC_EPV | (1ULL << 44), S_INPUT },		       /* RsvdZ 47:44 */
+		{ HC_EPV | (1ULL << 63), S_INPUT },		       /* RsvdZ 63:60 */
+		{ HC_EPV | (1ULL << 17), S_INPUT },		       /* variable header */
+		{ control_of(HC_EVV, 1, 0), S_INPUT },		       /* rep count, simple call */
 		{ control_of(HC_EPV, 0, 1), S_INPUT },		       /* rep start, simple call */
 		{ control_of(HC_MODIFY, 0, 0), S_INPUT },	       /* rep call, no reps */
 		{ control_of(HC_MODIFY, 2, 2), S_INPUT },	       /* start == count */
 		{ control_of(HC_MODIFY, 2, 3), S_INPUT },	       /* start > count */
 		{ control_of(HC_MODIFY, 1, 0) | 1ULL << 16, S_INPUT }, /* fast rep */
 		{ HC_EVV | 1ULL << 16, S_INPUT }, /* fast, 240 bytes of input */
-		{ HC_RET, S_VTLSTATE },		  /* VTL 0 cannot return */
-		{ HC_CALL, S_VTLSTATE },	  /* no higher VTL on the VP */
 	};
 	struct fx f;
 
@@ -148,6 +146,53 @@ static void test_control_word(void **state)
 	}
 	assert_int_equal(ST(memattr_vsm_hypercall(f.v, 2, HC_CALL, 0, 0)), S_VPINDEX);
 	assert_int_equal(memattr_vsm_partition_vtls(f.v), 1);
+	fx_fini(&f);
+}
+
+/*
+ * TLFS VSM "VTL Call Restrictions" and "VTL Return": the failures are #UD,
+ * not a status, and leave the VP where it was.
+ */
+static void test_vtl_switch_ud(void **state)
+{
+	const uint64_t UD = MEMATTR_VSM_INJECT_UD;
+	struct memattr_vsm_vp_regs *r0;
+	struct fx f;
+
+	(void)state;
+	assert_int_equal(fx_init(&f, 3, 1, 64, 0, false), 0);
+	r0 = memattr_vsm_vp_regs(f.v, 0, 0);
+	assert_int_equal(memattr_vsm_hypercall(f.v, 0, HC_RET, 0, 0), UD);  /* lowest VTL */
+	assert_int_equal(memattr_vsm_hypercall(f.v, 0, HC_CALL, 0, 0), UD); /* none higher */
+	/* VTLs 1 and 3 for the partition, only 3 on the VP: a call may not skip 1. */
+	assert_int_equal(ST(fx_enable_partition_vtl(&f, 0, 3, 0)), S_OK);
+	assert_int_equal(ST(fx_enable_vp_vtl(&f, 0, 0, 3, 0)), S_OK);
+	assert_int_equal(ST(fx_enable_partition_vtl(&f, 0, 1, 0)), S_OK);
+	assert_int_equal(memattr_vsm_hypercall(f.v, 0, HC_CALL, 0, 0), UD);
+	assert_int_equal(ST(fx_enable_vp_vtl(&f, 0, 0, 1, 0)), S_OK);
+	/* Reserved control bits, user mode, real mode. */
+	assert_int_equal(memattr_vsm_hypercall(f.v, 0, HC_CALL | 1ULL << 16, 0, 0), UD);
+	assert_int_equal(memattr_vsm_hypercall(f.v, 0, HC_CALL | 1ULL << 40, 0, 0), UD);
+	r0->cs.selector = 0x33;
+	assert_int_equal(memattr_vsm_hypercall(f.v, 0, HC_CALL, 0, 0), UD);
+	r0->cs.selector = 0x10;
+	r0->cr0 = 0;
+	assert_int_equal(memattr_vsm_hypercall(f.v, 0, HC_CALL, 0, 0), UD);
+	r0->cr0 = 0x80000011;
+	assert_int_equal(memattr_vsm_vp_vtl(f.v, 0), 0);
+	/* 0 -> 1 (the next VTL enabled for the partition) -> 3, and back the same way. */
+	assert_int_equal(memattr_vsm_hypercall(f.v, 0, HC_CALL, 0, 0), 0);
+	assert_int_equal(memattr_vsm_vp_vtl(f.v, 0), 1);
+	assert_int_equal(memattr_vsm_hypercall(f.v, 0, HC_CALL, 0, 0), 0);
+	assert_int_equal(memattr_vsm_vp_vtl(f.v, 0), 3);
+	assert_int_equal(memattr_vsm_hypercall(f.v, 0, HC_RET | 1ULL << 17, 0, 0), UD);
+	memattr_vsm_vp_regs(f.v, 0, 3)->cs.selector = 3;
+	assert_int_equal(memattr_vsm_hypercall(f.v, 0, HC_RET, 0, 0), UD);
+	memattr_vsm_vp_regs(f.v, 0, 3)->cs.selector = 0x10;
+	assert_int_equal(memattr_vsm_hypercall(f.v, 0, HC_RET | 1ULL << 16, 0, 0), 0); /* fast */
+	assert_int_equal(memattr_vsm_vp_vtl(f.v, 0), 1);
+	assert_int_equal(memattr_vsm_hypercall(f.v, 0, HC_RET, 0, 0), 0);
+	assert_int_equal(memattr_vsm_vp_vtl(f.v, 0), 0);
 	fx_fini(&f);
 }
 
@@ -200,9 +245,9 @@ static void test_enable_partition_vtl(void **state)
 	assert_int_equal(ST(fx_enable_partition_vtl(&f, 0, 1, 0)), S_OK);
 	assert_int_equal(ST(fx_enable_partition_vtl(&f, 0, 1, 0)), S_VTLSTATE);
 	assert_int_equal(memattr_vsm_partition_vtls(f.v), 0x7);
-	/* VTL 2, running, launches 3. */
-	assert_int_equal(ST(memattr_vsm_hypercall(f.v, 0, HC_CALL, 0, 0)), S_OK);
-	assert_int_equal(memattr_vsm_vp_vtl(f.v, 0), 2);
+	/* VTL 2, running, launches 3 (calls go through 1: no VTL is skipped). */
+	assert_int_equal(ST(fx_enable_vp_vtl(&f, 0, 0, 1, 0)), S_OK);
+	fx_go(&f, 0, 2);
 	assert_int_equal(ST(fx_enable_partition_vtl(&f, 0, 3, 0)), S_OK);
 	assert_int_equal(memattr_vsm_partition_vtls(f.v), 0xf);
 	fx_fini(&f);
@@ -312,7 +357,7 @@ static void test_vtl_call_return_regs(void **state)
 	assert_int_equal(r1->dr[1], 0xd1);
 	assert_int_equal(r1->xmm[3][0], 0x33);
 	/* VTL 1 is the top: no call further up. */
-	assert_int_equal(ST(memattr_vsm_hypercall(f.v, 0, HC_CALL, 0, 0)), S_VTLSTATE);
+	assert_int_equal(memattr_vsm_hypercall(f.v, 0, HC_CALL, 0, 0), MEMATTR_VSM_INJECT_UD);
 	r1->gpr[MEMATTR_RAX] = 0x42;
 	assert_int_equal(ST(memattr_vsm_hypercall(f.v, 0, HC_RET, 0, 0)), S_OK);
 	assert_int_equal(memattr_vsm_vp_vtl(f.v, 0), 0);
@@ -424,6 +469,9 @@ static void test_modify_targets(void **state)
 	assert_int_equal(ST(fx_enable_partition_vtl(&f, 0, 2, 0)), S_OK);
 	assert_int_equal(ST(fx_enable_vp_vtl(&f, 0, 0, 2, 0)), S_OK);
 	fx_go(&f, 0, 2);
+	/* No protections before EnableVtlProtection (TLFS VSM "VTL Enablement"). */
+	assert_int_equal(ST(fx_protect(&f, 0, 0, F_R, &page, 1, 0)), S_VTLSTATE);
+	assert_int_equal(fx_protection_on(&f, 0), S_OK);
 	assert_int_equal(ST(fx_protect(&f, 0, 1, F_R, &page, 1, 0)), S_VTLSTATE);
 	assert_int_equal(ST(fx_protect(&f, 0, 0, F_R, &page, 1, 0)), S_OK);
 	assert_int_equal(memattr_get(f.store, memattr_vsm_layer(2, 0), page), MEMATTR_READ);
@@ -598,6 +646,7 @@ static void test_intercept_message(void **state)
 	assert_int_equal(get_le(msg + 56, 8), page * PAGE + 0x18);
 	assert_memory_equal(msg + 64, "\x48\x89\x07", 3);
 	/* An execute from VTL 0 on VP 0: access type EXECUTE, VTL field 0. */
+	r->cs.selector = 0x10; /* VTL calls come from CPL 0 only */
 	fx_go(&f, 1, 1);
 	assert_int_equal(ST(fx_protect(&f, 1, 0, F_R, &page, 1, 0)), S_OK);
 	fx_go(&f, 0, 0);
@@ -641,7 +690,10 @@ static void test_check_two_owners(void **state)
 	fx_fini(&f);
 }
 
-/* MBEC: enabled per VTL by EnablePartitionVtl; user and kernel execute split. */
+/*
+ * MBEC: enabled per VTL by EnablePartitionVtl; user and kernel execute split,
+ * and KMX without UMX (undefined in the TLFS) refused.
+ */
 static void test_mbec(void **state)
 {
 	struct memattr_vsm_intercept ic;
@@ -653,15 +705,21 @@ static void test_mbec(void **state)
 	assert_int_equal(ST(fx_enable_partition_vtl(&f, 0, 1, 1)), S_OK);
 	assert_int_equal(ST(fx_enable_vp_vtl(&f, 0, 0, 1, 0)), S_OK);
 	fx_go(&f, 0, 1);
+	/* A full default mask with MBEC names both execute bits. */
+	assert_int_equal(memattr_vsm_set_partition_config(f.v, 0, 1 | 7 << 1), S_PARAM);
+	assert_int_equal(memattr_vsm_set_partition_config(f.v, 0, 1 | 15 << 1), S_OK);
+	assert_int_equal(memattr_get(f.store, 0, page), 0);
 	assert_int_equal(ST(fx_protect(&f, 0, 0, F_R | F_UX, &page, 1, 0)), S_OK);
 	fx_go(&f, 0, 0);
 	assert_int_equal(memattr_vsm_check(f.v, 0, page * PAGE, UX, &ic), 0);
 	assert_int_equal(memattr_vsm_check(f.v, 0, page * PAGE, KX, &ic), 1);
 	fx_go(&f, 0, 1);
-	assert_int_equal(ST(fx_protect(&f, 0, 0, F_R | F_KX, &page, 1, 0)), S_OK);
+	assert_int_equal(ST(fx_protect(&f, 0, 0, F_R | F_KX, &page, 1, 0)), S_PARAM);
+	assert_int_equal(ST(fx_protect(&f, 0, 0, F_R | F_KX | F_UX, &page, 1, 0)), S_OK);
 	fx_go(&f, 0, 0);
-	assert_int_equal(memattr_vsm_check(f.v, 0, page * PAGE, UX, &ic), 1);
+	assert_int_equal(memattr_vsm_check(f.v, 0, page * PAGE, UX, &ic), 0);
 	assert_int_equal(memattr_vsm_check(f.v, 0, page * PAGE, KX, &ic), 0);
+	assert_int_equal(memattr_vsm_check(f.v, 0, page * PAGE, WR, &ic), 1);
 	fx_go(&f, 0, 1);
 	assert_int_equal(ST(fx_protect(&f, 0, 0, F_R | F_W | F_KX | F_UX, &page, 1, 0)), S_OK);
 	assert_int_equal(memattr_get(f.store, 0, page), 0);
@@ -682,19 +740,26 @@ static void test_mbec(void **state)
 	fx_fini(&f);
 }
 
-/* HvRegisterVsmPartitionConfig: the default mask covers all lower RAM, once. */
+/*
+ * HvRegisterVsmPartitionConfig (TLFS VSM "Partition Configuration"): the
+ * default mask covers all lower RAM when protection is enabled; both are
+ * then fixed; protections need it.
+ */
 static void test_partition_config(void **state)
 {
 	const uint64_t en = MEMATTR_VSM_CONFIG_ENABLE_VTL_PROTECTION;
+	uint64_t page = 3;
 	struct fx f;
 
 	(void)state;
 	assert_int_equal(fx_init(&f, 2, 1, 64, 8, false), 0);
-	fx_enable_all(&f, 2, 1);
+	fx_enable_vtls(&f, 2, 1, false);
 	assert_int_equal(memattr_vsm_set_partition_config(f.v, 0, en), S_DENIED); /* VTL 0 */
 	assert_int_equal(memattr_vsm_set_partition_config(f.v, 1, en), S_VPINDEX);
 	fx_go(&f, 0, 2);
-	assert_int_equal(memattr_vsm_set_partition_config(f.v, 0, 1ULL << 5), S_PARAM);
+	assert_int_equal(ST(fx_protect(&f, 0, 0, F_R, &page, 1, 0)), S_VTLSTATE);
+	assert_int_equal(memattr_vsm_set_partition_config(f.v, 0, 1ULL << 7), S_PARAM);
+	assert_int_equal(memattr_vsm_set_partition_config(f.v, 0, 1ULL << 10), S_PARAM);
 	assert_int_equal(memattr_vsm_set_partition_config(f.v, 0, en | (uint64_t)F_W << 1),
 			 S_PARAM);
 	/* Mask without enable: just remembered. */
@@ -714,12 +779,15 @@ static void test_partition_config(void **state)
 				 1);
 		assert_int_equal(memattr_get(f.store, l, 64), 0); /* not RAM */
 	}
-	/* Fixed from now on. */
+	assert_int_equal(ST(fx_protect(&f, 0, 0, F_R | F_W, &page, 1, 0)), S_OK);
+	/* Enable and mask are fixed from now on; the other fields are not. */
 	assert_int_equal(memattr_vsm_set_partition_config(f.v, 0, 0), S_PARAM);
 	assert_int_equal(memattr_vsm_set_partition_config(
 				 f.v, 0, en | (uint64_t)F_W << 1 | (uint64_t)F_R << 1),
 			 S_PARAM);
-	assert_int_equal(memattr_vsm_set_partition_config(f.v, 0, en | (uint64_t)F_R << 1), S_OK);
+	assert_int_equal(memattr_vsm_set_partition_config(f.v, 0, en | (uint64_t)F_R << 1 | 1 << 6),
+			 S_OK);
+	assert_int_equal(memattr_vsm_store_sets(f.v) - before, 5);
 	fx_fini(&f);
 }
 
@@ -789,6 +857,7 @@ int main(void)
 		cmocka_unit_test(test_layers),
 		cmocka_unit_test(test_create_checks),
 		cmocka_unit_test(test_control_word),
+		cmocka_unit_test(test_vtl_switch_ud),
 		cmocka_unit_test(test_input_placement),
 		cmocka_unit_test(test_enable_partition_vtl),
 		cmocka_unit_test(test_enable_vp_vtl),

@@ -66,7 +66,16 @@ static inline int fx_init_alloc(struct fx *f, unsigned int max_vtl, unsigned int
 	vc.store = f->store;
 	vc.ram = f->ram;
 	vc.nram = f->nram;
-	return memattr_vsm_create(&vc, &f->v);
+	ret = memattr_vsm_create(&vc, &f->v);
+	/* Every VP's VTL 0 runs a 64-bit kernel: CPL 0, protected mode (VTL calls need both). */
+	for (unsigned int vp = 0; !ret && vp < nvps; vp++) {
+		struct memattr_vsm_vp_regs *r = memattr_vsm_vp_regs(f->v, vp, 0);
+
+		r->cr0 = 0x80000011;
+		r->efer = 0x500;
+		r->cs.selector = 0x10;
+	}
+	return ret;
 }
 
 static inline int fx_init(struct fx *f, unsigned int max_vtl, unsigned int nvps, uint64_t low_pages,
@@ -125,7 +134,11 @@ static inline uint64_t fx_enable_vp_vtl(struct fx *f, unsigned int vp, unsigned 
 	put_le(in, SELF, 8);
 	put_le(in + 8, target_vp, 4);
 	in[12] = (uint8_t)vtl;
+	/* HV_INITIAL_VP_CONTEXT of a 64-bit kernel: Rip, Cs.Selector, Efer, Cr0. */
 	put_le(in + 16, rip, 8);
+	put_le(in + 16 + 24 + 12, 0x10, 2);
+	put_le(in + 16 + 184, 0x500, 8);
+	put_le(in + 16 + 192, 0x80000011, 8);
 	return memattr_vsm_hypercall(f->v, vp, HC_EVV, INPUT_GPA(vp), 0);
 }
 
@@ -146,32 +159,56 @@ static inline uint64_t fx_protect(struct fx *f, unsigned int vp, unsigned int ta
 }
 
 /*
+ * @vp's current VTL turns on its VTL protection (HvRegisterVsmPartitionConfig)
+ * with a full-access default mask: R|W|KX, or R|W|KX|UX for a VTL with MBEC.
+ */
+static inline unsigned int fx_protection_on(struct fx *f, unsigned int vp)
+{
+	unsigned int st = memattr_vsm_set_partition_config(f->v, vp, 1 | 7 << 1);
+
+	if (st == MEMATTR_HV_STATUS_INVALID_PARAMETER)
+		st = memattr_vsm_set_partition_config(f->v, vp, 1 | 15 << 1);
+	return st;
+}
+
+/*
  * Enable VTLs 1..@top for the partition and on every VP, as TLFS allows: VP 0
  * at VTL t-1 enables t for the partition and on itself, calls into t, and
- * from there enables t on the other VPs.
+ * from there enables t on the other VPs (and, with @protection, turns on
+ * t's VTL protection).
  */
-static inline void fx_enable_all(struct fx *f, unsigned int top, unsigned int nvps)
+static inline void fx_enable_vtls(struct fx *f, unsigned int top, unsigned int nvps,
+				  bool protection)
 {
 	for (unsigned int t = 1; t <= top; t++) {
 		if (ST(fx_enable_partition_vtl(f, 0, t, 0)) || ST(fx_enable_vp_vtl(f, 0, 0, t, 0)))
 			abort();
-		if (ST(memattr_vsm_hypercall(f->v, 0, HC_CALL, 0, 0)))
+		if (memattr_vsm_hypercall(f->v, 0, HC_CALL, 0, 0))
 			abort();
 		for (unsigned int vp = 1; vp < nvps; vp++)
 			if (ST(fx_enable_vp_vtl(f, 0, vp, t, 0x1000 * t)))
 				abort();
+		if (protection && fx_protection_on(f, 0))
+			abort();
 	}
 	while (memattr_vsm_vp_vtl(f->v, 0))
-		memattr_vsm_hypercall(f->v, 0, HC_RET, 0, 0);
+		if (memattr_vsm_hypercall(f->v, 0, HC_RET, 0, 0))
+			abort();
+}
+
+static inline void fx_enable_all(struct fx *f, unsigned int top, unsigned int nvps)
+{
+	fx_enable_vtls(f, top, nvps, true);
 }
 
 /* Put @vp at VTL @vtl by VTL calls (all VTLs enabled on it). */
 static inline void fx_go(struct fx *f, unsigned int vp, unsigned int vtl)
 {
 	while (memattr_vsm_vp_vtl(f->v, vp) > vtl)
-		memattr_vsm_hypercall(f->v, vp, HC_RET, 0, 0);
+		if (memattr_vsm_hypercall(f->v, vp, HC_RET, 0, 0))
+			abort();
 	while (memattr_vsm_vp_vtl(f->v, vp) < vtl)
-		if (ST(memattr_vsm_hypercall(f->v, vp, HC_CALL, 0, 0)))
+		if (memattr_vsm_hypercall(f->v, vp, HC_CALL, 0, 0))
 			abort();
 }
 

@@ -107,6 +107,10 @@ static void put_le(uint8_t *p, uint64_t x, int n)
 
 static void print_result(struct vscript *sc, uint64_t r)
 {
+	if (r == MEMATTR_VSM_INJECT_UD) {
+		fprintf(sc->out, "inject #UD\n");
+		return;
+	}
 	fprintf(sc->out, "status 0x%x reps 0x%x\n", MEMATTR_HV_RESULT_STATUS(r),
 		MEMATTR_HV_RESULT_REPS(r));
 }
@@ -155,6 +159,14 @@ static int partition_open(struct vscript *sc, unsigned int vtls, unsigned int vp
 	ret = memattr_vsm_create(&vcfg, &next.v);
 	if (ret)
 		goto out_store;
+	/* Every VP's VTL 0 runs a 64-bit kernel at CPL 0 (VTL calls need it). */
+	for (unsigned int vp = 0; vp < vps; vp++) {
+		struct memattr_vsm_vp_regs *r = memattr_vsm_vp_regs(next.v, vp, 0);
+
+		r->cr0 = 0x80000011; /* PG, ET, PE */
+		r->efer = 0x500;     /* LMA, LME */
+		r->cs.selector = 0x10;
+	}
 	partition_close(sc);
 	next.ram = ram.host;
 	next.ram_size = ram_size;
@@ -261,7 +273,11 @@ static bool do_enable_vp_vtl(struct vscript *sc, char **tok, int n)
 	put_le(in, MEMATTR_HV_PARTITION_ID_SELF, 8);
 	put_le(in + 8, target, 4);
 	in[12] = (uint8_t)vtl;
+	/* HV_INITIAL_VP_CONTEXT of a 64-bit kernel: Rip, Cs.Selector, Efer, Cr0. */
 	put_le(in + 16, rip, 8);
+	put_le(in + 16 + 24 + 12, 0x10, 2);
+	put_le(in + 16 + 184, 0x500, 8);
+	put_le(in + 16 + 192, 0x80000011, 8);
 	print_result(sc, memattr_vsm_hypercall(sc->v, vp, MEMATTR_HVCALL_ENABLE_VP_VTL,
 					       input_gpa(vp), 0));
 	return true;

@@ -58,6 +58,12 @@ extern "C" {
 #define MEMATTR_HV_RESULT_STATUS(r) ((unsigned int)((r)&0xffff))
 #define MEMATTR_HV_RESULT_REPS(r)   ((unsigned int)(((r) >> 32) & 0xfff))
 
+/*
+ * Not a TLFS result: the VMM must inject #UD into the VP and write no result
+ * (TLFS VSM "VTL Call Restrictions", "VTL Return").  Status and reps are 0.
+ */
+#define MEMATTR_VSM_INJECT_UD (1ULL << 63)
+
 /* HV_MAP_GPA_FLAGS protection bits (TLFS "Memory Access Protections"). */
 #define MEMATTR_HV_MAP_GPA_READABLE	     0x1u
 #define MEMATTR_HV_MAP_GPA_WRITABLE	     0x2u
@@ -272,7 +278,8 @@ void memattr_vsm_destroy(struct memattr_vsm *v);
  *
  * Context: one caller per partition at a time (the partition's writer).
  * Return: the hypercall result value (status in 15:0, reps completed in
- * 43:32); MEMATTR_HV_STATUS_INVALID_VP_INDEX for a bad @vp.
+ * 43:32); MEMATTR_HV_STATUS_INVALID_VP_INDEX for a bad @vp;
+ * MEMATTR_VSM_INJECT_UD for a VTL call or return the TLFS answers with #UD.
  */
 uint64_t memattr_vsm_hypercall(struct memattr_vsm *v, unsigned int vp, uint64_t control,
 			       uint64_t input_gpa, uint64_t output_gpa);

@@ -33,12 +33,11 @@ static bool allows(const struct memattr_vsm *v, uint64_t value, enum memattr_acc
 
 /*
  * The VTL whose protection blocks access @a of VTL @vtl at @gfn, 0 if none
- * does.  When several higher VTLs each forbid the access, every one of their
- * protections holds (the effective protection is their intersection), and
- * the intercept goes to the highest of them: it is the most privileged
- * owner, and a lower VTL could not be trusted to judge a violation of the
- * protection a higher one placed.  The TLFS pages name "the higher VTL that
- * set the protection" without ranking several; this is our reading.
+ * does.  TLFS VSM "Memory Protection Hierarchy": each VTL's permissions may
+ * be restricted by several higher VTLs, and higher VTLs supersede lower ones;
+ * "Memory Access Violations": the intercept goes to the higher VTL that set
+ * the violated protection.  So every protection holds (their intersection),
+ * and when several forbid the access, the highest of them is told.
  */
 unsigned int vsm_blocker(const struct memattr_vsm *v, unsigned int vtl, uint64_t gfn,
 			 enum memattr_access a)

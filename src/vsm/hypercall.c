@@ -78,6 +78,11 @@ uint64_t memattr_vsm_hypercall(struct memattr_vsm *v, unsigned int vp, uint64_t 
 	default:
 		return vsm_result(MEMATTR_HV_STATUS_INVALID_HYPERCALL_CODE, 0);
 	}
+	/* VTL switches have their own control input and fail with #UD, not a status. */
+	if (code == MEMATTR_HVCALL_VTL_CALL)
+		return vsm_vtl_call(v, vp, control);
+	if (code == MEMATTR_HVCALL_VTL_RETURN)
+		return vsm_vtl_return(v, vp, control);
 	/*
 	 * TLFS "Hypercall Inputs": nonzero RsvdZ bits, a variable header on a
 	 * call without one, a rep count or start index on a simple call, or a
@@ -99,11 +104,7 @@ uint64_t memattr_vsm_hypercall(struct memattr_vsm *v, unsigned int vp, uint64_t 
 	case MEMATTR_HVCALL_ENABLE_PARTITION_VTL:
 		return simple_call(v, vp, control, input_gpa, output_gpa, 16,
 				   vsm_enable_partition_vtl);
-	case MEMATTR_HVCALL_ENABLE_VP_VTL:
-		return simple_call(v, vp, control, input_gpa, output_gpa, 240, vsm_enable_vp_vtl);
-	case MEMATTR_HVCALL_VTL_CALL:
-		return vsm_vtl_call(v, vp);
 	default:
-		return vsm_vtl_return(v, vp);
+		return simple_call(v, vp, control, input_gpa, output_gpa, 240, vsm_enable_vp_vtl);
 	}
 }

@@ -264,8 +264,12 @@ uint64_t vsm_enable_vp_vtl(struct memattr_vsm *v, unsigned int vp, const uint8_t
 unsigned int memattr_vsm_set_partition_config(struct memattr_vsm *v, unsigned int vp,
 					      uint64_t value)
 {
-	const uint64_t known =
-		MEMATTR_VSM_CONFIG_ENABLE_VTL_PROTECTION | MEMATTR_VSM_CONFIG_DEFAULT_MASK;
+	/*
+	 * ZeroMemoryOnReset (5), DenyLowerVtlStartup (6) and InterceptVpStartup
+	 * (9) are kept but have no effect here: the front models no VP reset.
+	 */
+	const uint64_t known = MEMATTR_VSM_CONFIG_ENABLE_VTL_PROTECTION |
+			       MEMATTR_VSM_CONFIG_DEFAULT_MASK | 1ULL << 5 | 1ULL << 6 | 1ULL << 9;
 	unsigned int caller, status;
 	uint64_t old, prot;
 
@@ -284,14 +288,14 @@ unsigned int memattr_vsm_set_partition_config(struct memattr_vsm *v, unsigned in
 				&prot))
 		return MEMATTR_HV_STATUS_INVALID_PARAMETER;
 	/*
-	 * TLFS VSM "HvRegisterVsmPartitionConfig": once EnableVtlProtection is
-	 * set it cannot be cleared, and the default mask is fixed from then on.
+	 * TLFS VSM "Partition Configuration": EnableVtlProtection is write-once,
+	 * and the DefaultVtlProtectionMask, set with it, cannot change after.
 	 */
-	if ((old & MEMATTR_VSM_CONFIG_ENABLE_VTL_PROTECTION) && value != old)
+	if ((old & MEMATTR_VSM_CONFIG_ENABLE_VTL_PROTECTION) &&
+	    (value ^ old) &
+		    (MEMATTR_VSM_CONFIG_ENABLE_VTL_PROTECTION | MEMATTR_VSM_CONFIG_DEFAULT_MASK))
 		return MEMATTR_HV_STATUS_INVALID_PARAMETER;
-	if (value == old)
-		return MEMATTR_HV_STATUS_SUCCESS;
-	if (value & MEMATTR_VSM_CONFIG_ENABLE_VTL_PROTECTION) {
+	if ((value & ~old) & MEMATTR_VSM_CONFIG_ENABLE_VTL_PROTECTION) {
 		/* The default mask now covers all RAM of every lower VTL. */
 		for (unsigned int t = 0; t < caller; t++) {
 			for (unsigned int i = 0; i < v->nram; i++) {

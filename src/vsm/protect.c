@@ -23,7 +23,8 @@
  * HV_MAP_GPA_FLAGS to a store value.  TLFS VSM "Memory Access Protections":
  * the legal protections are no access, read-only, read-execute, read-write
  * and read-write-execute; with MBEC (enabled for the setting VTL by
- * HvCallEnablePartitionVtl) user and kernel execute are separate bits.
+ * HvCallEnablePartitionVtl) user and kernel execute are separate bits, and
+ * KMX=1 with UMX=0 is undefined ("Mode Based Execute Control"), so refused.
  * Write or execute without read, unknown bits, or user-execute from a VTL
  * without MBEC: -EINVAL.  Full access is stored as 0 ("no restriction").
  */
@@ -37,6 +38,8 @@ int vsm_map_flags_value(const struct memattr_vsm *v, unsigned int setter, uint32
 	if (flags & ~(uint32_t)(MAP_R | MAP_W | MAP_KX | MAP_UX))
 		return -EINVAL;
 	if ((flags & MAP_UX) && !mbec)
+		return -EINVAL;
+	if (mbec && (flags & MAP_KX) && !(flags & MAP_UX))
 		return -EINVAL;
 	if (!flags) {
 		*value = MEMATTR_NO_ACCESS;
@@ -164,7 +167,12 @@ out_free:
 	return status;
 }
 
-/* Who may protect whom: TLFS HvCallModifyVtlProtectionMask, VSM chapter. */
+/*
+ * Who may protect whom: TLFS HvCallModifyVtlProtectionMask, and VSM "VTL
+ * Enablement": a VTL applies protections only once its EnableVtlProtection
+ * is set (HvRegisterVsmPartitionConfig); "Memory Protection Hierarchy": a
+ * VTL may not set permissions for itself.
+ */
 static unsigned int target_check(const struct memattr_vsm *v, unsigned int caller,
 				 unsigned int target)
 {
@@ -172,6 +180,8 @@ static unsigned int target_check(const struct memattr_vsm *v, unsigned int calle
 		return MEMATTR_HV_STATUS_INVALID_PARAMETER;
 	if (target >= caller)
 		return MEMATTR_HV_STATUS_ACCESS_DENIED; /* only a lower VTL */
+	if (!(v->vsm_config[caller] & MEMATTR_VSM_CONFIG_ENABLE_VTL_PROTECTION))
+		return MEMATTR_HV_STATUS_INVALID_VTL_STATE;
 	if (!(v->vtls & (1U << target)))
 		return MEMATTR_HV_STATUS_INVALID_VTL_STATE;
 	return MEMATTR_HV_STATUS_SUCCESS;

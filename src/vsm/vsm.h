@@ -72,8 +72,8 @@ uint64_t vsm_enable_partition_vtl(struct memattr_vsm *v, unsigned int vp, const 
 uint64_t vsm_enable_vp_vtl(struct memattr_vsm *v, unsigned int vp, const uint8_t *in);
 
 /* regs.c */
-uint64_t vsm_vtl_call(struct memattr_vsm *v, unsigned int vp);
-uint64_t vsm_vtl_return(struct memattr_vsm *v, unsigned int vp);
+uint64_t vsm_vtl_call(struct memattr_vsm *v, unsigned int vp, uint64_t control);
+uint64_t vsm_vtl_return(struct memattr_vsm *v, unsigned int vp, uint64_t control);
 
 /* Little-endian field readers for guest input (x64 guests are little endian). */
 static inline uint64_t vsm_le64(const uint8_t *p)
