@@ -209,6 +209,9 @@ static void test_input_placement(void **state)
 	assert_int_equal(ST(memattr_vsm_hypercall(f.v, 0, HC_EPV, PAGE + 4, 0)), S_ALIGN);
 	assert_int_equal(ST(memattr_vsm_hypercall(f.v, 0, HC_EPV, 2 * PAGE - 8, 0)), S_ALIGN);
 	assert_int_equal(ST(memattr_vsm_hypercall(f.v, 0, HC_EPV, 64 * PAGE, 0)), S_PARAM);
+	/* Beyond the 40-bit GPA space. */
+	assert_int_equal(ST(memattr_vsm_hypercall(f.v, 0, HC_EPV, 1ULL << 40, 0)), S_ALIGN);
+	assert_int_equal(ST(memattr_vsm_hypercall(f.v, 0, HC_EPV, ~7ULL, 0)), S_ALIGN);
 	assert_int_equal(ST(memattr_vsm_hypercall(f.v, 0, HC_EVV, PAGE + 4096 - 232, 0)), S_ALIGN);
 	/* The fast form of EnablePartitionVtl: 16 bytes in RDX and R8. */
 	assert_int_equal(ST(memattr_vsm_hypercall(f.v, 0, HC_EPV | 1ULL << 16, SELF, 1)), S_OK);
@@ -826,12 +829,14 @@ static void test_guest_memory(void **state)
 }
 
 /*
- * An input page the caller may not read: HV_STATUS_ACCESS_DENIED, and the
- * call is not acted on.  VTL 2 closes VTL 1's input page; VTL 1's call dies.
+ * An input page the caller may not read (TLFS "Alignment Requirements"): the
+ * call does not run and a memory intercept goes to the VTL that closed the
+ * page.  VTL 2 closes VTL 1's input page; VTL 1's call is not acted on.
  */
 static void test_input_denied(void **state)
 {
 	uint64_t in_page = INPUT_GPA(1) / PAGE, page = 40;
+	struct memattr_vsm_intercept ic;
 	struct fx f;
 	uint64_t r;
 
@@ -840,14 +845,44 @@ static void test_input_denied(void **state)
 	fx_enable_all(&f, 2, 2);
 	fx_go(&f, 0, 2);
 	fx_go(&f, 1, 1);
+	assert_int_equal(memattr_vsm_pending_intercept(f.v, 1, &ic), 0);
 	assert_int_equal(ST(fx_protect(&f, 0, 1, 0, &in_page, 1, 0)), S_OK);
 	r = fx_protect(&f, 1, 0, F_R, &page, 1, 0);
-	assert_int_equal(ST(r), S_DENIED);
-	assert_int_equal(REPS(r), 0);
+	assert_int_equal(r, MEMATTR_VSM_INTERCEPTED);
 	assert_int_equal(memattr_get(f.store, memattr_vsm_layer(1, 0), page), 0);
+	assert_int_equal(memattr_vsm_pending_intercept(f.v, 1, &ic), 1);
+	assert_int_equal(ic.target_vtl, 2);
+	assert_int_equal(ic.vp, 1);
+	assert_int_equal(ic.vp_vtl, 1);
+	assert_int_equal(ic.gpa, INPUT_GPA(1));
+	assert_int_equal(ic.access_type, MEMATTR_HV_INTERCEPT_ACCESS_READ);
+	assert_int_equal(memattr_vsm_pending_intercept(f.v, 1, &ic), 0); /* consumed */
+	/* Simple calls too. */
+	assert_int_equal(fx_enable_partition_vtl(&f, 1, 1, 0), MEMATTR_VSM_INTERCEPTED);
 	/* Read-only input is enough. */
 	assert_int_equal(ST(fx_protect(&f, 0, 1, F_R, &in_page, 1, 0)), S_OK);
-	assert_int_equal(ST(fx_protect(&f, 1, 0, F_R, &page, 1, 0)), S_OK);
+	assert_int_equal(fx_protect(&f, 1, 0, F_R, &page, 1, 0), 1ULL << 32);
+	fx_fini(&f);
+}
+
+/* TLFS "Legal Hypercall Environments": any hypercall from CPL > 0 or real mode is #UD. */
+static void test_legal_environment(void **state)
+{
+	struct memattr_vsm_vp_regs *r;
+	struct fx f;
+
+	(void)state;
+	assert_int_equal(fx_init(&f, 1, 1, 64, 0, false), 0);
+	r = memattr_vsm_vp_regs(f.v, 0, 0);
+	r->cs.selector = 0x2b;
+	assert_int_equal(fx_enable_partition_vtl(&f, 0, 1, 0), MEMATTR_VSM_INJECT_UD);
+	assert_int_equal(memattr_vsm_hypercall(f.v, 0, 0x99, 0, 0), MEMATTR_VSM_INJECT_UD);
+	r->cs.selector = 0x10;
+	r->cr0 = 0x10;
+	assert_int_equal(fx_enable_partition_vtl(&f, 0, 1, 0), MEMATTR_VSM_INJECT_UD);
+	r->cr0 = 0x11;
+	assert_int_equal(memattr_vsm_partition_vtls(f.v), 1);
+	assert_int_equal(fx_enable_partition_vtl(&f, 0, 1, 0), 0);
 	fx_fini(&f);
 }
 
@@ -875,6 +910,7 @@ int main(void)
 		cmocka_unit_test(test_partition_config),
 		cmocka_unit_test(test_guest_memory),
 		cmocka_unit_test(test_input_denied),
+		cmocka_unit_test(test_legal_environment),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -75,7 +75,7 @@ static uint64_t model_modify(struct model *m, unsigned int caller, uint8_t in_vt
 	uint8_t rights;
 
 	if (caller < MAXV && model_blocker(m, caller, input_page, 0))
-		return MEMATTR_HV_STATUS_ACCESS_DENIED | (uint64_t)start << 32;
+		return MEMATTR_VSM_INTERCEPTED;
 	if (in_vtl & 0xe0)
 		return MEMATTR_HV_STATUS_INVALID_PARAMETER | (uint64_t)start << 32;
 	if (target > MAXV)
@@ -111,7 +111,7 @@ static void test_random_histories(void **state)
 						 F_W,
 						 F_KX,
 						 0x10 };
-	unsigned long outcomes[16] = { 0 }, blocked[MAXV + 1] = { 0 };
+	unsigned long outcomes[16] = { 0 }, blocked[MAXV + 1] = { 0 }, intercepted = 0;
 	uint64_t pages[LIST_MAX];
 	struct rng rng;
 
@@ -155,6 +155,13 @@ static void test_random_histories(void **state)
 				pages[i] = (base + rng_below(&rng, 24)) % NPAGES;
 			if (rng_below(&rng, 10) == 0)
 				pages[rng_below(&rng, n)] = NPAGES + rng_below(&rng, 16);
+			/* Now and then VTL 2 closes or opens VTL 1's input page. */
+			if (vp == 2 && rng_below(&rng, 8) == 0) {
+				pages[0] = INPUT_GPA(1) / PAGE;
+				start = 0;
+				in_vtl = 0x11;
+				flags = rng_below(&rng, 2) ? 0 : F_R;
+			}
 			want = model_modify(m, vp, in_vtl, flags, pages, n, start,
 					    INPUT_GPA(vp) / PAGE);
 			in = fx_host(&f, INPUT_GPA(vp));
@@ -167,6 +174,14 @@ static void test_random_histories(void **state)
 			got = memattr_vsm_hypercall(f.v, vp, control_of(HC_MODIFY, n, start),
 						    INPUT_GPA(vp), 0);
 			assert_int_equal(got, want);
+			if (got == MEMATTR_VSM_INTERCEPTED) {
+				struct memattr_vsm_intercept ic;
+
+				intercepted++;
+				assert_int_equal(memattr_vsm_pending_intercept(f.v, vp, &ic), 1);
+				assert_int_equal(ic.target_vtl, 2);
+				assert_int_equal(ic.gpa, INPUT_GPA(vp));
+			}
 			outcomes[ST(got) < 16 ? ST(got) : 15]++;
 			for (unsigned int t = 0; t < 2; t++) {
 				for (uint64_t p = 0; p < NPAGES; p++) {
@@ -187,12 +202,14 @@ static void test_random_histories(void **state)
 		fx_fini(&f);
 		free(m);
 	}
-	print_message("statuses: ok %lu, invalid parameter %lu, access denied %lu; "
-		      "decisions: allowed %lu, blocked by VTL 1 %lu, by VTL 2 %lu\n",
-		      outcomes[0], outcomes[5], outcomes[6], blocked[0], blocked[1], blocked[2]);
+	print_message(
+		"statuses: ok %lu, invalid parameter %lu, access denied %lu, input "
+		"intercepted %lu; decisions: allowed %lu, blocked by VTL 1 %lu, by VTL 2 %lu\n",
+		outcomes[0], outcomes[5], outcomes[6], intercepted, blocked[0], blocked[1],
+		blocked[2]);
 	/* The histories reach every outcome. */
-	assert_true(outcomes[0] && outcomes[5] && outcomes[6] && blocked[0] && blocked[1] &&
-		    blocked[2]);
+	assert_true(outcomes[0] && outcomes[5] && outcomes[6] && intercepted && blocked[0] &&
+		    blocked[1] && blocked[2]);
 }
 
 /*
@@ -248,11 +265,13 @@ static void test_hostile_input(void **state)
 			cur[k] = memattr_vsm_vp_vtl(f.v, k);
 		}
 		r = memattr_vsm_hypercall(f.v, vp, control, gpa, rng_next(&rng));
-		seen[r == MEMATTR_VSM_INJECT_UD ? 0x7f : ST(r) & 0x7f]++;
-		if (r != MEMATTR_VSM_INJECT_UD)
+		seen[r == MEMATTR_VSM_INJECT_UD	    ? 0x7f
+		     : r == MEMATTR_VSM_INTERCEPTED ? 0x7e
+						    : ST(r) & 0x7f]++;
+		if (r != MEMATTR_VSM_INJECT_UD && r != MEMATTR_VSM_INTERCEPTED)
 			assert_int_equal(r & ~(0xffffULL | 0xfffULL << 32), 0);
 		assert_true(REPS(r) <= ((control >> 32) & 0xfff));
-		if ((ST(r) || r == MEMATTR_VSM_INJECT_UD) &&
+		if ((ST(r) || r >= MEMATTR_VSM_INTERCEPTED) &&
 		    MEMATTR_HV_CONTROL_CODE(control) != HC_MODIFY) {
 			assert_int_equal(memattr_vsm_partition_vtls(f.v), vtls);
 			for (unsigned int k = 0; k < 3; k++) {

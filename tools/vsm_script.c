@@ -105,10 +105,26 @@ static void put_le(uint8_t *p, uint64_t x, int n)
 		p[i] = (uint8_t)(x >> (8 * i));
 }
 
-static void print_result(struct vscript *sc, uint64_t r)
+static const char *const access_names[] = { "read", "write", "kexec", "uexec" };
+
+static void print_intercept(struct vscript *sc, const struct memattr_vsm_intercept *ic)
 {
+	fprintf(sc->out, "intercept vtl=%u vp=%u vp_vtl=%u gpa=0x%llx access=%s type=%u\n",
+		ic->target_vtl, ic->vp, ic->vp_vtl, (unsigned long long)ic->gpa,
+		access_names[ic->access], ic->access_type);
+}
+
+/* A hypercall's answer: its result value, #UD, or the intercept it raised. */
+static void print_result(struct vscript *sc, unsigned int vp, uint64_t r)
+{
+	struct memattr_vsm_intercept ic;
+
 	if (r == MEMATTR_VSM_INJECT_UD) {
 		fprintf(sc->out, "inject #UD\n");
+		return;
+	}
+	if (r == MEMATTR_VSM_INTERCEPTED && memattr_vsm_pending_intercept(sc->v, vp, &ic)) {
+		print_intercept(sc, &ic);
 		return;
 	}
 	fprintf(sc->out, "status 0x%x reps 0x%x\n", MEMATTR_HV_RESULT_STATUS(r),
@@ -241,7 +257,7 @@ static bool do_enable_partition_vtl(struct vscript *sc, char **tok, int n)
 	    vtl > 255 || (n == 4 && strcmp(tok[3], "mbec") != 0))
 		return false;
 	if (vp >= sc->vps) {
-		print_result(sc, memattr_vsm_hypercall(sc->v, vp, 0, 0, 0));
+		print_result(sc, vp, memattr_vsm_hypercall(sc->v, vp, 0, 0, 0));
 		return true;
 	}
 	in = input_page(sc, vp);
@@ -249,8 +265,9 @@ static bool do_enable_partition_vtl(struct vscript *sc, char **tok, int n)
 	put_le(in, MEMATTR_HV_PARTITION_ID_SELF, 8);
 	in[8] = (uint8_t)vtl;
 	in[9] = n == 4;
-	print_result(sc, memattr_vsm_hypercall(sc->v, vp, MEMATTR_HVCALL_ENABLE_PARTITION_VTL,
-					       input_gpa(vp), 0));
+	print_result(sc, vp,
+		     memattr_vsm_hypercall(sc->v, vp, MEMATTR_HVCALL_ENABLE_PARTITION_VTL,
+					   input_gpa(vp), 0));
 	return true;
 }
 
@@ -265,7 +282,7 @@ static bool do_enable_vp_vtl(struct vscript *sc, char **tok, int n)
 	    !parse_u32(tok[3], &vtl) || vtl > 255 || (n == 5 && !parse_u64(tok[4], &rip)))
 		return false;
 	if (vp >= sc->vps) {
-		print_result(sc, memattr_vsm_hypercall(sc->v, vp, 0, 0, 0));
+		print_result(sc, vp, memattr_vsm_hypercall(sc->v, vp, 0, 0, 0));
 		return true;
 	}
 	in = input_page(sc, vp);
@@ -278,8 +295,9 @@ static bool do_enable_vp_vtl(struct vscript *sc, char **tok, int n)
 	put_le(in + 16 + 24 + 12, 0x10, 2);
 	put_le(in + 16 + 184, 0x500, 8);
 	put_le(in + 16 + 192, 0x80000011, 8);
-	print_result(sc, memattr_vsm_hypercall(sc->v, vp, MEMATTR_HVCALL_ENABLE_VP_VTL,
-					       input_gpa(vp), 0));
+	print_result(
+		sc, vp,
+		memattr_vsm_hypercall(sc->v, vp, MEMATTR_HVCALL_ENABLE_VP_VTL, input_gpa(vp), 0));
 	return true;
 }
 
@@ -322,7 +340,7 @@ static bool do_protect(struct vscript *sc, char **tok, int n)
 		reps += (unsigned int)count;
 	}
 	if (vp >= sc->vps) {
-		print_result(sc, memattr_vsm_hypercall(sc->v, vp, 0, 0, 0));
+		print_result(sc, vp, memattr_vsm_hypercall(sc->v, vp, 0, 0, 0));
 		return true;
 	}
 	in = input_page(sc, vp);
@@ -338,16 +356,15 @@ static bool do_protect(struct vscript *sc, char **tok, int n)
 		for (uint64_t j = 0; j < count && k < (int)LIST_MAX; j++, k++)
 			put_le(in + 16 + 8 * k, first + j, 8);
 	}
-	print_result(sc, memattr_vsm_hypercall(
-				 sc->v, vp,
-				 MEMATTR_HVCALL_MODIFY_VTL_PROTECTION_MASK |
-					 (uint64_t)reps << MEMATTR_HV_CONTROL_REP_COUNT_SHIFT |
-					 (uint64_t)start << MEMATTR_HV_CONTROL_REP_START_SHIFT,
-				 input_gpa(vp), 0));
+	print_result(
+		sc, vp,
+		memattr_vsm_hypercall(sc->v, vp,
+				      MEMATTR_HVCALL_MODIFY_VTL_PROTECTION_MASK |
+					      (uint64_t)reps << MEMATTR_HV_CONTROL_REP_COUNT_SHIFT |
+					      (uint64_t)start << MEMATTR_HV_CONTROL_REP_START_SHIFT,
+				      input_gpa(vp), 0));
 	return true;
 }
-
-static const char *const access_names[] = { "read", "write", "kexec", "uexec" };
 
 /* check VP GPA read|write|kexec|uexec */
 static bool do_check(struct vscript *sc, char **tok, int n)
@@ -370,9 +387,7 @@ static bool do_check(struct vscript *sc, char **tok, int n)
 	else if (!ret)
 		fprintf(sc->out, "allowed\n");
 	else
-		fprintf(sc->out, "intercept vtl=%u vp=%u vp_vtl=%u gpa=0x%llx access=%s type=%u\n",
-			ic.target_vtl, ic.vp, ic.vp_vtl, (unsigned long long)ic.gpa,
-			access_names[ic.access], ic.access_type);
+		print_intercept(sc, &ic);
 	return true;
 }
 
@@ -383,7 +398,7 @@ static bool switch_cmd(struct vscript *sc, char **tok, int n, unsigned int code)
 
 	if (n != 2 || !vp_arg(sc, tok[1], &vp))
 		return false;
-	print_result(sc, memattr_vsm_hypercall(sc->v, vp, code, 0, 0));
+	print_result(sc, vp, memattr_vsm_hypercall(sc->v, vp, code, 0, 0));
 	return true;
 }
 
@@ -420,7 +435,7 @@ static bool do_hypercall(struct vscript *sc, char **tok, int n)
 	if ((n != 4 && n != 5) || !vp_arg(sc, tok[1], &vp) || !parse_u64(tok[2], &control) ||
 	    !parse_u64(tok[3], &in) || (n == 5 && !parse_u64(tok[4], &out)))
 		return false;
-	print_result(sc, memattr_vsm_hypercall(sc->v, vp, control, in, out));
+	print_result(sc, vp, memattr_vsm_hypercall(sc->v, vp, control, in, out));
 	return true;
 }
 

@@ -64,6 +64,15 @@ extern "C" {
  */
 #define MEMATTR_VSM_INJECT_UD (1ULL << 63)
 
+/*
+ * Not a TLFS result: the call did not run because the caller's VTL may not
+ * read its input page (TLFS "Alignment Requirements": the hypervisor checks
+ * the input page is readable and otherwise raises a memory intercept).  The
+ * VMM delivers memattr_vsm_pending_intercept() to its VTL, writes no result
+ * and leaves RIP on the hypercall.  Status and reps are 0.
+ */
+#define MEMATTR_VSM_INTERCEPTED (1ULL << 62)
+
 /* HV_MAP_GPA_FLAGS protection bits (TLFS "Memory Access Protections"). */
 #define MEMATTR_HV_MAP_GPA_READABLE	     0x1u
 #define MEMATTR_HV_MAP_GPA_WRITABLE	     0x2u
@@ -279,7 +288,10 @@ void memattr_vsm_destroy(struct memattr_vsm *v);
  * Context: one caller per partition at a time (the partition's writer).
  * Return: the hypercall result value (status in 15:0, reps completed in
  * 43:32); MEMATTR_HV_STATUS_INVALID_VP_INDEX for a bad @vp;
- * MEMATTR_VSM_INJECT_UD for a VTL call or return the TLFS answers with #UD.
+ * MEMATTR_VSM_INJECT_UD where the TLFS raises #UD (any hypercall from CPL > 0
+ * or real mode, a bad VTL call or return); MEMATTR_VSM_INTERCEPTED when the
+ * input page is closed to the caller's VTL.  Before the call the VMM loads
+ * the running VTL's registers (CS, CR0 at least) into memattr_vsm_vp_regs().
  */
 uint64_t memattr_vsm_hypercall(struct memattr_vsm *v, unsigned int vp, uint64_t control,
 			       uint64_t input_gpa, uint64_t output_gpa);
@@ -334,6 +346,18 @@ unsigned int memattr_vsm_set_partition_config(struct memattr_vsm *v, unsigned in
  */
 int memattr_vsm_check(const struct memattr_vsm *v, unsigned int vp, uint64_t gpa,
 		      enum memattr_access a, struct memattr_vsm_intercept *out);
+
+/**
+ * memattr_vsm_pending_intercept() - take the intercept a hypercall raised
+ * @v: the partition
+ * @vp: the VP whose hypercall answered MEMATTR_VSM_INTERCEPTED
+ * @out: the intercept (a read of the input GPA), for @out->target_vtl
+ *
+ * Context: the partition's writer.
+ * Return: 1 with *@out filled (and the intercept consumed), 0 if none.
+ */
+int memattr_vsm_pending_intercept(struct memattr_vsm *v, unsigned int vp,
+				  struct memattr_vsm_intercept *out);
 
 /** memattr_vsm_vp_vtl() - the VTL @vp runs at now (0 for a bad @vp). */
 unsigned int memattr_vsm_vp_vtl(const struct memattr_vsm *v, unsigned int vp);

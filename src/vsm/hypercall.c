@@ -16,24 +16,46 @@
 #define REP_START(c) (((c) >> MEMATTR_HV_CONTROL_REP_START_SHIFT) & 0xfff)
 
 /*
- * TLFS "Hypercall Inputs": memory input must be 8-byte aligned and must not
- * cross a page boundary (HV_STATUS_INVALID_ALIGNMENT).  The read itself obeys
- * the caller's protections: input it may not read is HV_STATUS_ACCESS_DENIED,
- * and the VMM never acts on it.
+ * TLFS "Alignment Requirements": input must be 8-byte aligned, must not cross
+ * a page, and must lie within the GPA space (HV_STATUS_INVALID_ALIGNMENT); the
+ * hypervisor checks the caller may read the page before acting, and raises a
+ * memory intercept if not (for a VTL protection: to the VTL that set it, VSM
+ * "Memory Access Violations").  Input that is not RAM would be an unmapped-GPA
+ * intercept to the root, which the front does not model: it answers
+ * HV_STATUS_INVALID_PARAMETER.
+ *
+ * Return: 0 with @buf filled, or the hypercall's result value.
  */
-unsigned int vsm_read_input(const struct memattr_vsm *v, unsigned int vtl, uint64_t gpa, void *buf,
-			    size_t len)
+uint64_t vsm_read_input(struct memattr_vsm *v, unsigned int vp, uint64_t gpa, void *buf, size_t len)
 {
-	int ret;
+	unsigned int bits = memattr_gpa_bits(v->store);
+	struct memattr_vsm_intercept ic;
 
-	if ((gpa & 7) || (gpa & 0xfff) + len > MEMATTR_PAGE_SIZE)
-		return MEMATTR_HV_STATUS_INVALID_ALIGNMENT;
-	ret = vsm_guest_copy(v, vtl, gpa, buf, len, false);
-	if (ret == -EACCES)
-		return MEMATTR_HV_STATUS_ACCESS_DENIED;
-	if (ret)
-		return MEMATTR_HV_STATUS_INVALID_PARAMETER; /* not guest RAM */
-	return MEMATTR_HV_STATUS_SUCCESS;
+	if ((gpa & 7) || (gpa & 0xfff) + len > MEMATTR_PAGE_SIZE || (bits < 64 && gpa >> bits))
+		return vsm_result(MEMATTR_HV_STATUS_INVALID_ALIGNMENT, 0);
+	switch (memattr_vsm_check(v, vp, gpa, MEMATTR_ACCESS_READ, &ic)) {
+	case 0:
+		break;
+	case 1:
+		v->vps[vp].pending = ic;
+		v->vps[vp].pending_valid = true;
+		return MEMATTR_VSM_INTERCEPTED;
+	default:
+		return vsm_result(MEMATTR_HV_STATUS_INVALID_PARAMETER, 0);
+	}
+	/* One page, readable: the copy cannot fail. */
+	vsm_guest_copy(v, v->vps[vp].vtl, gpa, buf, len, false);
+	return 0;
+}
+
+int memattr_vsm_pending_intercept(struct memattr_vsm *v, unsigned int vp,
+				  struct memattr_vsm_intercept *out)
+{
+	if (vp >= v->nvps || !v->vps[vp].pending_valid)
+		return 0;
+	*out = v->vps[vp].pending;
+	v->vps[vp].pending_valid = false;
+	return 1;
 }
 
 /* A simple (non-rep) call with @len bytes of input, memory or fast (RDX, R8). */
@@ -42,7 +64,7 @@ static uint64_t simple_call(struct memattr_vsm *v, unsigned int vp, uint64_t con
 			    uint64_t (*fn)(struct memattr_vsm *, unsigned int, const uint8_t *))
 {
 	uint8_t in[240];
-	unsigned int status;
+	uint64_t r;
 
 	if (control & MEMATTR_HV_CONTROL_FAST) {
 		/* Fast calls pass up to 16 bytes of input in RDX and R8. */
@@ -53,9 +75,9 @@ static uint64_t simple_call(struct memattr_vsm *v, unsigned int vp, uint64_t con
 			in[8 + i] = (uint8_t)(output_gpa >> (8 * i));
 		}
 	} else {
-		status = vsm_read_input(v, v->vps[vp].vtl, input_gpa, in, len);
-		if (status)
-			return vsm_result(status, 0);
+		r = vsm_read_input(v, vp, input_gpa, in, len);
+		if (r)
+			return r;
 	}
 	return fn(v, vp, in);
 }
@@ -65,9 +87,17 @@ uint64_t memattr_vsm_hypercall(struct memattr_vsm *v, unsigned int vp, uint64_t 
 {
 	unsigned int code = (unsigned int)MEMATTR_HV_CONTROL_CODE(control);
 	bool rep = code == MEMATTR_HVCALL_MODIFY_VTL_PROTECTION_MASK;
+	const struct memattr_vsm_vp_regs *regs;
 
 	if (vp >= v->nvps)
 		return vsm_result(MEMATTR_HV_STATUS_INVALID_VP_INDEX, 0);
+	/*
+	 * TLFS "Legal Hypercall Environments": only from protected mode at CPL 0;
+	 * anything else (real mode included) raises #UD.
+	 */
+	regs = memattr_vsm_vp_regs(v, vp, v->vps[vp].vtl);
+	if ((regs->cs.selector & 3) || !(regs->cr0 & 1))
+		return MEMATTR_VSM_INJECT_UD;
 	switch (code) {
 	case MEMATTR_HVCALL_MODIFY_VTL_PROTECTION_MASK:
 	case MEMATTR_HVCALL_ENABLE_PARTITION_VTL:

@@ -212,7 +212,7 @@ uint64_t vsm_modify_protection(struct memattr_vsm *v, unsigned int vp, uint64_t 
 	unsigned int count = (unsigned int)(control >> MEMATTR_HV_CONTROL_REP_COUNT_SHIFT) & 0xfff;
 	unsigned int start = (unsigned int)(control >> MEMATTR_HV_CONTROL_REP_START_SHIFT) & 0xfff;
 	unsigned int caller = v->vps[vp].vtl, target, status;
-	uint64_t buf[MEMATTR_PAGE_SIZE / 8], value;
+	uint64_t buf[MEMATTR_PAGE_SIZE / 8], value, r;
 	const uint8_t *hdr = (const uint8_t *)buf;
 	uint8_t in_vtl;
 	size_t done;
@@ -220,9 +220,11 @@ uint64_t vsm_modify_protection(struct memattr_vsm *v, unsigned int vp, uint64_t 
 	/* Header and the whole list, one page at most (TLFS "Hypercall Inputs"). */
 	if ((input_gpa & 0xfff) + 16 + 8ULL * count > MEMATTR_PAGE_SIZE)
 		return vsm_result(MEMATTR_HV_STATUS_INVALID_ALIGNMENT, start);
-	status = vsm_read_input(v, caller, input_gpa, buf, 16 + 8 * (size_t)count);
-	if (status)
-		return vsm_result(status, start);
+	r = vsm_read_input(v, vp, input_gpa, buf, 16 + 8 * (size_t)count);
+	if (r == MEMATTR_VSM_INTERCEPTED)
+		return r;
+	if (r)
+		return r | (uint64_t)start << 32;
 	if (vsm_le64(hdr) != MEMATTR_HV_PARTITION_ID_SELF)
 		return vsm_result(MEMATTR_HV_STATUS_INVALID_PARTITION_ID, start);
 	/* HV_INPUT_VTL: TargetVtl 3:0, UseTargetVtl 4, reserved 7:5. */

@@ -34,26 +34,20 @@ static void switch_vtl(struct memattr_vsm *v, unsigned int vp, unsigned int to)
 	v->vps[vp].vtl = to;
 }
 
-/* TLFS VSM: VTL calls and returns come only from the most privileged mode (CPL 0). */
-static bool cpl0(const struct memattr_vsm_vp_regs *r)
-{
-	return (r->cs.selector & 3) == 0;
-}
-
 /*
  * TLFS VSM "VTL Call" / HvCallVtlCall 0x0011.  All bits of the call control
  * input besides the call code are reserved.  A call switches into the next
  * higher VTL enabled for the partition ("a call cannot skip a VTL"); a call
- * from CPL > 0, from real mode, with reserved bits set, or whose target VTL
- * is not enabled on the VP raises #UD ("VTL Call Restrictions").
+ * with reserved bits set, or whose target VTL is not enabled on the VP,
+ * raises #UD ("VTL Call Restrictions"; CPL > 0 and real mode are refused for
+ * every hypercall in hypercall.c).
  */
 uint64_t vsm_vtl_call(struct memattr_vsm *v, unsigned int vp, uint64_t control)
 {
 	struct vsm_vp *p = &v->vps[vp];
-	const struct memattr_vsm_vp_regs *r = memattr_vsm_vp_regs(v, vp, p->vtl);
 	unsigned int t = p->vtl + 1;
 
-	if (control >> 16 || !cpl0(r) || !(r->cr0 & 1))
+	if (control >> 16)
 		return MEMATTR_VSM_INJECT_UD;
 	while (t <= v->max_vtl && !(v->vtls & (1U << t)))
 		t++;
@@ -66,8 +60,8 @@ uint64_t vsm_vtl_call(struct memattr_vsm *v, unsigned int vp, uint64_t control)
 
 /*
  * TLFS VSM "VTL Return" / HvCallVtlReturn 0x0012: a higher VTL returns to
- * the VTL it was entered from.  Returning from the lowest VTL, reserved
- * control bits, or CPL > 0 raise #UD.  The TLFS "fast return" bit is taken
+ * the VTL it was entered from.  Returning from the lowest VTL or reserved
+ * control bits raise #UD.  The TLFS "fast return" bit is taken
  * from the control word's Fast bit; with no HV_VP_VTL_CONTROL page modelled,
  * both kinds of return leave the lower VTL's registers as they were.
  */
@@ -75,8 +69,7 @@ uint64_t vsm_vtl_return(struct memattr_vsm *v, unsigned int vp, uint64_t control
 {
 	struct vsm_vp *p = &v->vps[vp];
 
-	if ((control & ~MEMATTR_HV_CONTROL_FAST) >> 16 || p->vtl == 0 ||
-	    !cpl0(memattr_vsm_vp_regs(v, vp, p->vtl)))
+	if ((control & ~MEMATTR_HV_CONTROL_FAST) >> 16 || p->vtl == 0)
 		return MEMATTR_VSM_INJECT_UD;
 	switch_vtl(v, vp, p->caller[p->vtl]);
 	return vsm_result(MEMATTR_HV_STATUS_SUCCESS, 0);

@@ -23,6 +23,8 @@ struct vsm_vp {
 	unsigned int vtl;   /* the VTL running now */
 	uint32_t vtls;	    /* VTLs enabled on this VP; bit 0 always */
 	uint8_t caller[16]; /* caller[t]: the VTL a VTL call into t came from */
+	bool pending_valid; /* a hypercall raised @pending */
+	struct memattr_vsm_intercept pending;
 };
 
 struct memattr_vsm {
@@ -62,8 +64,8 @@ int vsm_map_flags_value(const struct memattr_vsm *v, unsigned int setter, uint32
 			uint64_t *value);
 unsigned int vsm_set_range(struct memattr_vsm *v, unsigned int layer, uint64_t start, uint64_t end,
 			   uint64_t value);
-unsigned int vsm_read_input(const struct memattr_vsm *v, unsigned int vtl, uint64_t gpa, void *buf,
-			    size_t len);
+uint64_t vsm_read_input(struct memattr_vsm *v, unsigned int vp, uint64_t gpa, void *buf,
+			size_t len);
 uint64_t vsm_modify_protection(struct memattr_vsm *v, unsigned int vp, uint64_t control,
 			       uint64_t input_gpa);
 
