@@ -215,7 +215,7 @@ enum memattr_vsm_gpr {
  * struct memattr_vsm_vp_regs - the register state of a VP at one VTL
  *
  * Each VTL of a VP has its own copy.  Which registers the VTLs share and which
- * each keeps private follows TLFS "Virtual Processor State" (VSM chapter): see
+ * each keeps private follows TLFS VSM "Virtual Processor State Isolation": see
  * memattr_vsm_regs_copy_shared().
  */
 struct memattr_vsm_vp_regs {
@@ -271,6 +271,8 @@ int memattr_vsm_create(const struct memattr_vsm_config *cfg, struct memattr_vsm 
 /**
  * memattr_vsm_destroy() - free a partition (not its store)
  * @v: the partition, or NULL
+ *
+ * Context: no concurrent use of @v.
  */
 void memattr_vsm_destroy(struct memattr_vsm *v);
 
@@ -306,11 +308,15 @@ uint64_t memattr_vsm_hypercall(struct memattr_vsm *v, unsigned int vp, uint64_t 
  * @n: how many (no TLFS rep-count limit here)
  * @done: pages of the list, from its start, that now carry the protection
  *
- * Validates the whole list, then applies the valid prefix as a few range sets
- * (sorted, coalesced runs).  Pages past *@done are unchanged.
+ * The rules of HvCallModifyVtlProtectionMask apply (@caller_vtl enabled and
+ * with EnableVtlProtection set, @target_vtl lower and enabled, legal flags,
+ * RAM pages).  Validates the whole list, then applies the valid prefix as a
+ * few range sets (sorted, coalesced runs).  Pages past *@done are unchanged,
+ * also when memory runs out part-way.
  *
  * Context: the partition's writer.
- * Return: an HV_STATUS (MEMATTR_HV_STATUS_SUCCESS when *@done == @n).
+ * Return: an HV_STATUS (MEMATTR_HV_STATUS_SUCCESS when *@done == @n;
+ * INVALID_PARAMETER at the first non-RAM page; INSUFFICIENT_MEMORY).
  */
 unsigned int memattr_vsm_protect(struct memattr_vsm *v, unsigned int caller_vtl,
 				 unsigned int target_vtl, uint32_t map_flags,
@@ -320,13 +326,15 @@ unsigned int memattr_vsm_protect(struct memattr_vsm *v, unsigned int caller_vtl,
  * memattr_vsm_set_partition_config() - write a VTL's HvRegisterVsmPartitionConfig
  * @v: the partition
  * @vp: the VP whose current VTL writes its own register
- * @value: EnableVtlProtection and DefaultVtlProtectionMask; other bits must
- *	be zero (the rest of the register is not implemented)
+ * @value: EnableVtlProtection (bit 0), DefaultVtlProtectionMask (4:1, as
+ *	HV_MAP_GPA_FLAGS); ZeroMemoryOnReset (5), DenyLowerVtlStartup (6) and
+ *	InterceptVpStartup (9) are kept without effect; other bits must be zero
  *
  * Setting EnableVtlProtection applies DefaultVtlProtectionMask to all RAM of
  * every lower VTL; afterwards neither may change (TLFS VSM "Partition
- * configuration").
+ * Configuration").  A VTL applies protections only once it is set.
  *
+ * Context: the partition's writer.
  * Return: an HV_STATUS.
  */
 unsigned int memattr_vsm_set_partition_config(struct memattr_vsm *v, unsigned int vp,
@@ -387,9 +395,11 @@ struct memattr_vsm_vp_regs *memattr_vsm_vp_regs(struct memattr_vsm *v, unsigned 
  * @dst: the VTL being entered
  * @src: the VTL being left
  *
- * Private registers (RIP, RSP, RFLAGS, control registers, EFER, PAT,
- * segments, descriptor tables, DR7, SYSCALL/SYSENTER MSRs, TSC_AUX) are not
- * touched.
+ * Shared: RAX..R15 except RSP, CR2, DR0-DR3, DR6, XMM.  Private registers
+ * (RIP, RSP, RFLAGS, CR0/3/4/8, EFER, PAT, segments, descriptor tables, DR7,
+ * SYSCALL/SYSENTER MSRs, KERNEL_GS_BASE, TSC_AUX) are not touched.
+ *
+ * Context: any thread.
  */
 void memattr_vsm_regs_copy_shared(struct memattr_vsm_vp_regs *dst,
 				  const struct memattr_vsm_vp_regs *src);
@@ -402,6 +412,7 @@ void memattr_vsm_regs_copy_shared(struct memattr_vsm_vp_regs *dst,
  * @buf: destination
  * @len: bytes
  *
+ * Context: any thread; concurrent protection changes race as guest accesses do.
  * Return: 0, -EFAULT (not all RAM), -EACCES (a page the VTL may not read;
  * nothing copied), -EINVAL (bad @vp).
  */
