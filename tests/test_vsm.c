@@ -131,6 +131,10 @@ static void test_control_word(void **state)
 		{ control_of(HC_MODIFY, 2, 2), S_INPUT },	       /* start == count */
 		{ control_of(HC_MODIFY, 2, 3), S_INPUT },	       /* start > count */
 		{ control_of(HC_MODIFY, 1, 0) | 1ULL << 16, S_INPUT }, /* fast rep */
+		{ control_of(MEMATTR_HVCALL_GET_VP_REGISTERS, 0, 0), S_INPUT },
+		{ control_of(MEMATTR_HVCALL_SET_VP_REGISTERS, 1, 0) | 1ULL << 16, S_INPUT },
+		{ control_of(MEMATTR_HVCALL_SET_VP_REGISTERS, 200, 0),
+		  S_ALIGN },			  /* 16 + 32 * 200 */
 		{ HC_EVV | 1ULL << 16, S_INPUT }, /* fast, 240 bytes of input */
 	};
 	struct fx f;
@@ -886,6 +890,115 @@ static void test_legal_environment(void **state)
 	fx_fini(&f);
 }
 
+static uint64_t fx_set_reg(struct fx *f, unsigned int vp, uint8_t in_vtl, uint32_t name,
+			   uint64_t lo, uint64_t hi)
+{
+	uint8_t *in = fx_host(f, INPUT_GPA(vp));
+
+	memset(in, 0, 48);
+	put_le(in, SELF, 8);
+	put_le(in + 8, MEMATTR_HV_VP_INDEX_SELF, 4);
+	in[12] = in_vtl;
+	put_le(in + 16, name, 4);
+	put_le(in + 32, lo, 8);
+	put_le(in + 40, hi, 8);
+	return memattr_vsm_hypercall(f->v, vp, control_of(MEMATTR_HVCALL_SET_VP_REGISTERS, 1, 0),
+				     INPUT_GPA(vp), 0);
+}
+
+/*
+ * HvCallSetVpRegisters / HvCallGetVpRegisters for the VSM registers: the
+ * partition config written by hypercall, lower instances reachable, higher
+ * ones not; status registers read back; output placement and protection.
+ */
+static void test_vp_registers(void **state)
+{
+	const uint32_t names[5] = { MEMATTR_HV_REGISTER_VSM_PARTITION_CONFIG,
+				    MEMATTR_HV_REGISTER_VSM_VP_STATUS,
+				    MEMATTR_HV_REGISTER_VSM_PARTITION_STATUS,
+				    MEMATTR_HV_REGISTER_VSM_CAPABILITIES,
+				    0x20 /* CR8: not here */ };
+	const uint32_t CFG = MEMATTR_HV_REGISTER_VSM_PARTITION_CONFIG;
+	uint64_t out_gpa = 10 * PAGE, page = 30;
+	struct memattr_vsm_intercept ic;
+	uint8_t *in, *out;
+	struct fx f;
+	uint64_t r;
+
+	(void)state;
+	assert_int_equal(fx_init(&f, 2, 2, 64, 0, true), 0);
+	fx_enable_vtls(&f, 2, 2, false);
+	fx_go(&f, 0, 1);
+	fx_go(&f, 1, 2);
+	/* VTL 1 may not touch VTL 2's instance; VTL 0 has none; bad fields. */
+	assert_int_equal(ST(fx_set_reg(&f, 0, 0x12, CFG, 1, 0)), S_DENIED);
+	assert_int_equal(ST(fx_set_reg(&f, 0, 0x10, CFG, 1, 0)), S_PARAM);
+	assert_int_equal(ST(fx_set_reg(&f, 0, 0x00, CFG, 1, 1)), S_PARAM); /* value bits 127:64 */
+	assert_int_equal(ST(fx_set_reg(&f, 0, 0x00, MEMATTR_HV_REGISTER_VSM_VP_STATUS, 1, 0)),
+			 S_PARAM); /* read-only */
+	assert_int_equal(ST(fx_set_reg(&f, 0, 0x20, CFG, 1, 0)), S_PARAM);
+	/* VTL 1 turns its protection on by hypercall (mask R|W|KX, no MBEC). */
+	assert_int_equal(ST(fx_protect(&f, 0, 0, F_R, &page, 1, 0)), S_VTLSTATE);
+	r = fx_set_reg(&f, 0, 0x00, CFG, 1 | 7 << 1, 0);
+	assert_int_equal(r, 1ULL << 32);
+	assert_int_equal(ST(fx_protect(&f, 0, 0, F_R, &page, 1, 0)), S_OK);
+	/* VTL 2 writes VTL 1's instance (fixed now) and its own, with a read-only default. */
+	assert_int_equal(ST(fx_set_reg(&f, 1, 0x11, CFG, 1, 0)), S_PARAM);
+	assert_int_equal(ST(fx_set_reg(&f, 1, 0x00, CFG, 1 | 1 << 1, 0)), S_OK);
+	assert_int_equal(memattr_get(f.store, memattr_vsm_layer(2, 0), 5), MEMATTR_READ);
+	assert_int_equal(memattr_get(f.store, memattr_vsm_layer(2, 1), 5), MEMATTR_READ);
+
+	/* Get, from VTL 2 on VP 1, about VP 0 and VTL 1. */
+	in = fx_host(&f, INPUT_GPA(1));
+	memset(in, 0, 40);
+	put_le(in, SELF, 8);
+	put_le(in + 8, 0, 4);
+	in[12] = 0x11;
+	for (int i = 0; i < 5; i++)
+		put_le(in + 16 + 4 * i, names[i], 4);
+	out = fx_host(&f, out_gpa);
+	memset(out, 0xee, 80);
+	r = memattr_vsm_hypercall(f.v, 1, control_of(MEMATTR_HVCALL_GET_VP_REGISTERS, 5, 0),
+				  INPUT_GPA(1), out_gpa);
+	assert_int_equal(ST(r), S_PARAM); /* the fifth name */
+	assert_int_equal(REPS(r), 4);
+	assert_int_equal(get_le(out, 8), 1 | 7 << 1);	      /* VTL 1's config */
+	assert_int_equal(get_le(out + 8, 8), 0);	      /* value bits 127:64 */
+	assert_int_equal(get_le(out + 16, 8), 1 | 0x7 << 16); /* VP 0: at VTL 1, 0..2 on */
+	assert_int_equal(get_le(out + 32, 8), 0x7 | 2 << 16); /* partition: 0..2, max 2 */
+	assert_int_equal(get_le(out + 48, 8), 1ULL << 63 | 6ULL << 47); /* DR6 shared, MBEC 1,2 */
+	assert_int_equal(out[64], 0xee);				/* not written */
+	/* Output rules: overlap, alignment, a page closed to the caller. */
+	r = memattr_vsm_hypercall(f.v, 1, control_of(MEMATTR_HVCALL_GET_VP_REGISTERS, 1, 0),
+				  INPUT_GPA(1), INPUT_GPA(1) + 16);
+	assert_int_equal(ST(r), S_ALIGN);
+	r = memattr_vsm_hypercall(f.v, 1, control_of(MEMATTR_HVCALL_GET_VP_REGISTERS, 1, 0),
+				  INPUT_GPA(1), out_gpa + 4);
+	assert_int_equal(ST(r), S_ALIGN);
+	in = fx_host(&f, INPUT_GPA(0));
+	memset(in, 0, 24);
+	put_le(in, SELF, 8);
+	put_le(in + 8, MEMATTR_HV_VP_INDEX_SELF, 4);
+	put_le(in + 16, MEMATTR_HV_REGISTER_VSM_VP_STATUS, 4);
+	page = out_gpa / PAGE;
+	assert_int_equal(ST(fx_protect(&f, 1, 1, F_R, &page, 1, 0)), S_OK);
+	r = memattr_vsm_hypercall(f.v, 0, control_of(MEMATTR_HVCALL_GET_VP_REGISTERS, 1, 0),
+				  INPUT_GPA(0), out_gpa);
+	assert_int_equal(r, MEMATTR_VSM_INTERCEPTED);
+	assert_int_equal(memattr_vsm_pending_intercept(f.v, 0, &ic), 1);
+	assert_int_equal(ic.target_vtl, 2);
+	assert_int_equal(ic.access_type, MEMATTR_HV_INTERCEPT_ACCESS_WRITE);
+	assert_int_equal(ic.gpa, out_gpa);
+	/* VP 0 asks about itself at VTL 1 into a page VTL 2 opened for writing. */
+	page = out_gpa / PAGE + 1;
+	assert_int_equal(ST(fx_protect(&f, 1, 1, F_R | F_W, &page, 1, 0)), S_OK);
+	r = memattr_vsm_hypercall(f.v, 0, control_of(MEMATTR_HVCALL_GET_VP_REGISTERS, 1, 0),
+				  INPUT_GPA(0), out_gpa + PAGE);
+	assert_int_equal(r, 1ULL << 32);
+	assert_int_equal(get_le(fx_host(&f, out_gpa + PAGE), 8), 1 | 0x7 << 16);
+	fx_fini(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -911,6 +1024,7 @@ int main(void)
 		cmocka_unit_test(test_guest_memory),
 		cmocka_unit_test(test_input_denied),
 		cmocka_unit_test(test_legal_environment),
+		cmocka_unit_test(test_vp_registers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

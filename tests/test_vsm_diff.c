@@ -220,7 +220,13 @@ static void test_random_histories(void **state)
  */
 static void test_hostile_input(void **state)
 {
-	static const unsigned int codes[] = { HC_MODIFY, HC_EPV, HC_EVV, HC_CALL, HC_RET };
+	static const unsigned int codes[] = { HC_MODIFY,
+					      HC_EPV,
+					      HC_EVV,
+					      HC_CALL,
+					      HC_RET,
+					      MEMATTR_HVCALL_GET_VP_REGISTERS,
+					      MEMATTR_HVCALL_SET_VP_REGISTERS };
 	unsigned long seen[128] = { 0 };
 	struct rng rng;
 	struct fx f;
@@ -238,9 +244,9 @@ static void test_hostile_input(void **state)
 
 		if (rng_below(&rng, 4)) {
 			/* Mostly valid shapes, so the calls get past the control word. */
-			code = codes[rng_below(&rng, 5)];
+			code = codes[rng_below(&rng, 7)];
 			control = code;
-			if (code == HC_MODIFY) {
+			if (code == HC_MODIFY || code >= MEMATTR_HVCALL_GET_VP_REGISTERS) {
 				unsigned int n = 1 + (unsigned int)rng_below(&rng, 600);
 
 				control = control_of(code, n, (unsigned int)rng_below(&rng, n + 1));

@@ -451,6 +451,93 @@ static bool do_partition_config(struct vscript *sc, char **tok, int n)
 	return true;
 }
 
+/* An optional vtl=N after the VP: HV_INPUT_VTL with UseTargetVtl, else 0 (the caller's). */
+static bool parse_input_vtl(char **tok, int *i, int n, uint8_t *in_vtl)
+{
+	unsigned int vtl;
+
+	*in_vtl = 0;
+	if (*i < n && !strncmp(tok[*i], "vtl=", 4)) {
+		if (!parse_u32(tok[*i] + 4, &vtl) || vtl > 15)
+			return false;
+		*in_vtl = (uint8_t)(0x10 | vtl);
+		(*i)++;
+	}
+	return true;
+}
+
+static void reg_header(uint8_t *in, uint8_t in_vtl)
+{
+	put_le(in, MEMATTR_HV_PARTITION_ID_SELF, 8);
+	put_le(in + 8, MEMATTR_HV_VP_INDEX_SELF, 4);
+	in[12] = in_vtl;
+	memset(in + 13, 0, 3);
+}
+
+/* set-vp-register VP [vtl=N] NAME VALUE: HvCallSetVpRegisters, one rep, the VP itself */
+static bool do_set_vp_register(struct vscript *sc, char **tok, int n)
+{
+	unsigned int vp, name;
+	uint8_t in_vtl, *in;
+	uint64_t value;
+	int i = 2;
+
+	if (n < 4 || !vp_arg(sc, tok[1], &vp) || !parse_input_vtl(tok, &i, n, &in_vtl) ||
+	    i + 2 != n || !parse_u32(tok[i], &name) || !parse_u64(tok[i + 1], &value))
+		return false;
+	if (vp >= sc->vps) {
+		print_result(sc, vp, memattr_vsm_hypercall(sc->v, vp, 0, 0, 0));
+		return true;
+	}
+	in = input_page(sc, vp);
+	reg_header(in, in_vtl);
+	memset(in + 16, 0, 32);
+	put_le(in + 16, name, 4);
+	put_le(in + 32, value, 8);
+	print_result(sc, vp,
+		     memattr_vsm_hypercall(sc->v, vp,
+					   MEMATTR_HVCALL_SET_VP_REGISTERS |
+						   1ULL << MEMATTR_HV_CONTROL_REP_COUNT_SHIFT,
+					   input_gpa(vp), 0));
+	return true;
+}
+
+/*
+ * get-vp-register VP [vtl=N] NAME: HvCallGetVpRegisters, one rep, the VP
+ * itself; the output goes to the second half of the VP's input page.
+ */
+static bool do_get_vp_register(struct vscript *sc, char **tok, int n)
+{
+	unsigned int vp, name;
+	uint8_t in_vtl, *in;
+	uint64_t r, x = 0;
+	int i = 2;
+
+	if (n < 3 || !vp_arg(sc, tok[1], &vp) || !parse_input_vtl(tok, &i, n, &in_vtl) ||
+	    i + 1 != n || !parse_u32(tok[i], &name))
+		return false;
+	if (vp >= sc->vps) {
+		print_result(sc, vp, memattr_vsm_hypercall(sc->v, vp, 0, 0, 0));
+		return true;
+	}
+	in = input_page(sc, vp);
+	reg_header(in, in_vtl);
+	put_le(in + 16, name, 4);
+	memset(in + 2048, 0, 16);
+	r = memattr_vsm_hypercall(sc->v, vp,
+				  MEMATTR_HVCALL_GET_VP_REGISTERS |
+					  1ULL << MEMATTR_HV_CONTROL_REP_COUNT_SHIFT,
+				  input_gpa(vp), input_gpa(vp) + 2048);
+	if (r != 1ULL << 32) {
+		print_result(sc, vp, r);
+		return true;
+	}
+	for (int b = 7; b >= 0; b--)
+		x = x << 8 | in[2048 + b];
+	fprintf(sc->out, "value 0x%llx\n", (unsigned long long)x);
+	return true;
+}
+
 /* read VP GPA: 8 bytes, little endian, as the VP's VTL may */
 static bool do_read(struct vscript *sc, char **tok, int n)
 {
@@ -545,6 +632,8 @@ static const struct {
 	{ "vtl", do_vtl },
 	{ "hypercall", do_hypercall },
 	{ "partition-config", do_partition_config },
+	{ "set-vp-register", do_set_vp_register },
+	{ "get-vp-register", do_get_vp_register },
 	{ "read", do_read },
 	{ "write", do_write },
 	{ "dump", do_dump },

@@ -48,6 +48,31 @@ uint64_t vsm_read_input(struct memattr_vsm *v, unsigned int vp, uint64_t gpa, vo
 	return 0;
 }
 
+/*
+ * Output parameters, TLFS "Alignment Requirements": the same placement rules
+ * as input, and the hypervisor checks the caller may write the page; a page
+ * closed to it raises a (write) memory intercept and the call has no effect.
+ * Callers check with vsm_output_check() before acting, then write.
+ */
+uint64_t vsm_output_check(struct memattr_vsm *v, unsigned int vp, uint64_t gpa, size_t len)
+{
+	unsigned int bits = memattr_gpa_bits(v->store);
+	struct memattr_vsm_intercept ic;
+
+	if ((gpa & 7) || (gpa & 0xfff) + len > MEMATTR_PAGE_SIZE || (bits < 64 && gpa >> bits))
+		return vsm_result(MEMATTR_HV_STATUS_INVALID_ALIGNMENT, 0);
+	switch (memattr_vsm_check(v, vp, gpa, MEMATTR_ACCESS_WRITE, &ic)) {
+	case 0:
+		return 0;
+	case 1:
+		v->vps[vp].pending = ic;
+		v->vps[vp].pending_valid = true;
+		return MEMATTR_VSM_INTERCEPTED;
+	default:
+		return vsm_result(MEMATTR_HV_STATUS_INVALID_PARAMETER, 0);
+	}
+}
+
 int memattr_vsm_pending_intercept(struct memattr_vsm *v, unsigned int vp,
 				  struct memattr_vsm_intercept *out)
 {
@@ -86,7 +111,9 @@ uint64_t memattr_vsm_hypercall(struct memattr_vsm *v, unsigned int vp, uint64_t 
 			       uint64_t input_gpa, uint64_t output_gpa)
 {
 	unsigned int code = (unsigned int)MEMATTR_HV_CONTROL_CODE(control);
-	bool rep = code == MEMATTR_HVCALL_MODIFY_VTL_PROTECTION_MASK;
+	bool rep = code == MEMATTR_HVCALL_MODIFY_VTL_PROTECTION_MASK ||
+		   code == MEMATTR_HVCALL_GET_VP_REGISTERS ||
+		   code == MEMATTR_HVCALL_SET_VP_REGISTERS;
 	const struct memattr_vsm_vp_regs *regs;
 
 	if (vp >= v->nvps)
@@ -104,6 +131,8 @@ uint64_t memattr_vsm_hypercall(struct memattr_vsm *v, unsigned int vp, uint64_t 
 	case MEMATTR_HVCALL_ENABLE_VP_VTL:
 	case MEMATTR_HVCALL_VTL_CALL:
 	case MEMATTR_HVCALL_VTL_RETURN:
+	case MEMATTR_HVCALL_GET_VP_REGISTERS:
+	case MEMATTR_HVCALL_SET_VP_REGISTERS:
 		break;
 	default:
 		return vsm_result(MEMATTR_HV_STATUS_INVALID_HYPERCALL_CODE, 0);
@@ -125,12 +154,16 @@ uint64_t memattr_vsm_hypercall(struct memattr_vsm *v, unsigned int vp, uint64_t 
 	if (rep && REP_START(control) >= REP_COUNT(control))
 		return vsm_result(MEMATTR_HV_STATUS_INVALID_HYPERCALL_INPUT, 0);
 
+	/* Rep input lists do not fit in registers (no XMM fast input here). */
+	if (rep && (control & MEMATTR_HV_CONTROL_FAST))
+		return vsm_result(MEMATTR_HV_STATUS_INVALID_HYPERCALL_INPUT, 0);
 	switch (code) {
 	case MEMATTR_HVCALL_MODIFY_VTL_PROTECTION_MASK:
-		/* Rep input lists do not fit in registers (no XMM fast input here). */
-		if (control & MEMATTR_HV_CONTROL_FAST)
-			return vsm_result(MEMATTR_HV_STATUS_INVALID_HYPERCALL_INPUT, 0);
 		return vsm_modify_protection(v, vp, control, input_gpa);
+	case MEMATTR_HVCALL_GET_VP_REGISTERS:
+		return vsm_get_vp_registers(v, vp, control, input_gpa, output_gpa);
+	case MEMATTR_HVCALL_SET_VP_REGISTERS:
+		return vsm_set_vp_registers(v, vp, control, input_gpa);
 	case MEMATTR_HVCALL_ENABLE_PARTITION_VTL:
 		return simple_call(v, vp, control, input_gpa, output_gpa, 16,
 				   vsm_enable_partition_vtl);

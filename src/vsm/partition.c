@@ -261,8 +261,12 @@ uint64_t vsm_enable_vp_vtl(struct memattr_vsm *v, unsigned int vp, const uint8_t
 	return vsm_result(MEMATTR_HV_STATUS_SUCCESS, 0);
 }
 
-unsigned int memattr_vsm_set_partition_config(struct memattr_vsm *v, unsigned int vp,
-					      uint64_t value)
+/*
+ * Write VTL @vtl's instance of HvRegisterVsmPartitionConfig (TLFS VSM
+ * "Partition Configuration"; one instance per VTL above 0, changed once the
+ * VTL is enabled).
+ */
+unsigned int vsm_config_write(struct memattr_vsm *v, unsigned int vtl, uint64_t value)
 {
 	/*
 	 * ZeroMemoryOnReset (5), DenyLowerVtlStartup (6) and InterceptVpStartup
@@ -270,19 +274,17 @@ unsigned int memattr_vsm_set_partition_config(struct memattr_vsm *v, unsigned in
 	 */
 	const uint64_t known = MEMATTR_VSM_CONFIG_ENABLE_VTL_PROTECTION |
 			       MEMATTR_VSM_CONFIG_DEFAULT_MASK | 1ULL << 5 | 1ULL << 6 | 1ULL << 9;
-	unsigned int caller, status;
-	uint64_t old, prot;
+	uint64_t old = v->vsm_config[vtl], prot;
+	unsigned int status;
 
-	if (vp >= v->nvps)
-		return MEMATTR_HV_STATUS_INVALID_VP_INDEX;
-	caller = v->vps[vp].vtl;
-	old = v->vsm_config[caller];
-	/* VTL 0 has no lower VTL to protect. */
-	if (caller == 0)
+	/* VTL 0 has no instance: it has no lower VTL to protect. */
+	if (vtl == 0)
 		return MEMATTR_HV_STATUS_ACCESS_DENIED;
+	if (!(v->vtls & (1U << vtl)))
+		return MEMATTR_HV_STATUS_INVALID_VTL_STATE;
 	if (value & ~known)
 		return MEMATTR_HV_STATUS_INVALID_PARAMETER;
-	if (vsm_map_flags_value(v, caller,
+	if (vsm_map_flags_value(v, vtl,
 				(uint32_t)((value & MEMATTR_VSM_CONFIG_DEFAULT_MASK) >>
 					   MEMATTR_VSM_CONFIG_DEFAULT_MASK_SHIFT),
 				&prot))
@@ -297,17 +299,25 @@ unsigned int memattr_vsm_set_partition_config(struct memattr_vsm *v, unsigned in
 		return MEMATTR_HV_STATUS_INVALID_PARAMETER;
 	if ((value & ~old) & MEMATTR_VSM_CONFIG_ENABLE_VTL_PROTECTION) {
 		/* The default mask now covers all RAM of every lower VTL. */
-		for (unsigned int t = 0; t < caller; t++) {
+		for (unsigned int t = 0; t < vtl; t++) {
 			for (unsigned int i = 0; i < v->nram; i++) {
 				uint64_t s = v->ram[i].gpa >> MEMATTR_PAGE_SHIFT;
 				uint64_t e = s + (v->ram[i].size >> MEMATTR_PAGE_SHIFT);
 
-				status = vsm_set_range(v, memattr_vsm_layer(caller, t), s, e, prot);
+				status = vsm_set_range(v, memattr_vsm_layer(vtl, t), s, e, prot);
 				if (status)
 					return status;
 			}
 		}
 	}
-	v->vsm_config[caller] = value;
+	v->vsm_config[vtl] = value;
 	return MEMATTR_HV_STATUS_SUCCESS;
+}
+
+unsigned int memattr_vsm_set_partition_config(struct memattr_vsm *v, unsigned int vp,
+					      uint64_t value)
+{
+	if (vp >= v->nvps)
+		return MEMATTR_HV_STATUS_INVALID_VP_INDEX;
+	return vsm_config_write(v, v->vps[vp].vtl, value);
 }

@@ -66,12 +66,20 @@ unsigned int vsm_set_range(struct memattr_vsm *v, unsigned int layer, uint64_t s
 			   uint64_t value);
 uint64_t vsm_read_input(struct memattr_vsm *v, unsigned int vp, uint64_t gpa, void *buf,
 			size_t len);
+uint64_t vsm_output_check(struct memattr_vsm *v, unsigned int vp, uint64_t gpa, size_t len);
 uint64_t vsm_modify_protection(struct memattr_vsm *v, unsigned int vp, uint64_t control,
 			       uint64_t input_gpa);
 
 /* partition.c */
 uint64_t vsm_enable_partition_vtl(struct memattr_vsm *v, unsigned int vp, const uint8_t *in);
 uint64_t vsm_enable_vp_vtl(struct memattr_vsm *v, unsigned int vp, const uint8_t *in);
+unsigned int vsm_config_write(struct memattr_vsm *v, unsigned int vtl, uint64_t value);
+
+/* registers.c */
+uint64_t vsm_get_vp_registers(struct memattr_vsm *v, unsigned int vp, uint64_t control,
+			      uint64_t input_gpa, uint64_t output_gpa);
+uint64_t vsm_set_vp_registers(struct memattr_vsm *v, unsigned int vp, uint64_t control,
+			      uint64_t input_gpa);
 
 /* regs.c */
 uint64_t vsm_vtl_call(struct memattr_vsm *v, unsigned int vp, uint64_t control);
