@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The VSM front's private state, shared by its files: partition.c (VTL and VP
- * enablement, configuration), hypercall.c (control word, dispatch), protect.c
+ * enablement, configuration), hypercall.c (control word, dispatch, guest input
+ * and output of hypercalls), registers.c (Get/SetVpRegisters), protect.c
  * (ModifyVtlProtectionMask), access.c (checks, intercepts), guest_mem.c (RAM
  * accessors that obey protections), regs.c (VTL call/return, shared state).
  */
