@@ -229,11 +229,30 @@ static bool do_config(struct vscript *sc, char **tok, int n)
 	return true;
 }
 
-/* A VP index; out-of-range ones go to the front, which answers with its status. */
+/*
+ * A VP index.  Out-of-range ones (any number) go to the front, which answers
+ * with its status: HV_VP_INDEX is 32 bits, so bigger ones become UINT32_MAX.
+ */
 static bool vp_arg(struct vscript *sc, const char *t, unsigned int *vp)
 {
+	uint64_t v;
+
 	(void)sc;
-	return parse_u32(t, vp);
+	if (!parse_u64(t, &v))
+		return false;
+	*vp = v > UINT32_MAX ? UINT32_MAX : (unsigned int)v;
+	return true;
+}
+
+/* A VTL for a one-byte HV_VTL field: bigger numbers become 0xff (invalid). */
+static bool vtl_arg(const char *t, unsigned int *vtl)
+{
+	uint64_t v;
+
+	if (!parse_u64(t, &v))
+		return false;
+	*vtl = v > 0xff ? 0xff : (unsigned int)v;
+	return true;
 }
 
 static uint8_t *input_page(struct vscript *sc, unsigned int vp)
@@ -253,8 +272,8 @@ static bool do_enable_partition_vtl(struct vscript *sc, char **tok, int n)
 	unsigned int vp, vtl;
 	uint8_t *in;
 
-	if ((n != 3 && n != 4) || !vp_arg(sc, tok[1], &vp) || !parse_u32(tok[2], &vtl) ||
-	    vtl > 255 || (n == 4 && strcmp(tok[3], "mbec") != 0))
+	if ((n != 3 && n != 4) || !vp_arg(sc, tok[1], &vp) || !vtl_arg(tok[2], &vtl) ||
+	    (n == 4 && strcmp(tok[3], "mbec") != 0))
 		return false;
 	if (vp >= sc->vps) {
 		print_result(sc, vp, memattr_vsm_hypercall(sc->v, vp, 0, 0, 0));
@@ -278,8 +297,8 @@ static bool do_enable_vp_vtl(struct vscript *sc, char **tok, int n)
 	uint64_t rip = 0;
 	uint8_t *in;
 
-	if ((n != 4 && n != 5) || !vp_arg(sc, tok[1], &vp) || !parse_u32(tok[2], &target) ||
-	    !parse_u32(tok[3], &vtl) || vtl > 255 || (n == 5 && !parse_u64(tok[4], &rip)))
+	if ((n != 4 && n != 5) || !vp_arg(sc, tok[1], &vp) || !vp_arg(sc, tok[2], &target) ||
+	    !vtl_arg(tok[3], &vtl) || (n == 5 && !parse_u64(tok[4], &rip)))
 		return false;
 	if (vp >= sc->vps) {
 		print_result(sc, vp, memattr_vsm_hypercall(sc->v, vp, 0, 0, 0));
