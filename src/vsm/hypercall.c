@@ -6,7 +6,6 @@
  * read simple calls' input from guest memory as the caller's VTL may, and
  * dispatch.
  */
-#include <errno.h>
 
 #include "vsm.h"
 
