@@ -999,6 +999,49 @@ static void test_vp_registers(void **state)
 	fx_fini(&f);
 }
 
+/* A blocked access enters the owner VTL by intercept; VTL return goes back. */
+static void test_enter_intercept(void **state)
+{
+	struct memattr_vsm_intercept ic, bad;
+	uint64_t page = 44;
+	struct fx f;
+
+	(void)state;
+	assert_int_equal(fx_init(&f, 2, 1, 64, 0, false), 0);
+	fx_enable_all(&f, 2, 1);
+	fx_go(&f, 0, 2);
+	assert_int_equal(ST(fx_protect(&f, 0, 0, F_R, &page, 1, 0)), S_OK);
+	fx_go(&f, 0, 0);
+	memattr_vsm_vp_regs(f.v, 0, 0)->gpr[MEMATTR_RBX] = 0x77;
+	assert_int_equal(memattr_vsm_check(f.v, 0, page * PAGE, WR, &ic), 1);
+	bad = ic;
+	bad.vp_vtl = 1;
+	assert_int_equal(memattr_vsm_enter_intercept(f.v, &bad), -EINVAL);
+	bad = ic;
+	bad.target_vtl = 0;
+	assert_int_equal(memattr_vsm_enter_intercept(f.v, &bad), -EINVAL);
+	/* Straight to VTL 2, past VTL 1: an interrupt, not a VTL call. */
+	assert_int_equal(memattr_vsm_enter_intercept(f.v, &ic), 0);
+	assert_int_equal(memattr_vsm_vp_vtl(f.v, 0), 2);
+	assert_int_equal(memattr_vsm_entry_reason(f.v, 0), MEMATTR_HV_VTL_ENTRY_INTERRUPT);
+	assert_int_equal(memattr_vsm_vp_regs(f.v, 0, 2)->gpr[MEMATTR_RBX], 0x77);
+	assert_int_equal(memattr_vsm_hypercall(f.v, 0, HC_RET, 0, 0), 0);
+	assert_int_equal(memattr_vsm_vp_vtl(f.v, 0), 0);
+	assert_int_equal(memattr_vsm_entry_reason(f.v, 0), 0);
+	assert_int_equal(memattr_vsm_hypercall(f.v, 0, HC_CALL, 0, 0), 0);
+	assert_int_equal(memattr_vsm_entry_reason(f.v, 0), MEMATTR_HV_VTL_ENTRY_VTL_CALL);
+	fx_fini(&f);
+
+	/* The owner VTL not enabled on the VP: nowhere to enter. */
+	assert_int_equal(fx_init(&f, 1, 2, 64, 0, false), 0);
+	fx_enable_all(&f, 1, 1);
+	fx_go(&f, 0, 1);
+	assert_int_equal(ST(fx_protect(&f, 0, 0, 0, &page, 1, 0)), S_OK);
+	assert_int_equal(memattr_vsm_check(f.v, 1, page * PAGE, RD, &ic), 1);
+	assert_int_equal(memattr_vsm_enter_intercept(f.v, &ic), -ENOENT);
+	fx_fini(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1025,6 +1068,7 @@ int main(void)
 		cmocka_unit_test(test_input_denied),
 		cmocka_unit_test(test_legal_environment),
 		cmocka_unit_test(test_vp_registers),
+		cmocka_unit_test(test_enter_intercept),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -67,7 +67,7 @@ def command(rng):
             return 'read %s %s' % (vp, hex(rng.randrange(1 << 26)))
         return 'write %s %s %s' % (vp, hex(rng.randrange(1 << 26)), n(rng))
     if kind == 12:
-        return rng.choice(['dump ' + n(rng, 4), 'stats'])
+        return rng.choice(['dump ' + n(rng, 4), 'stats', 'deliver'])
     if kind == 13:
         return 'config vtls=%s vps=%s ram=%s' % (n(rng, 7), n(rng, 4), n(rng))
     line = command(rng)

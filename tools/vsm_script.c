@@ -24,6 +24,8 @@ struct vscript {
 	unsigned int vtls, vps;
 	bool mbec;
 	bool started;
+	bool has_last; /* @last: the intercept printed last */
+	struct memattr_vsm_intercept last;
 	FILE *out;
 };
 
@@ -109,6 +111,8 @@ static const char *const access_names[] = { "read", "write", "kexec", "uexec" };
 
 static void print_intercept(struct vscript *sc, const struct memattr_vsm_intercept *ic)
 {
+	sc->last = *ic;
+	sc->has_last = true;
 	fprintf(sc->out, "intercept vtl=%u vp=%u vp_vtl=%u gpa=0x%llx access=%s type=%u\n",
 		ic->target_vtl, ic->vp, ic->vp_vtl, (unsigned long long)ic->gpa,
 		access_names[ic->access], ic->access_type);
@@ -431,6 +435,25 @@ static bool do_vtl_return(struct vscript *sc, char **tok, int n)
 	return switch_cmd(sc, tok, n, MEMATTR_HVCALL_VTL_RETURN);
 }
 
+/* deliver: the VP of the intercept printed last enters the VTL it goes to */
+static bool do_deliver(struct vscript *sc, char **tok, int n)
+{
+	int ret;
+
+	(void)tok;
+	if (n != 1)
+		return false;
+	ret = sc->has_last ? memattr_vsm_enter_intercept(sc->v, &sc->last) : -ENOENT;
+	sc->has_last = false;
+	if (ret)
+		print_error(sc->out, ret);
+	else
+		fprintf(sc->out, "vp %u vtl %u reason %u\n", sc->last.vp,
+			memattr_vsm_vp_vtl(sc->v, sc->last.vp),
+			memattr_vsm_entry_reason(sc->v, sc->last.vp));
+	return true;
+}
+
 /* vtl VP */
 static bool do_vtl(struct vscript *sc, char **tok, int n)
 {
@@ -649,6 +672,7 @@ static const struct {
 	{ "vtl-call", do_vtl_call },
 	{ "vtl-return", do_vtl_return },
 	{ "vtl", do_vtl },
+	{ "deliver", do_deliver },
 	{ "hypercall", do_hypercall },
 	{ "partition-config", do_partition_config },
 	{ "set-vp-register", do_set_vp_register },

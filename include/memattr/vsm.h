@@ -376,6 +376,36 @@ int memattr_vsm_check(const struct memattr_vsm *v, unsigned int vp, uint64_t gpa
 int memattr_vsm_pending_intercept(struct memattr_vsm *v, unsigned int vp,
 				  struct memattr_vsm_intercept *out);
 
+/* HV_VTL_ENTRY_REASON (HV_VP_VTL_CONTROL): why the running VTL was entered. */
+#define MEMATTR_HV_VTL_ENTRY_VTL_CALL  1
+#define MEMATTR_HV_VTL_ENTRY_INTERRUPT 2
+
+/**
+ * memattr_vsm_enter_intercept() - switch the faulting VP into the VTL that
+ *	receives an intercept
+ * @v: the partition
+ * @ic: an intercept from memattr_vsm_check() or a hypercall
+ *
+ * TLFS VSM "VTL Entry": a secure intercept enters the higher VTL, whose
+ * message arrives as an interrupt (entry reason HvVtlEntryInterrupt).  The
+ * shared registers move along, and a VTL return goes back to @ic->vp_vtl.
+ * The VMM posts the message (memattr_vsm_intercept_encode()) to that VTL.
+ *
+ * Context: the partition's writer.
+ * Return: 0; -EINVAL if @ic->vp does not run at @ic->vp_vtl or the target is
+ * not higher; -ENOENT if the target VTL is not enabled on the VP.
+ */
+int memattr_vsm_enter_intercept(struct memattr_vsm *v, const struct memattr_vsm_intercept *ic);
+
+/**
+ * memattr_vsm_entry_reason() - why @vp's running VTL was entered
+ * @v: the partition
+ * @vp: VP index
+ *
+ * Return: MEMATTR_HV_VTL_ENTRY_*, 0 at VTL 0 or for a bad @vp.
+ */
+unsigned int memattr_vsm_entry_reason(const struct memattr_vsm *v, unsigned int vp);
+
 /** memattr_vsm_vp_vtl() - the VTL @vp runs at now (0 for a bad @vp). */
 unsigned int memattr_vsm_vp_vtl(const struct memattr_vsm *v, unsigned int vp);
 

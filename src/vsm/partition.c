@@ -61,7 +61,8 @@ static bool ram_valid(const struct memattr_vsm_ram *ram, unsigned int n, unsigne
 			return false;
 		if (r->size - 1 > limit - r->gpa || r->gpa > limit)
 			return false;
-		/* Sorted by gpa: overlap is starting inside the previous region (no wrap at 2^64). */
+		/* Sorted by gpa: overlap is starting inside the previous region (no wrap at 2^64).
+		 */
 		if (i && r->gpa - ram[i - 1].gpa < ram[i - 1].size)
 			return false;
 	}

@@ -4,6 +4,7 @@
  * state they carry across.  TLFS VSM "Virtual Processor State": a VP keeps
  * private state per VTL and shares the rest between its VTLs.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "vsm.h"
@@ -54,6 +55,7 @@ uint64_t vsm_vtl_call(struct memattr_vsm *v, unsigned int vp, uint64_t control)
 	if (t > v->max_vtl || !(p->vtls & (1U << t)))
 		return MEMATTR_VSM_INJECT_UD;
 	p->caller[t] = (uint8_t)p->vtl;
+	p->reason[t] = MEMATTR_HV_VTL_ENTRY_VTL_CALL;
 	switch_vtl(v, vp, t);
 	return vsm_result(MEMATTR_HV_STATUS_SUCCESS, 0);
 }
@@ -73,4 +75,32 @@ uint64_t vsm_vtl_return(struct memattr_vsm *v, unsigned int vp, uint64_t control
 		return MEMATTR_VSM_INJECT_UD;
 	switch_vtl(v, vp, p->caller[p->vtl]);
 	return vsm_result(MEMATTR_HV_STATUS_SUCCESS, 0);
+}
+
+/*
+ * TLFS VSM "VTL Entry": a secure intercept enters the higher VTL directly;
+ * its message comes as an interrupt (HV_VP_VTL_CONTROL: HvVtlEntryInterrupt).
+ */
+int memattr_vsm_enter_intercept(struct memattr_vsm *v, const struct memattr_vsm_intercept *ic)
+{
+	struct vsm_vp *p;
+
+	if (!ic || ic->vp >= v->nvps)
+		return -EINVAL;
+	p = &v->vps[ic->vp];
+	if (p->vtl != ic->vp_vtl || ic->target_vtl <= ic->vp_vtl || ic->target_vtl > v->max_vtl)
+		return -EINVAL;
+	if (!(p->vtls & (1U << ic->target_vtl)))
+		return -ENOENT;
+	p->caller[ic->target_vtl] = (uint8_t)p->vtl;
+	p->reason[ic->target_vtl] = MEMATTR_HV_VTL_ENTRY_INTERRUPT;
+	switch_vtl(v, ic->vp, ic->target_vtl);
+	return 0;
+}
+
+unsigned int memattr_vsm_entry_reason(const struct memattr_vsm *v, unsigned int vp)
+{
+	if (vp >= v->nvps || !v->vps[vp].vtl)
+		return 0;
+	return v->vps[vp].reason[v->vps[vp].vtl];
 }

@@ -24,6 +24,7 @@ struct vsm_vp {
 	unsigned int vtl;   /* the VTL running now */
 	uint32_t vtls;	    /* VTLs enabled on this VP; bit 0 always */
 	uint8_t caller[16]; /* caller[t]: the VTL a VTL call into t came from */
+	uint8_t reason[16]; /* reason[t]: HV_VTL_ENTRY_REASON of the last entry into t */
 	bool pending_valid; /* a hypercall raised @pending */
 	struct memattr_vsm_intercept pending;
 };
