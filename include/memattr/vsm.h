@@ -13,6 +13,11 @@
  * max_vtl * (max_vtl + 1) / 2 layers (max_vtl <= 5 with 16 layers).  What VTL
  * t may do at a page is memattr_combine() of the layers in
  * memattr_vsm_layer_mask(v, t).  Layer value 0 means "no restriction".
+ *
+ * The VMM keeps each VP's running-VTL registers in memattr_vsm_vp_regs()
+ * (CS and CR0 at least before a hypercall), handles the two non-TLFS results
+ * of memattr_vsm_hypercall() (MEMATTR_VSM_INJECT_UD, MEMATTR_VSM_INTERCEPTED),
+ * and delivers intercepts with memattr_vsm_enter_intercept().
  */
 #ifndef MEMATTR_VSM_H
 #define MEMATTR_VSM_H
