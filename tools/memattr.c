@@ -10,6 +10,7 @@ static const struct cmd cmds[] = {
 	{ "gen", cmd_gen, "gen [OPTIONS]      write a seeded VSM boot trace (docs/trace.md)" },
 	{ "replay", cmd_replay, "replay TRACE       apply a trace, print speed and memory" },
 	{ "bench", cmd_bench, "bench [--json] [--quick]  the store against its baselines" },
+	{ "vsm-script", cmd_vsm_script, "vsm-script [FILE]  run a Hyper-V VSM script (docs/vsm.md)" },
 };
 
 static int usage(FILE *f)
