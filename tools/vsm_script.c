@@ -13,6 +13,7 @@
 #include <memattr/vsm.h>
 
 #include "cmd.h"
+#include "number.h"
 
 #define LIST_MAX ((MEMATTR_PAGE_SIZE - 16) / 8)
 
@@ -29,42 +30,11 @@ struct vscript {
 	FILE *out;
 };
 
-/* Decimal or 0x-hex, the whole token, no sign, no overflow. */
-static bool parse_u64(const char *t, uint64_t *out)
-{
-	unsigned int base = 10;
-	uint64_t v = 0;
-
-	if (t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) {
-		base = 16;
-		t += 2;
-	}
-	if (!*t)
-		return false;
-	for (; *t; t++) {
-		unsigned int d;
-
-		if (*t >= '0' && *t <= '9')
-			d = (unsigned int)(*t - '0');
-		else if (base == 16 && *t >= 'a' && *t <= 'f')
-			d = (unsigned int)(*t - 'a' + 10);
-		else if (base == 16 && *t >= 'A' && *t <= 'F')
-			d = (unsigned int)(*t - 'A' + 10);
-		else
-			return false;
-		if (v > (UINT64_MAX - d) / base)
-			return false;
-		v = v * base + d;
-	}
-	*out = v;
-	return true;
-}
-
 static bool parse_u32(const char *t, unsigned int *out)
 {
 	uint64_t v;
 
-	if (!parse_u64(t, &v) || v > UINT32_MAX)
+	if (!number_parse_str(t, &v) || v > UINT32_MAX)
 		return false;
 	*out = (unsigned int)v;
 	return true;
@@ -75,7 +45,7 @@ static bool parse_flags(const char *t, uint32_t *flags)
 {
 	uint64_t v;
 
-	if (parse_u64(t, &v)) {
+	if (number_parse_str(t, &v)) {
 		if (v > UINT32_MAX)
 			return false;
 		*flags = (uint32_t)v;
@@ -219,7 +189,8 @@ static bool do_config(struct vscript *sc, char **tok, int n)
 		for (k = 0; k < 4; k++)
 			if (!strncmp(tok[i], keys[k], strlen(keys[k])))
 				break;
-		if (k == 4 || (seen & (1U << k)) || !parse_u64(tok[i] + strlen(keys[k]), &val[k]))
+		if (k == 4 || (seen & (1U << k)) ||
+		    !number_parse_str(tok[i] + strlen(keys[k]), &val[k]))
 			return false;
 		seen |= 1U << k;
 	}
@@ -242,7 +213,7 @@ static bool vp_arg(struct vscript *sc, const char *t, unsigned int *vp)
 	uint64_t v;
 
 	(void)sc;
-	if (!parse_u64(t, &v))
+	if (!number_parse_str(t, &v))
 		return false;
 	*vp = v > UINT32_MAX ? UINT32_MAX : (unsigned int)v;
 	return true;
@@ -253,7 +224,7 @@ static bool vtl_arg(const char *t, unsigned int *vtl)
 {
 	uint64_t v;
 
-	if (!parse_u64(t, &v))
+	if (!number_parse_str(t, &v))
 		return false;
 	*vtl = v > 0xff ? 0xff : (unsigned int)v;
 	return true;
@@ -302,7 +273,7 @@ static bool do_enable_vp_vtl(struct vscript *sc, char **tok, int n)
 	uint8_t *in;
 
 	if ((n != 4 && n != 5) || !vp_arg(sc, tok[1], &vp) || !vp_arg(sc, tok[2], &target) ||
-	    !vtl_arg(tok[3], &vtl) || (n == 5 && !parse_u64(tok[4], &rip)))
+	    !vtl_arg(tok[3], &vtl) || (n == 5 && !number_parse_str(tok[4], &rip)))
 		return false;
 	if (vp >= sc->vps) {
 		print_result(sc, vp, memattr_vsm_hypercall(sc->v, vp, 0, 0, 0));
@@ -332,12 +303,13 @@ static bool parse_pages(const char *t, uint64_t *first, uint64_t *count)
 
 	*count = 1;
 	if (!plus)
-		return parse_u64(t, first);
+		return number_parse_str(t, first);
 	if ((size_t)(plus - t) >= sizeof(buf))
 		return false;
 	memcpy(buf, t, (size_t)(plus - t));
 	buf[plus - t] = '\0';
-	return parse_u64(buf, first) && parse_u64(plus + 1, count) && *count >= 1 && *count <= 4095;
+	return number_parse_str(buf, first) && number_parse_str(plus + 1, count) && *count >= 1 &&
+	       *count <= 4095;
 }
 
 /* protect VP TARGET_VTL FLAGS PAGE[+COUNT]... [start=N] */
@@ -397,7 +369,7 @@ static bool do_check(struct vscript *sc, char **tok, int n)
 	uint64_t gpa;
 	int ret;
 
-	if (n != 4 || !vp_arg(sc, tok[1], &vp) || !parse_u64(tok[2], &gpa))
+	if (n != 4 || !vp_arg(sc, tok[1], &vp) || !number_parse_str(tok[2], &gpa))
 		return false;
 	for (a = 0; a < 4; a++)
 		if (!strcmp(tok[3], access_names[a]))
@@ -474,8 +446,8 @@ static bool do_hypercall(struct vscript *sc, char **tok, int n)
 	uint64_t control, in, out = 0;
 	unsigned int vp;
 
-	if ((n != 4 && n != 5) || !vp_arg(sc, tok[1], &vp) || !parse_u64(tok[2], &control) ||
-	    !parse_u64(tok[3], &in) || (n == 5 && !parse_u64(tok[4], &out)))
+	if ((n != 4 && n != 5) || !vp_arg(sc, tok[1], &vp) || !number_parse_str(tok[2], &control) ||
+	    !number_parse_str(tok[3], &in) || (n == 5 && !number_parse_str(tok[4], &out)))
 		return false;
 	print_result(sc, vp, memattr_vsm_hypercall(sc->v, vp, control, in, out));
 	return true;
@@ -487,7 +459,7 @@ static bool do_partition_config(struct vscript *sc, char **tok, int n)
 	unsigned int vp;
 	uint64_t value;
 
-	if (n != 3 || !vp_arg(sc, tok[1], &vp) || !parse_u64(tok[2], &value))
+	if (n != 3 || !vp_arg(sc, tok[1], &vp) || !number_parse_str(tok[2], &value))
 		return false;
 	fprintf(sc->out, "status 0x%x\n", memattr_vsm_set_partition_config(sc->v, vp, value));
 	return true;
@@ -525,7 +497,7 @@ static bool do_set_vp_register(struct vscript *sc, char **tok, int n)
 	int i = 2;
 
 	if (n < 4 || !vp_arg(sc, tok[1], &vp) || !parse_input_vtl(tok, &i, n, &in_vtl) ||
-	    i + 2 != n || !parse_u32(tok[i], &name) || !parse_u64(tok[i + 1], &value))
+	    i + 2 != n || !parse_u32(tok[i], &name) || !number_parse_str(tok[i + 1], &value))
 		return false;
 	if (vp >= sc->vps) {
 		print_result(sc, vp, memattr_vsm_hypercall(sc->v, vp, 0, 0, 0));
@@ -588,7 +560,7 @@ static bool do_read(struct vscript *sc, char **tok, int n)
 	uint64_t gpa, x = 0;
 	int ret;
 
-	if (n != 3 || !vp_arg(sc, tok[1], &vp) || !parse_u64(tok[2], &gpa))
+	if (n != 3 || !vp_arg(sc, tok[1], &vp) || !number_parse_str(tok[2], &gpa))
 		return false;
 	ret = memattr_vsm_guest_read(sc->v, vp, gpa, b, 8);
 	if (ret) {
@@ -609,8 +581,8 @@ static bool do_write(struct vscript *sc, char **tok, int n)
 	uint8_t b[8];
 	int ret;
 
-	if (n != 4 || !vp_arg(sc, tok[1], &vp) || !parse_u64(tok[2], &gpa) ||
-	    !parse_u64(tok[3], &x))
+	if (n != 4 || !vp_arg(sc, tok[1], &vp) || !number_parse_str(tok[2], &gpa) ||
+	    !number_parse_str(tok[3], &x))
 		return false;
 	put_le(b, x, 8);
 	ret = memattr_vsm_guest_write(sc->v, vp, gpa, b, 8);
