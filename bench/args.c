@@ -1,45 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* Numbers on the command lines of gen, replay and bench. */
+/* Sizes on the command lines of gen and bench. */
 #include <string.h>
 
 #include "args.h"
-
-/**
- * args_parse_u64() - decimal or 0x-hex, the whole string, no sign, no overflow
- * @s: the string
- * @out: the number
- *
- * Return: true if @s is such a number.
- */
-bool args_parse_u64(const char *s, uint64_t *out)
-{
-	unsigned int base = 10;
-	uint64_t v = 0;
-
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		s += 2;
-	}
-	if (!*s)
-		return false;
-	for (; *s; s++) {
-		unsigned int d;
-
-		if (*s >= '0' && *s <= '9')
-			d = (unsigned int)(*s - '0');
-		else if (base == 16 && *s >= 'a' && *s <= 'f')
-			d = (unsigned int)(*s - 'a' + 10);
-		else if (base == 16 && *s >= 'A' && *s <= 'F')
-			d = (unsigned int)(*s - 'A' + 10);
-		else
-			return false;
-		if (v > (UINT64_MAX - d) / base)
-			return false;
-		v = v * base + d;
-	}
-	*out = v;
-	return true;
-}
 
 /**
  * args_parse_size() - a byte count: a number, optionally followed by K, M, G or T (binary)
@@ -66,7 +29,7 @@ bool args_parse_size(const char *s, uint64_t *out)
 	}
 	memcpy(num, s, len);
 	num[len] = '\0';
-	if (!args_parse_u64(num, &v) || (shift && v > (UINT64_MAX >> shift)))
+	if (!number_parse_str(num, &v) || (shift && v > (UINT64_MAX >> shift)))
 		return false;
 	*out = v << shift;
 	return true;

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Numbers on the command lines of gen, replay and bench. */
+/* Sizes on the command lines of gen and bench. */
 #ifndef MEMATTR_BENCH_ARGS_H
 #define MEMATTR_BENCH_ARGS_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-bool args_parse_u64(const char *s, uint64_t *out);
+#include "../tools/number.h"
+
 bool args_parse_size(const char *s, uint64_t *out);
 
 #endif

@@ -36,8 +36,7 @@ struct memslot_vm {
 	size_t slots;
 };
 
-static int region(struct memslot_vm *vm, uint32_t slot, uint64_t gfn, uint64_t pages,
-		  uint8_t value)
+static int region(struct memslot_vm *vm, uint32_t slot, uint64_t gfn, uint64_t pages, uint8_t value)
 {
 	struct kvm_userspace_memory_region r = {
 		.slot = slot,
@@ -155,7 +154,8 @@ int memslot_open(struct memslot_vm **out, uint64_t low_pages, uint64_t high_star
 		goto out_free;
 	vm->p[vm->n++] = (struct piece){ .gfn = 0, .pages = low_pages, .value = MEMATTR_RWX };
 	if (high_pages)
-		vm->p[vm->n++] = (struct piece){ .gfn = high_start, .pages = high_pages,
+		vm->p[vm->n++] = (struct piece){ .gfn = high_start,
+						 .pages = high_pages,
 						 .value = MEMATTR_RWX };
 	for (size_t i = 0; i < vm->n && !ret; i++)
 		ret = piece_map(vm, &vm->p[i]);

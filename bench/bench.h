@@ -77,7 +77,8 @@ struct bench {
 	int ntargets;
 	char notes[MAX_NOTES][240];
 	int nnotes;
-	bool progress; /* workload names on stderr as they start */
+	bool progress;	 /* workload names on stderr as they start */
+	bool no_memslot; /* skip the KVM memslot baseline (minutes on a full run) */
 
 	/* The boot trace applied, kept for the lookup and reader workloads. */
 	struct memattr_store *store;

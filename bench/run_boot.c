@@ -107,14 +107,12 @@ static int coalesce(const struct trace *t, struct trace_op **out, size_t *nout)
 }
 
 static int store_rows(struct bench *b, struct row *sweep, struct row *sets, struct row *co,
-		      struct row *mem)
+		      struct row *mem, const struct trace_op *runs, size_t nruns)
 {
 	const struct trace *t = &b->trace;
 	uint64_t best_sweep = UINT64_MAX, best_sets = UINT64_MAX, best_co = UINT64_MAX;
 	uint64_t pages = t->nops - t->nsweep;
 	struct memattr_stats st;
-	struct trace_op *runs;
-	size_t nruns;
 	int ret;
 
 	for (int run = 0; run < STORE_RUNS; run++) {
@@ -136,9 +134,6 @@ static int store_rows(struct bench *b, struct row *sweep, struct row *sets, stru
 	cell_set(sets, IMPL_STORE, (double)best_sets / (double)pages, NULL);
 	cell_set(mem, IMPL_STORE, (double)st.bytes, NULL);
 
-	ret = coalesce(t, &runs, &nruns);
-	if (ret)
-		return ret;
 	for (int run = 0; run < STORE_RUNS && !ret; run++) {
 		struct memattr_store *s;
 		uint64_t t0;
@@ -160,7 +155,6 @@ static int store_rows(struct bench *b, struct row *sweep, struct row *sets, stru
 		snprintf(note, sizeof(note), "%zu runs", nruns);
 		cell_set(co, IMPL_STORE, (double)best_co / (double)pages, note);
 	}
-	free(runs);
 	return ret;
 }
 
@@ -196,7 +190,34 @@ static int flat_rows(struct bench *b, struct row *sweep, struct row *sets, struc
 	return flat_mixed_build(&b->flat);
 }
 
-static int judy_rows(struct bench *b, struct row *sweep, struct row *sets, struct row *mem)
+/*
+ * Judy given the same sorted batches: one insert per page still, in gfn
+ * order within each batch (the locality a sorted list gives any structure).
+ */
+static int judy_sorted(struct bench *b, struct row *co, const struct trace_op *runs, size_t nruns)
+{
+	const struct trace *t = &b->trace;
+	struct judy j = { 0 };
+	uint64_t t0;
+	int ret = 0;
+
+	for (size_t i = 0; i < t->nsweep && !ret; i++)
+		ret = judy_set(&j, t->ops[i].layer, t->ops[i].gfn, t->ops[i].gfn + t->ops[i].npages,
+			       t->ops[i].value);
+	t0 = now_ns();
+	for (size_t i = 0; i < nruns && !ret; i++)
+		ret = judy_set(&j, runs[i].layer, runs[i].gfn, runs[i].gfn + runs[i].npages,
+			       runs[i].value);
+	t0 = now_ns() - t0;
+	if (!ret)
+		cell_set(co, IMPL_JUDY, (double)t0 / (double)(t->nops - t->nsweep),
+			 "sorted, one insert per page");
+	judy_destroy(&j);
+	return ret;
+}
+
+static int judy_rows(struct bench *b, struct row *sweep, struct row *sets, struct row *co,
+		     struct row *mem, const struct trace_op *runs, size_t nruns)
 {
 	const struct trace *t = &b->trace;
 	uint64_t t0, t1;
@@ -205,6 +226,7 @@ static int judy_rows(struct bench *b, struct row *sweep, struct row *sets, struc
 	if (!judy_available()) {
 		cell_skip(sweep, IMPL_JUDY, "skipped: built without Judy");
 		cell_skip(sets, IMPL_JUDY, "skipped: built without Judy");
+		cell_skip(co, IMPL_JUDY, "skipped: built without Judy");
 		cell_skip(mem, IMPL_JUDY, "skipped: built without Judy");
 		return 0;
 	}
@@ -222,7 +244,7 @@ static int judy_rows(struct bench *b, struct row *sweep, struct row *sets, struc
 	cell_set(sweep, IMPL_JUDY, (double)(t1 - t0) / (double)t->nsweep, "one insert per page");
 	cell_set(mem, IMPL_JUDY, (double)judy_bytes(&b->judy), NULL);
 	b->judy_ready = true;
-	return 0;
+	return judy_sorted(b, co, runs, nruns);
 }
 
 /**
@@ -234,24 +256,31 @@ static int judy_rows(struct bench *b, struct row *sweep, struct row *sets, struc
 int bench_boot(struct bench *b)
 {
 	struct row *sweep, *sets, *co, *mem;
+	struct trace_op *runs;
+	size_t nruns;
 	char name[64];
 	int ret;
 
 	snprintf(name, sizeof(name), "boot: sweep, per range set (%zu)", b->trace.nsweep);
 	sweep = bench_row(b, "boot_sweep", name, UNIT_NS);
 	sets = bench_row(b, "boot_sets", "boot: single-page sets, per page", UNIT_NS);
-	co = bench_row(b, "boot_coalesced", "boot: batches coalesced, per page", UNIT_NS);
+	co = bench_row(b, "boot_coalesced", "boot: batches sorted (+coalesced), per page", UNIT_NS);
 	mem = bench_row(b, "boot_memory", "boot: memory after the trace", UNIT_BYTES);
 	if (!sweep || !sets || !co || !mem)
 		return -ENOSPC;
+	ret = coalesce(&b->trace, &runs, &nruns);
+	if (ret)
+		return ret;
 	bench_step(b, "boot trace: store");
-	ret = store_rows(b, sweep, sets, co, mem);
-	if (ret)
-		return ret;
-	bench_step(b, "boot trace: flat array");
-	ret = flat_rows(b, sweep, sets, mem);
-	if (ret)
-		return ret;
-	bench_step(b, "boot trace: Judy");
-	return judy_rows(b, sweep, sets, mem);
+	ret = store_rows(b, sweep, sets, co, mem, runs, nruns);
+	if (!ret) {
+		bench_step(b, "boot trace: flat array");
+		ret = flat_rows(b, sweep, sets, mem);
+	}
+	if (!ret) {
+		bench_step(b, "boot trace: Judy");
+		ret = judy_rows(b, sweep, sets, co, mem, runs, nruns);
+	}
+	free(runs);
+	return ret;
 }

@@ -39,9 +39,13 @@ int bench_memslot(struct bench *b)
 	cell_set(done, IMPL_STORE, (double)total, "all");
 	bench_step(b, "memslot splitting on KVM");
 	ram_layout_of(t->p.guest_bytes, &ram);
-	ret = memslot_open(&vm, ram.low_pages, ram.high_start, ram.high_pages);
+	ret = b->no_memslot ? -ECANCELED
+			    : memslot_open(&vm, ram.low_pages, ram.high_start, ram.high_pages);
 	if (ret) {
-		snprintf(note, sizeof(note), "skipped: /dev/kvm: %s", strerror(-ret));
+		if (b->no_memslot)
+			snprintf(note, sizeof(note), "skipped: --no-memslot");
+		else
+			snprintf(note, sizeof(note), "skipped: /dev/kvm: %s", strerror(-ret));
 		cell_skip(per, IMPL_MEMSLOT, note);
 		cell_skip(done, IMPL_MEMSLOT, note);
 		cell_skip(slots, IMPL_MEMSLOT, note);
@@ -65,9 +69,11 @@ int bench_memslot(struct bench *b)
 	cell_set(done, IMPL_MEMSLOT, (double)n, note);
 	cell_set(slots, IMPL_MEMSLOT, (double)memslot_slots(vm), NULL);
 	if (ret)
-		bench_note(b, "memslots: KVM stopped the trace after %llu of %llu changes with %zu "
-			   "slots in use (%s)", (unsigned long long)n, (unsigned long long)total,
-			   memslot_slots(vm), strerror(-ret));
+		bench_note(b,
+			   "memslots: KVM stopped the trace after %llu of %llu changes with %zu "
+			   "slots in use (%s)",
+			   (unsigned long long)n, (unsigned long long)total, memslot_slots(vm),
+			   strerror(-ret));
 	memslot_close(vm);
 	return 0;
 }

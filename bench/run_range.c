@@ -25,7 +25,8 @@ static const struct {
 } sizes[] = {
 	{ "range_64g", "range_64g_memory", "range set: whole 64 GiB guest", "64 GiB: memory after",
 	  36 },
-	{ "range_1t", "range_1t_memory", "range set: whole 1 TiB guest", "1 TiB: memory after", 40 },
+	{ "range_1t", "range_1t_memory", "range set: whole 1 TiB guest", "1 TiB: memory after",
+	  40 },
 };
 
 static int store_range(struct bench *b, unsigned int shift, double *ns, uint64_t *bytes)

@@ -99,10 +99,10 @@ static int window(struct bench *b, const uint64_t *g, bool with_writer, double *
 int bench_readers(struct bench *b)
 {
 	struct row *alone = bench_row(b, "readers_alone", "reader: lookup, no writer", UNIT_NS);
-	struct row *busy = bench_row(b, "readers_writer", "reader: lookup, writer replaying",
-				     UNIT_NS);
-	struct row *w = bench_row(b, "writer_sets", "writer: set under a reader, per page",
-				  UNIT_NS);
+	struct row *busy =
+		bench_row(b, "readers_writer", "reader: lookup, writer replaying", UNIT_NS);
+	struct row *w =
+		bench_row(b, "writer_sets", "writer: set under a reader, per page", UNIT_NS);
 	uint64_t *g = malloc(READER_GFNS * sizeof(*g));
 	struct ram_layout ram;
 	double r0, r1, ws;

@@ -277,10 +277,16 @@ static int sweep(struct gen *g)
 	int ret = 0;
 
 	for (unsigned int l = 0; l < g->t->p.layers && !ret; l++) {
-		struct trace_op lo = { .gfn = 0, .npages = g->ram.low_pages, .layer = (uint8_t)l,
-				       .value = RWX, .kind = TRACE_SWEEP };
-		struct trace_op hi = { .gfn = g->ram.high_start, .npages = g->ram.high_pages,
-				       .layer = (uint8_t)l, .value = RWX, .kind = TRACE_SWEEP };
+		struct trace_op lo = { .gfn = 0,
+				       .npages = g->ram.low_pages,
+				       .layer = (uint8_t)l,
+				       .value = RWX,
+				       .kind = TRACE_SWEEP };
+		struct trace_op hi = { .gfn = g->ram.high_start,
+				       .npages = g->ram.high_pages,
+				       .layer = (uint8_t)l,
+				       .value = RWX,
+				       .kind = TRACE_SWEEP };
 
 		ret = op_push(g->t, &lo);
 		if (!ret && hi.npages)
@@ -315,7 +321,8 @@ static int changes(struct gen *g)
 
 			ret = image_load(g, 4 + scale + rng_below(&g->rng, scale));
 		} else if (roll < 60) {
-			ret = scattered(g, 1 + rng_below(&g->rng, 64), R, TRACE_PAGE_TABLES, 1, 2, 16);
+			ret = scattered(g, 1 + rng_below(&g->rng, 64), R, TRACE_PAGE_TABLES, 1, 2,
+					16);
 		} else if (roll < 75) {
 			ret = scattered(g, 1 + rng_below(&g->rng, 16), NA, TRACE_SECURE_PAGES, 3, 4,
 					256);

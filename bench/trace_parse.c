@@ -13,6 +13,7 @@
 #include <memattr/memattr.h>
 
 #include "trace.h"
+#include "../tools/number.h"
 
 #define MAX_TOKENS 8
 
@@ -39,41 +40,6 @@ static int fail(struct cursor *c, const char *fmt, ...)
 static bool is_space(char ch)
 {
 	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\v' || ch == '\f';
-}
-
-/* Decimal or 0x-hex, the whole token, no sign, no overflow (as memattr script). */
-static bool parse_u64(const char *t, size_t len, uint64_t *out)
-{
-	unsigned int base = 10;
-	uint64_t v = 0;
-	size_t i = 0;
-
-	if (len > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) {
-		base = 16;
-		i = 2;
-	} else if (len == 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) {
-		return false;
-	}
-	if (i == len)
-		return false;
-	for (; i < len; i++) {
-		char ch = t[i];
-		unsigned int d;
-
-		if (ch >= '0' && ch <= '9')
-			d = (unsigned int)(ch - '0');
-		else if (base == 16 && ch >= 'a' && ch <= 'f')
-			d = (unsigned int)(ch - 'a' + 10);
-		else if (base == 16 && ch >= 'A' && ch <= 'F')
-			d = (unsigned int)(ch - 'A' + 10);
-		else
-			return false;
-		if (v > (UINT64_MAX - d) / base)
-			return false;
-		v = v * base + d;
-	}
-	*out = v;
-	return true;
 }
 
 struct token {
@@ -105,7 +71,7 @@ static int do_config(struct cursor *c, struct replay_trace *t, const struct toke
 			return fail(c, "bad or repeated config key '%.*s'", (int)tok[i].len,
 				    tok[i].s);
 		seen |= 1U << k;
-		if (!parse_u64(tok[i].s + strlen(keys[k]), tok[i].len - strlen(keys[k]), &v))
+		if (!number_parse(tok[i].s + strlen(keys[k]), tok[i].len - strlen(keys[k]), &v))
 			return fail(c, "bad number in '%.*s'", (int)tok[i].len, tok[i].s);
 		if (k == 0 && (v < 1 || v > MEMATTR_MAX_LAYERS))
 			return fail(c, "layers must be 1..%d", MEMATTR_MAX_LAYERS);
@@ -132,7 +98,7 @@ static int do_set(struct cursor *c, struct replay_trace *t, const struct token *
 	if (n != 5 && n != 6)
 		return fail(c, "set takes LAYER ADDR SIZE ATTRS [FLAGS]");
 	for (int i = 1; i < n; i++)
-		if (!parse_u64(tok[i].s, tok[i].len, &v[i - 1]))
+		if (!number_parse(tok[i].s, tok[i].len, &v[i - 1]))
 			return fail(c, "bad number '%.*s'", (int)tok[i].len, tok[i].s);
 	if (v[0] >= t->layers)
 		return fail(c, "layer %llu beyond the %u configured", (unsigned long long)v[0],

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* memattr bench: the store against its baselines, one process, one run (BENCHMARKS.md). */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,9 +10,12 @@
 
 static int usage(FILE *f)
 {
-	fprintf(f, "usage: memattr bench [--json] [--quick]\n"
-		   "  --json   print the results as JSON instead of a table\n"
-		   "  --quick  small sizes (a few seconds; for tests)\n");
+	fprintf(f,
+		"usage: memattr bench [--json] [--json-out FILE] [--quick] [--no-memslot]\n"
+		"  --json           print the results as JSON instead of a table\n"
+		"  --json-out FILE  also write the JSON of the same run to FILE\n"
+		"  --quick          small sizes (a few seconds; for tests)\n"
+		"  --no-memslot     skip the KVM memslot baseline (most of a full run's time)\n");
 	return f == stdout ? 0 : 2;
 }
 
@@ -19,11 +23,16 @@ int cmd_bench(int argc, char **argv)
 {
 	static struct bench b; /* large; one per process */
 	bool json = false, quick = false;
+	const char *json_out = NULL;
 	int ret;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
 			json = true;
+		else if (!strcmp(argv[i], "--json-out") && i + 1 < argc)
+			json_out = argv[++i];
+		else if (!strcmp(argv[i], "--no-memslot"))
+			b.no_memslot = true;
 		else if (!strcmp(argv[i], "--quick"))
 			quick = true;
 		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
@@ -39,6 +48,16 @@ int cmd_bench(int argc, char **argv)
 		report_json(&b, stdout);
 	else
 		report_table(&b, stdout);
+	if (!ret && json_out) {
+		FILE *f = fopen(json_out, "w");
+
+		if (f)
+			report_json(&b, f);
+		if (!f || fclose(f)) {
+			fprintf(stderr, "memattr bench: cannot write %s\n", json_out);
+			ret = -EIO;
+		}
+	}
 	bench_free(&b);
 	if (fflush(stdout))
 		return 2;

@@ -14,5 +14,6 @@ int cmd_gen(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_vm(int argc, char **argv);
+int cmd_vsm_script(int argc, char **argv);
 
 #endif

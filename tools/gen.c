@@ -39,7 +39,8 @@ int cmd_gen(int argc, char **argv)
 			out = val;
 			continue;
 		}
-		if (!strcmp(opt, "--guest") ? !args_parse_size(val, &v) : !args_parse_u64(val, &v)) {
+		if (!strcmp(opt, "--guest") ? !args_parse_size(val, &v)
+					    : !number_parse_str(val, &v)) {
 			fprintf(stderr, "memattr gen: bad value '%s' for %s\n", val, opt);
 			return 2;
 		}

@@ -12,6 +12,7 @@ static const struct cmd cmds[] = {
 	{ "bench", cmd_bench, "bench [--json] [--quick]  the store against its baselines" },
 	{ "vm", cmd_vm,
 	  "vm [--exec] [--intercepts N] [--memslots] [--bench N] ...  the VSM demo on KVM" },
+	{ "vsm-script", cmd_vsm_script, "vsm-script [FILE]  run a Hyper-V VSM script (docs/vsm.md)" },
 };
 
 static int usage(FILE *f)

@@ -25,9 +25,10 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: memattr replay [--dump] TRACE\n"
-			"  --dump  print every layer's runs (as `dump L` of memattr script) on stdout\n"
-			"          and the figures on stderr\n");
+	fprintf(stderr,
+		"usage: memattr replay [--dump] TRACE\n"
+		"  --dump  print every layer's runs (as `dump L` of memattr script) on stdout\n"
+		"          and the figures on stderr\n");
 	return 2;
 }
 
@@ -78,9 +79,9 @@ static void progress(size_t done, size_t total, uint64_t elapsed)
 {
 	int width = 40, fill = (int)((double)done / (double)total * width);
 
-	fprintf(stderr, "\r[%.*s%*s] %3d%% %.1f s", fill, "########################################",
-		width - fill, "", (int)(100.0 * (double)done / (double)total),
-		(double)elapsed / 1e9);
+	fprintf(stderr, "\r[%.*s%*s] %3d%% %.1f s", fill,
+		"########################################", width - fill, "",
+		(int)(100.0 * (double)done / (double)total), (double)elapsed / 1e9);
 }
 
 struct counter {
@@ -142,9 +143,9 @@ static int apply(struct memattr_store *s, const struct replay_trace *t, const ch
 static void report(struct memattr_store *s, const struct replay_trace *t, uint64_t elapsed,
 		   FILE *out, FILE *dump)
 {
-	uint64_t end = t->gpa_bits - MEMATTR_PAGE_SHIFT >= 64 ?
-			       UINT64_MAX :
-			       1ULL << (t->gpa_bits - MEMATTR_PAGE_SHIFT);
+	uint64_t end = t->gpa_bits - MEMATTR_PAGE_SHIFT >= 64
+			       ? UINT64_MAX
+			       : 1ULL << (t->gpa_bits - MEMATTR_PAGE_SHIFT);
 	double secs = (double)elapsed / 1e9;
 	struct memattr_stats st;
 
@@ -158,9 +159,8 @@ static void report(struct memattr_store *s, const struct replay_trace *t, uint64
 		if (dump)
 			fprintf(dump, "end\n");
 		memattr_stats(s, (int)l, &st);
-		fprintf(out,
-			"layer %u: %llu runs, %llu interior nodes, %llu leaves, %llu bytes\n", l,
-			(unsigned long long)c.runs, (unsigned long long)st.interior_nodes,
+		fprintf(out, "layer %u: %llu runs, %llu interior nodes, %llu leaves, %llu bytes\n",
+			l, (unsigned long long)c.runs, (unsigned long long)st.interior_nodes,
 			(unsigned long long)st.leaves, (unsigned long long)st.bytes);
 	}
 	memattr_stats(s, -1, &st);

@@ -11,6 +11,7 @@
 #include <memattr/kvm.h>
 #include <memattr/memattr.h>
 
+#include "number.h"
 #include "script.h"
 
 #define MAX_TOKENS 8
@@ -23,41 +24,10 @@ struct script {
 	FILE *out;
 };
 
-/* Decimal or 0x-hex, the whole token, no sign, no overflow. */
-static bool parse_u64(const char *t, uint64_t *out)
-{
-	unsigned int base = 10;
-	uint64_t v = 0;
-
-	if (t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) {
-		base = 16;
-		t += 2;
-	}
-	if (!*t)
-		return false;
-	for (; *t; t++) {
-		unsigned int d;
-
-		if (*t >= '0' && *t <= '9')
-			d = (unsigned int)(*t - '0');
-		else if (base == 16 && *t >= 'a' && *t <= 'f')
-			d = (unsigned int)(*t - 'a' + 10);
-		else if (base == 16 && *t >= 'A' && *t <= 'F')
-			d = (unsigned int)(*t - 'A' + 10);
-		else
-			return false;
-		if (v > (UINT64_MAX - d) / base)
-			return false;
-		v = v * base + d;
-	}
-	*out = v;
-	return true;
-}
-
 static bool parse_all(char **tok, int n, uint64_t *v)
 {
 	for (int i = 0; i < n; i++)
-		if (!parse_u64(tok[i], &v[i]))
+		if (!number_parse_str(tok[i], &v[i]))
 			return false;
 	return true;
 }
@@ -108,7 +78,7 @@ static bool do_config(struct script *sc, char **tok, int n)
 		for (k = 0; k < 3; k++)
 			if (!strncmp(tok[i], keys[k], strlen(keys[k])))
 				break;
-		if (k == 3 || (seen & (1U << k)) || !parse_u64(tok[i] + strlen(keys[k]), &v))
+		if (k == 3 || (seen & (1U << k)) || !number_parse_str(tok[i] + strlen(keys[k]), &v))
 			return false;
 		seen |= 1U << k;
 		if (v > 0xffff)
@@ -210,7 +180,7 @@ static bool do_dump(struct script *sc, char **tok, int n)
 	uint64_t layer;
 	int ret;
 
-	if (n != 2 || !parse_u64(tok[1], &layer))
+	if (n != 2 || !number_parse_str(tok[1], &layer))
 		return false;
 	ret = memattr_runs(sc->store, as_layer(layer), 0,
 			   1ULL << (memattr_gpa_bits(sc->store) - MEMATTR_PAGE_SHIFT), print_run,
@@ -310,7 +280,7 @@ int cmd_script(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--work-limit") && i + 1 < argc) {
-			if (!parse_u64(argv[++i], &work_limit)) {
+			if (!number_parse_str(argv[++i], &work_limit)) {
 				fprintf(stderr, "memattr script: bad --work-limit '%s'\n", argv[i]);
 				return 2;
 			}

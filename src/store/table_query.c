@@ -7,6 +7,7 @@
  * and load slots with acquire semantics, pairing with slot_publish().
  */
 #include <errno.h>
+#include <string.h>
 
 #include "store/rcu.h"
 
@@ -69,32 +70,47 @@ static void lookup_group(const struct memattr_store *s, slot_t root, const uint6
 			 unsigned int n, uint8_t *values)
 {
 	slot_t sl[GROUP];
-	unsigned int pending = 0;
+	uint8_t todo[GROUP]; /* indexes of the walks still in interior nodes */
+	unsigned int m = n;
 
+	if (slot_is_value(root)) {
+		memset(values, slot_value(root), n);
+		return;
+	}
 	for (unsigned int i = 0; i < n; i++) {
 		sl[i] = root;
-		if (slot_is_value(root))
-			values[i] = slot_value(root);
-		else
-			pending++;
+		todo[i] = (uint8_t)i;
 	}
-	for (unsigned int level = s->top; pending; level--) {
-		for (unsigned int i = 0; i < n; i++) {
-			if (slot_is_value(sl[i]))
-				continue;
-			if (level == 0) {
-				values[i] = leaf_load(slot_leaf(sl[i]),
-						      (unsigned int)gfns[i] & NODE_MASK);
-				sl[i] = value_slot(values[i]);
-				pending--;
-				continue;
-			}
-			sl[i] = slot_load(&slot_inode(sl[i])->slot[slot_index(gfns[i], level)]);
-			if (slot_is_value(sl[i])) {
-				values[i] = slot_value(sl[i]);
-				pending--;
-			}
+	/*
+	 * Branch-free per walk: a walk that meets a value slot records it and
+	 * drops off the list (its values[] entry is final); the others stay.
+	 */
+	for (unsigned int level = s->top; level > 0 && m; level--) {
+		unsigned int k = 0;
+		bool ended = false;
+
+		for (unsigned int j = 0; j < m; j++) {
+			unsigned int i = todo[j];
+			slot_t x = slot_load(&slot_inode(sl[i])->slot[slot_index(gfns[i], level)]);
+
+			sl[i] = x;
+			ended |= slot_is_value(x);
 		}
+		if (!ended)
+			continue;
+		for (unsigned int j = 0; j < m; j++) {
+			unsigned int i = todo[j];
+
+			values[i] = slot_value(sl[i]);
+			todo[k] = (uint8_t)i;
+			k += !slot_is_value(sl[i]);
+		}
+		m = k;
+	}
+	for (unsigned int j = 0; j < m; j++) {
+		unsigned int i = todo[j];
+
+		values[i] = leaf_load(slot_leaf(sl[i]), (unsigned int)gfns[i] & NODE_MASK);
 	}
 }
 

@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Plot `memattr bench --json` with gnuplot: time and memory per workload, log scale.
+
+usage: bench/plot.py BENCH.json OUT.svg
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+IMPLS = [("store", "memattr store"), ("flat", "flat array"), ("judy", "Judy (per page)"),
+         ("memslot", "KVM memslots")]
+TIME = ["boot_sets", "boot_coalesced", "range_64g", "range_1t", "lookup_uniform",
+        "lookup_uniform_dep", "lookup_hot", "lookup_hot_dep", "extent_uniform",
+        "memslot_change"]
+MEMORY = ["boot_memory", "range_64g_memory", "range_1t_memory"]
+LABEL = {
+    "boot_sets": "boot\\n1 set/page", "boot_coalesced": "boot\\nbatches",
+    "range_64g": "set\\n64 GiB", "range_1t": "set\\n1 TiB", "lookup_uniform": "lookup\\nuniform",
+    "lookup_uniform_dep": "lookup\\nuniform dep.", "lookup_hot": "lookup\\nhot",
+    "lookup_hot_dep": "lookup\\nhot dep.", "extent_uniform": "extent",
+    "memslot_change": "protection\\nchange", "boot_memory": "after the boot trace",
+    "range_64g_memory": "64 GiB uniform", "range_1t_memory": "1 TiB uniform",
+}
+
+
+def table(doc, ids, path):
+    rows = {r["id"]: r for r in doc["rows"]}
+    with open(path, "w") as f:
+        f.write("label " + " ".join(f'"{n}"' for _, n in IMPLS) + "\n")
+        for rid in ids:
+            r = rows.get(rid, {})
+            vals = []
+            for key, _ in IMPLS:
+                v = r.get(key, {}).get("value")
+                vals.append(f"{v:g}" if isinstance(v, (int, float)) and v > 0 else "NaN")
+            f.write(f'"{LABEL[rid]}" ' + " ".join(vals) + "\n")
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    with open(sys.argv[1]) as f:
+        doc = json.load(f)
+    p = doc["params"]
+    title = (f"memattr bench: {p['guest_bytes'] >> 30} GiB guest, {p['changes']} changes, "
+             f"{doc['machine']['cpu']}, {doc['machine']['cores']} cores")
+    with tempfile.TemporaryDirectory() as d:
+        t, m = os.path.join(d, "time.dat"), os.path.join(d, "mem.dat")
+        table(doc, TIME, t)
+        table(doc, MEMORY, m)
+        gp = f"""
+set terminal svg size 1100,900 dynamic font 'sans,11'
+set output '{sys.argv[2]}'
+set multiplot layout 2,1 title '{title}'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set logscale y
+set grid ytics
+set key top left
+set xtics nomirror
+set bmargin 4
+set format y '%g'
+set ylabel 'ns per operation (log)'
+set title 'time (lower is better)'
+plot for [i=2:5] '{t}' using i:xtic(1) title columnheader(i)
+set ylabel 'bytes (log)'
+set title 'memory (lower is better)'
+plot for [i=2:4] '{m}' using i:xtic(1) title columnheader(i)
+unset multiplot
+"""
+        subprocess.run(["gnuplot"], input=gp, text=True, check=True)
+
+
+if __name__ == "__main__":
+    main()

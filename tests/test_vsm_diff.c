@@ -1,0 +1,528 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The VSM front against a trivially correct model, and its batching:
+ * random protection histories made through real hypercalls against an array
+ * per (setter, target) VTL pair; the store updates a scattered 4,095-page
+ * list costs; exact reps completed when memory runs out part-way; a VSM boot
+ * trace (bench's generator) replayed through the hypercall path.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <memattr/vsm.h>
+
+#include "rng.h"
+#include "test_alloc.h"
+#include "trace.h"
+#include "vsm_fixture.h"
+
+/* ---- the model: per (setter, target) pair, per page, the rights or "unset" ---- */
+
+#define NPAGES	 512 /* RAM pages; the lists also name pages up to NPAGES + 16 */
+#define MAXV	 2
+#define UNSET	 0xff
+#define LIST_MAX 510 /* (4096 - 16) / 8: the list fits the input page */
+
+struct model {
+	uint8_t rights[MAXV + 1][MAXV + 1][NPAGES]; /* [setter][target][page] */
+	uint32_t mbec_vtls;
+};
+
+/* Rights a page's protection grants, bits R W KX UX, from MapFlags (legal ones). */
+static bool model_rights(const struct model *m, unsigned int setter, uint32_t flags,
+			 uint8_t *rights)
+{
+	bool mbec = m->mbec_vtls & (1U << setter);
+
+	if (flags > 15 || ((flags & F_UX) && !mbec) || (flags && !(flags & F_R)))
+		return false;
+	if (mbec && (flags & F_KX) && !(flags & F_UX))
+		return false;
+	*rights = (uint8_t)flags;
+	if (!mbec && (flags & F_KX))
+		*rights |= F_UX;
+	return true;
+}
+
+/* The highest setter whose protection forbids @a to VTL @t at @page, or 0. */
+static unsigned int model_blocker(const struct model *m, unsigned int t, uint64_t page,
+				  unsigned int a)
+{
+	static const uint8_t need[] = { F_R, F_W, F_KX, F_UX };
+
+	for (unsigned int s = MAXV; s > t; s--) {
+		uint8_t r = m->rights[s][t][page];
+
+		if (r != UNSET && !(r & need[a]))
+			return s;
+	}
+	return 0;
+}
+
+/* What ModifyVtlProtectionMask should answer and do, written plainly. */
+static uint64_t model_modify(struct model *m, unsigned int caller, uint8_t in_vtl, uint32_t flags,
+			     const uint64_t *pages, unsigned int n, unsigned int start,
+			     uint64_t input_page)
+{
+	unsigned int target = (in_vtl & 0x10) ? in_vtl & 0xf : caller;
+	uint8_t rights;
+
+	if (caller < MAXV && model_blocker(m, caller, input_page, 0))
+		return MEMATTR_VSM_INTERCEPTED;
+	if (in_vtl & 0xe0)
+		return MEMATTR_HV_STATUS_INVALID_PARAMETER | (uint64_t)start << 32;
+	if (target > MAXV)
+		return MEMATTR_HV_STATUS_INVALID_PARAMETER | (uint64_t)start << 32;
+	if (target >= caller)
+		return MEMATTR_HV_STATUS_ACCESS_DENIED | (uint64_t)start << 32;
+	if (!model_rights(m, caller, flags, &rights))
+		return MEMATTR_HV_STATUS_INVALID_PARAMETER | (uint64_t)start << 32;
+	for (unsigned int i = start; i < n; i++) {
+		if (pages[i] >= NPAGES)
+			return MEMATTR_HV_STATUS_INVALID_PARAMETER | (uint64_t)i << 32;
+		m->rights[caller][target][pages[i]] = rights;
+	}
+	return (uint64_t)n << 32;
+}
+
+/*
+ * Random histories: VP 1 runs at VTL 1 and VP 2 at VTL 2 and both protect
+ * lower VTLs with random (sometimes illegal) calls over clustered page lists
+ * (sometimes naming a page beyond RAM, sometimes closing each other's input
+ * pages); after every call, every page's decision for VTLs 0 and 1 and all
+ * four accesses matches the model, intercept owner included.
+ */
+static void test_random_histories(void **state)
+{
+	static const uint32_t flag_choices[] = { 0,
+						 F_R,
+						 F_R | F_W,
+						 F_R | F_KX,
+						 F_R | F_W | F_KX,
+						 F_R | F_UX,
+						 F_R | F_W | F_KX | F_UX,
+						 F_W,
+						 F_KX,
+						 0x10 };
+	unsigned long outcomes[16] = { 0 }, blocked[MAXV + 1] = { 0 }, intercepted = 0;
+	uint64_t pages[LIST_MAX];
+	struct rng rng;
+
+	(void)state;
+	for (uint64_t seed = 1; seed <= 12; seed++) {
+		bool mbec = seed & 1;
+		struct model *m = calloc(1, sizeof(*m));
+		struct fx f;
+
+		rng_seed(&rng, seed);
+		memset(m->rights, UNSET, sizeof(m->rights));
+		assert_int_equal(fx_init(&f, MAXV, 3, NPAGES, 0, mbec), 0);
+		/* VTL 1 with MBEC on odd seeds; VTL 2 never. */
+		assert_int_equal(ST(fx_enable_partition_vtl(&f, 0, 1, mbec)), 0);
+		m->mbec_vtls = mbec ? 2 : 0;
+		assert_int_equal(ST(fx_enable_vp_vtl(&f, 0, 0, 1, 0)), 0);
+		fx_go(&f, 0, 1);
+		assert_int_equal(ST(fx_enable_partition_vtl(&f, 0, 2, 0)), 0);
+		assert_int_equal(ST(fx_enable_vp_vtl(&f, 0, 1, 1, 0)), 0);
+		assert_int_equal(ST(fx_enable_vp_vtl(&f, 0, 2, 1, 0)), 0);
+		assert_int_equal(ST(fx_enable_vp_vtl(&f, 0, 2, 2, 0)), 0);
+		fx_go(&f, 0, 0);
+		fx_go(&f, 1, 1);
+		fx_go(&f, 2, 2);
+		assert_int_equal(fx_protection_on(&f, 1), 0);
+		assert_int_equal(fx_protection_on(&f, 2), 0);
+		for (int step = 0; step < 150; step++) {
+			unsigned int vp = 1 + (unsigned int)rng_below(&rng, 2);
+			unsigned int n = 1 + (unsigned int)rng_below(
+						     &rng, rng_below(&rng, 8) ? 40 : LIST_MAX);
+			unsigned int start = (unsigned int)rng_below(&rng, n);
+			uint32_t flags = flag_choices[rng_below(&rng, 10)];
+			uint8_t in_vtl = (uint8_t)(0x10 | rng_below(&rng, vp));
+			uint64_t base = rng_below(&rng, NPAGES);
+			uint64_t want, got;
+			uint8_t *in;
+
+			if (rng_below(&rng, 20) == 0)
+				in_vtl = (uint8_t)rng_below(&rng, 256);
+			for (unsigned int i = 0; i < n; i++)
+				pages[i] = (base + rng_below(&rng, 24)) % NPAGES;
+			if (rng_below(&rng, 10) == 0)
+				pages[rng_below(&rng, n)] = NPAGES + rng_below(&rng, 16);
+			/* Now and then VTL 2 closes or opens VTL 1's input page. */
+			if (vp == 2 && rng_below(&rng, 8) == 0) {
+				pages[0] = INPUT_GPA(1) / PAGE;
+				start = 0;
+				in_vtl = 0x11;
+				flags = rng_below(&rng, 2) ? 0 : F_R;
+			}
+			want = model_modify(m, vp, in_vtl, flags, pages, n, start,
+					    INPUT_GPA(vp) / PAGE);
+			in = fx_host(&f, INPUT_GPA(vp));
+			memset(in, 0, 16);
+			put_le(in, SELF, 8);
+			put_le(in + 8, flags, 4);
+			in[12] = in_vtl;
+			for (unsigned int i = 0; i < n; i++)
+				put_le(in + 16 + 8 * i, pages[i], 8);
+			got = memattr_vsm_hypercall(f.v, vp, control_of(HC_MODIFY, n, start),
+						    INPUT_GPA(vp), 0);
+			assert_int_equal(got, want);
+			if (got == MEMATTR_VSM_INTERCEPTED) {
+				struct memattr_vsm_intercept ic;
+
+				intercepted++;
+				assert_int_equal(memattr_vsm_pending_intercept(f.v, vp, &ic), 1);
+				assert_int_equal(ic.target_vtl, 2);
+				assert_int_equal(ic.gpa, INPUT_GPA(vp));
+			}
+			outcomes[ST(got) < 16 ? ST(got) : 15]++;
+			for (unsigned int t = 0; t < 2; t++) {
+				for (uint64_t p = 0; p < NPAGES; p++) {
+					for (unsigned int a = 0; a < 4; a++) {
+						struct memattr_vsm_intercept ic;
+						unsigned int b = model_blocker(m, t, p, a);
+						int ret =
+							memattr_vsm_check(f.v, t, p * PAGE, a, &ic);
+
+						assert_int_equal(ret, b ? 1 : 0);
+						blocked[b]++;
+						if (b)
+							assert_int_equal(ic.target_vtl, b);
+					}
+				}
+			}
+		}
+		fx_fini(&f);
+		free(m);
+	}
+	print_message(
+		"statuses: ok %lu, invalid parameter %lu, access denied %lu, input "
+		"intercepted %lu; decisions: allowed %lu, blocked by VTL 1 %lu, by VTL 2 %lu\n",
+		outcomes[0], outcomes[5], outcomes[6], intercepted, blocked[0], blocked[1],
+		blocked[2]);
+	/* The histories reach every outcome. */
+	assert_true(outcomes[0] && outcomes[5] && outcomes[6] && intercepted && blocked[0] &&
+		    blocked[1] && blocked[2]);
+}
+
+/*
+ * Hostile input: random control words (biased towards the VSM call codes),
+ * random input bytes and GPAs, random VPs.  Nothing crashes (ASan/UBSan
+ * builds check the bounds), result values have only status and reps, reps
+ * never exceed the rep count, and a failed simple call changes no VTL state.
+ */
+static void test_hostile_input(void **state)
+{
+	static const unsigned int codes[] = { HC_MODIFY,
+					      HC_EPV,
+					      HC_EVV,
+					      HC_CALL,
+					      HC_RET,
+					      MEMATTR_HVCALL_GET_VP_REGISTERS,
+					      MEMATTR_HVCALL_SET_VP_REGISTERS };
+	unsigned long seen[128] = { 0 };
+	struct rng rng;
+	struct fx f;
+
+	(void)state;
+	rng_seed(&rng, 99);
+	assert_int_equal(fx_init(&f, 3, 3, 64, 4, true), 0);
+	for (int i = 0; i < 60000; i++) {
+		uint64_t control = rng_next(&rng), gpa = rng_next(&rng), r;
+		unsigned int vp = (unsigned int)rng_below(&rng, 4), code;
+		uint32_t vtls = memattr_vsm_partition_vtls(f.v);
+		uint32_t vpv[3];
+		unsigned int cur[3];
+		uint8_t *in;
+
+		if (rng_below(&rng, 4)) {
+			/* Mostly valid shapes, so the calls get past the control word. */
+			code = codes[rng_below(&rng, 7)];
+			control = code;
+			if (code == HC_MODIFY || code >= MEMATTR_HVCALL_GET_VP_REGISTERS) {
+				unsigned int n = 1 + (unsigned int)rng_below(&rng, 600);
+
+				control = control_of(code, n, (unsigned int)rng_below(&rng, n + 1));
+			}
+			if (!rng_below(&rng, 8))
+				control |= 1ULL << rng_below(&rng, 64);
+		}
+		if (rng_below(&rng, 4))
+			gpa = rng_below(&rng, 70) * PAGE +
+			      (rng_below(&rng, 4) ? 0 : rng_below(&rng, PAGE));
+		in = fx_host(&f, gpa & ~(PAGE - 1));
+		if (in) {
+			for (int b = 0; b < (int)PAGE; b += 8)
+				put_le(in + b,
+				       rng_below(&rng, 3) ? rng_next(&rng) : rng_below(&rng, 70),
+				       8);
+			if (rng_below(&rng, 2))
+				put_le(in + (gpa & (PAGE - 1) & ~7ULL), SELF, 8);
+		}
+		for (unsigned int k = 0; k < 3; k++) {
+			vpv[k] = memattr_vsm_vp_vtls(f.v, k);
+			cur[k] = memattr_vsm_vp_vtl(f.v, k);
+		}
+		r = memattr_vsm_hypercall(f.v, vp, control, gpa, rng_next(&rng));
+		seen[r == MEMATTR_VSM_INJECT_UD	    ? 0x7f
+		     : r == MEMATTR_VSM_INTERCEPTED ? 0x7e
+						    : ST(r) & 0x7f]++;
+		if (r != MEMATTR_VSM_INJECT_UD && r != MEMATTR_VSM_INTERCEPTED)
+			assert_int_equal(r & ~(0xffffULL | 0xfffULL << 32), 0);
+		assert_true(REPS(r) <= ((control >> 32) & 0xfff));
+		if ((ST(r) || r >= MEMATTR_VSM_INTERCEPTED) &&
+		    MEMATTR_HV_CONTROL_CODE(control) != HC_MODIFY) {
+			assert_int_equal(memattr_vsm_partition_vtls(f.v), vtls);
+			for (unsigned int k = 0; k < 3; k++) {
+				assert_int_equal(memattr_vsm_vp_vtls(f.v, k), vpv[k]);
+				assert_int_equal(memattr_vsm_vp_vtl(f.v, k), cur[k]);
+			}
+		}
+		memattr_vsm_check(f.v, vp, gpa, (enum memattr_access)rng_below(&rng, 5), NULL);
+	}
+	print_message("statuses:");
+	for (int st = 0; st < 128; st++)
+		if (seen[st])
+			print_message(" 0x%x:%lu", st, seen[st]);
+	print_message("; VTLs enabled 0x%x\n", memattr_vsm_partition_vtls(f.v));
+	assert_true(seen[0] > 0);
+	fx_fini(&f);
+}
+
+/* ---- batching ---- */
+
+struct counter {
+	struct memattr_notifier n;
+	unsigned long calls;
+};
+
+static void count_change(struct memattr_notifier *n, const struct memattr_change *c)
+{
+	(void)c;
+	((struct counter *)n->opaque)->calls++;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void shuffle(struct rng *r, uint64_t *a, size_t n)
+{
+	for (size_t i = n - 1; i > 0; i--) {
+		size_t j = rng_below(r, i + 1);
+		uint64_t t = a[i];
+
+		a[i] = a[j];
+		a[j] = t;
+	}
+}
+
+/*
+ * A 4,095-page list (the largest TLFS rep count) of 8 clusters, shuffled,
+ * costs 8 range sets, not 4,095.  The same pages as the TLFS-legal
+ * hypercalls of at most 510 reps cost at most 8 sets per call.
+ */
+static void test_batching_counts(void **state)
+{
+	struct counter c = { .n = { .notify = count_change, .layers = 1 } };
+	uint64_t pages[4095];
+	struct rng rng;
+	size_t n = 0, done;
+	struct fx f;
+
+	(void)state;
+	rng_seed(&rng, 7);
+	for (uint64_t k = 0; k < 8; k++) /* clusters of 512, the last one short */
+		for (uint64_t i = 0; i < 512 && n < 4095; i++)
+			pages[n++] = 1000 + k * 3000 + i;
+	shuffle(&rng, pages, n);
+	assert_int_equal(fx_init(&f, 1, 1, 32768, 0, false), 0);
+	fx_enable_all(&f, 1, 1);
+	c.n.opaque = &c;
+	memattr_notifier_register(f.store, &c.n);
+	uint64_t before = memattr_vsm_store_sets(f.v);
+
+	assert_int_equal(memattr_vsm_protect(f.v, 1, 0, F_R, pages, n, &done), 0);
+	assert_int_equal(done, 4095);
+	print_message("4095 scattered pages in 8 clusters: %llu store sets, %lu notifications\n",
+		      (unsigned long long)(memattr_vsm_store_sets(f.v) - before), c.calls);
+	assert_int_equal(memattr_vsm_store_sets(f.v) - before, 8);
+	assert_int_equal(c.calls, 8);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(memattr_get(f.store, 0, pages[i]), MEMATTR_READ);
+
+	/*
+	 * Through the hypercall path, 510 reps at a time as TLFS permits: a
+	 * guest sends what it protects together, so each call's list is a
+	 * shuffled slice of the clustered pages and touches one or two clusters.
+	 */
+	qsort(pages, n, sizeof(pages[0]), u64_cmp);
+	for (size_t i = 0; i < n; i += LIST_MAX)
+		shuffle(&rng, pages + i, n - i < LIST_MAX ? n - i : LIST_MAX);
+	fx_go(&f, 0, 1);
+	before = memattr_vsm_store_sets(f.v);
+	c.calls = 0;
+	for (size_t i = 0; i < n; i += LIST_MAX) {
+		unsigned int k = (unsigned int)(n - i < LIST_MAX ? n - i : LIST_MAX);
+		uint64_t r = fx_protect(&f, 0, 0, F_R | F_W, pages + i, k, 0);
+
+		assert_int_equal(r, (uint64_t)k << 32);
+	}
+	print_message("same pages by 9 hypercalls: %llu store sets, %lu notifications\n",
+		      (unsigned long long)(memattr_vsm_store_sets(f.v) - before), c.calls);
+	assert_true(memattr_vsm_store_sets(f.v) - before <= 9 * 2);
+	assert_int_equal(
+		memattr_range_has(f.store, 0, 1000, 1512, 0xff, MEMATTR_READ | MEMATTR_WRITE), 1);
+	memattr_notifier_unregister(f.store, &c.n);
+	fx_fini(&f);
+}
+
+/*
+ * Memory runs out at every possible allocation of a call: reps completed is
+ * a list-order prefix that carries the protection, and no page after it
+ * changed (pages the sorted apply reached early are put back).
+ */
+static void test_enomem_prefix(void **state)
+{
+	uint64_t pages[24];
+	struct test_alloc ta;
+	struct rng rng;
+	bool finished = false;
+	int partial = 0;
+
+	(void)state;
+	rng_seed(&rng, 3);
+	for (int i = 0; i < 24; i++)
+		pages[i] = (uint64_t)i * 1024 + rng_below(&rng, 512); /* a leaf each */
+	shuffle(&rng, pages, 24);
+	for (long long k = 0; !finished && k < 200; k++) {
+		const struct memattr_allocator *a = test_alloc_init(&ta);
+		struct fx f;
+		size_t done;
+		unsigned int st;
+
+		assert_int_equal(fx_init_alloc(&f, 1, 1, 24 * 1024, 0, false, a), 0);
+		fx_enable_all(&f, 1, 1);
+		ta.fail_from = ta.calls + k;
+		st = memattr_vsm_protect(f.v, 1, 0, F_R, pages, 24, &done);
+		ta.fail_from = -1;
+		finished = st == MEMATTR_HV_STATUS_SUCCESS;
+		if (!finished) {
+			assert_int_equal(st, MEMATTR_HV_STATUS_INSUFFICIENT_MEMORY);
+			partial += done > 0 && done < 24;
+		}
+		for (size_t i = 0; i < 24; i++)
+			assert_int_equal(memattr_get(f.store, 0, pages[i]),
+					 i < done ? MEMATTR_READ : 0);
+		fx_fini(&f);
+	}
+	assert_true(finished);
+	print_message("failures part-way with a nonempty prefix: %d\n", partial);
+	assert_true(partial > 0);
+}
+
+/* ---- a boot trace through the hypercall path ---- */
+
+static uint32_t flags_of(uint8_t value)
+{
+	/* The trace's store values use R W X as HV_MAP_GPA_FLAGS does; NO_ACCESS is 0. */
+	return value & MEMATTR_NO_ACCESS ? 0 : value & 7;
+}
+
+/*
+ * bench's generator writes what a secure kernel does at boot, as batches of
+ * one protection each.  Replay every batch as ModifyVtlProtectionMask calls
+ * (510 reps at most) from VTL 1, apply the same ops straight to a second
+ * store, and compare every page; count the store updates.
+ */
+static void test_boot_trace(void **state)
+{
+	struct trace_params p;
+	struct trace t;
+	struct ram_layout ram;
+	struct memattr_store *ref;
+	struct memattr_config rc = { .layers = 1, .gpa_bits = 40 };
+	uint64_t *list = malloc(4096 * sizeof(*list));
+	uint64_t calls = 0, pages_total = 0;
+	struct fx f;
+
+	(void)state;
+	trace_params_default(&p);
+	p.guest_bytes = 1ULL << 30;
+	p.changes = 30000;
+	p.layers = 1;
+	p.gpa_bits = 40;
+	assert_int_equal(trace_generate(&p, &t), 0);
+	ram_layout_of(p.guest_bytes, &ram);
+	assert_int_equal(ram.high_pages, 0);
+	assert_int_equal(fx_init(&f, 1, 1, ram.low_pages, 0, false), 0);
+	assert_int_equal(memattr_store_create(&rc, &ref), 0);
+	fx_enable_all(&f, 1, 1);
+	fx_go(&f, 0, 1);
+	for (size_t i = 0; i < t.nops; i++)
+		assert_int_equal(t.ops[i].value & MEMATTR_PRIVATE, 0);
+	/* The sweep gives every page R|W|X: full access, the same as never set. */
+	for (size_t i = t.nsweep; i < t.nops;) {
+		size_t j = i, n = 0;
+		uint8_t value = t.ops[i].value;
+
+		while (j < t.nops && t.ops[j].batch == t.ops[i].batch && t.ops[j].value == value) {
+			for (uint64_t g = 0; g < t.ops[j].npages; g++) {
+				list[n++] = t.ops[j].gfn + g;
+				if (n == LIST_MAX) {
+					assert_int_equal(
+						fx_protect(&f, 0, 0, flags_of(value), list, n, 0),
+						(uint64_t)n << 32);
+					calls++;
+					pages_total += n;
+					n = 0;
+				}
+			}
+			uint64_t next;
+
+			assert_int_equal(memattr_set(ref, 0, t.ops[j].gfn,
+						     t.ops[j].gfn + t.ops[j].npages,
+						     value == MEMATTR_RWX ? 0 : value, 0, &next),
+					 0);
+			j++;
+		}
+		if (n) {
+			assert_int_equal(fx_protect(&f, 0, 0, flags_of(value), list, n, 0),
+					 (uint64_t)n << 32);
+			calls++;
+			pages_total += n;
+		}
+		i = j;
+	}
+	for (uint64_t g = 0; g < ram.low_pages; g++)
+		assert_int_equal(memattr_get(f.store, 0, g), memattr_get(ref, 0, g));
+	print_message("boot trace: %zu ops, %llu pages in %llu hypercalls, %llu store sets\n",
+		      t.nops - t.nsweep, (unsigned long long)pages_total, (unsigned long long)calls,
+		      (unsigned long long)memattr_vsm_store_sets(f.v));
+	assert_true(memattr_vsm_store_sets(f.v) < pages_total);
+	memattr_store_destroy(ref);
+	trace_free(&t);
+	free(list);
+	fx_fini(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_random_histories), cmocka_unit_test(test_hostile_input),
+		cmocka_unit_test(test_batching_counts),	 cmocka_unit_test(test_enomem_prefix),
+		cmocka_unit_test(test_boot_trace),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

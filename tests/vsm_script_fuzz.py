@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Hostile scripts for `memattr vsm-script`: random commands, mostly well formed
+with random (often out-of-range) numbers, some garbled.  The tool must answer
+one line per well-formed command (or `error syntax N` for the others), exit 0
+or 1, and print nothing on stderr (the sanitizer builds turn any out-of-bounds
+access into stderr output and a crash).
+
+usage: vsm_script_fuzz.py MEMATTR_BINARY [--scripts N] [--lines N] [--seed S]
+"""
+import argparse
+import random
+import subprocess
+import sys
+
+ACCESS = ['read', 'write', 'kexec', 'uexec']
+FLAGS = ['none', 'r', 'rw', 'rx', 'rwx', 'ru', 'rwxu', 'w', 'x', '0', '3', '0x10', 'rr']
+
+
+def n(rng, small=8):
+    pick = rng.random()
+    if pick < 0.6:
+        return str(rng.randrange(small))
+    if pick < 0.8:
+        return hex(rng.randrange(1 << 16))
+    if pick < 0.98:
+        return hex(rng.randrange(1 << 64))
+    return rng.choice(['-1', '0x', '1e3', '18446744073709551616', 'x12'])
+
+
+def page(rng):
+    base = rng.randrange(0x2000) if rng.random() < 0.8 else rng.randrange(1 << 40)
+    if rng.random() < 0.2:
+        return '%#x+%d' % (base, rng.randrange(1, 700))
+    return hex(base)
+
+
+def command(rng):
+    kind = rng.randrange(16)
+    vp = n(rng, 3)
+    if kind == 0:
+        return 'enable-partition-vtl %s %s%s' % (vp, n(rng, 4), rng.choice(['', ' mbec']))
+    if kind == 1:
+        return 'enable-vp-vtl %s %s %s %s' % (vp, n(rng, 3), n(rng, 4), n(rng))
+    if kind in (2, 3):
+        pages = ' '.join(page(rng) for _ in range(rng.randrange(1, 12)))
+        start = ' start=%d' % rng.randrange(8) if rng.random() < 0.2 else ''
+        return 'protect %s %s %s %s%s' % (vp, n(rng, 3), rng.choice(FLAGS), pages, start)
+    if kind == 4:
+        return 'check %s %s %s' % (vp, hex(rng.randrange(1 << 26)), rng.choice(ACCESS))
+    if kind in (5, 6):
+        return rng.choice(['vtl-call', 'vtl-return', 'vtl']) + ' ' + vp
+    if kind == 7:
+        return 'hypercall %s %s %s %s' % (vp, n(rng), n(rng), n(rng))
+    if kind == 8:
+        return 'partition-config %s %s' % (vp, n(rng, 32))
+    if kind == 9:
+        return 'set-vp-register %s %s%s %s' % (vp, rng.choice(['', 'vtl=1 ', 'vtl=9 ']),
+                                              rng.choice(['0xd0007', '0xd0003', n(rng)]),
+                                              n(rng, 32))
+    if kind == 10:
+        return 'get-vp-register %s %s%s' % (vp, rng.choice(['', 'vtl=0 ', 'vtl=2 ']),
+                                           rng.choice(['0xd0003', '0xd0004', '0xd0006',
+                                                       '0xd0007', n(rng)]))
+    if kind == 11:
+        if rng.random() < 0.5:
+            return 'read %s %s' % (vp, hex(rng.randrange(1 << 26)))
+        return 'write %s %s %s' % (vp, hex(rng.randrange(1 << 26)), n(rng))
+    if kind == 12:
+        return rng.choice(['dump ' + n(rng, 4), 'stats', 'deliver'])
+    if kind == 13:
+        return 'config vtls=%s vps=%s ram=%s' % (n(rng, 7), n(rng, 4), n(rng))
+    line = command(rng)
+    cut = rng.randrange(len(line) + 1)
+    return line[:cut] + rng.choice(['', ' ', '#', 'zz', '\t9'])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('binary')
+    ap.add_argument('--scripts', type=int, default=40)
+    ap.add_argument('--lines', type=int, default=300)
+    ap.add_argument('--seed', type=int, default=1)
+    a = ap.parse_args()
+    rng = random.Random(a.seed)
+    for i in range(a.scripts):
+        lines = ['config vtls=%d vps=3 ram=0x2000000' % rng.randrange(2, 5)]
+        # A usual start, so that later calls get past the VTL rules.
+        lines += ['enable-partition-vtl 0 1', 'enable-vp-vtl 0 0 1', 'vtl-call 0',
+                  'set-vp-register 0 0xd0007 0xf']
+        lines += [command(rng) for _ in range(a.lines)]
+        script = '\n'.join(lines) + '\n'
+        got = subprocess.run([a.binary, 'vsm-script'], input=script, capture_output=True,
+                             text=True, timeout=120)
+        out = got.stdout.splitlines()
+        if got.returncode not in (0, 1) or got.stderr:
+            print('script %d: exit %d, stderr: %s' % (i, got.returncode, got.stderr[:2000]))
+            open('vsm_script_fuzz_failure.script', 'w').write(script)
+            return 1
+        # Every line answers at least once (dump prints several lines, comments none).
+        if len(out) < sum(1 for l in lines if l.split('#')[0].strip()) - 1:
+            print('script %d: %d answers for %d lines' % (i, len(out), len(lines)))
+            open('vsm_script_fuzz_failure.script', 'w').write(script)
+            return 1
+    print('%d scripts of %d lines: no crash, exit 0/1, no stderr' % (a.scripts, a.lines))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
