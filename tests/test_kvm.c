@@ -285,7 +285,10 @@ static void test_views_budget(void **state)
 	views_random(40, 1000, true);
 }
 
-/* A guest written byte by byte: hypercall registers, one OUT or access, HLT. */
+/*
+ * A guest written byte by byte: at VTL 1, first HvSetVpRegisters to enable
+ * VTL protection; then the hypercall registers and one OUT (or one read), HLT.
+ */
 struct raw_case {
 	const char *what;
 	unsigned int vtl;	/* runs at */
@@ -294,8 +297,7 @@ struct raw_case {
 	int port;		/* 0x50 for the doorbell */
 	uint64_t load;		/* nonzero: a read from this GPA instead of the OUT */
 	int ret;		/* what memattr_vm_run() returns */
-	int status, status_alt; /* HV status in RAX (either is right), -1: none */
-	int ret_vsm;		/* with the VSM front, where it differs (#UD) */
+	int status;		/* HV status in RAX, -1: none */
 };
 
 static size_t emit(uint8_t *p, const void *b, size_t n)
@@ -304,29 +306,48 @@ static size_t emit(uint8_t *p, const void *b, size_t n)
 	return n;
 }
 
+static size_t emit_call(uint8_t *p, uint64_t rcx, uint64_t rdx, int port)
+{
+	size_t n = 0;
+
+	n += emit(p + n, "\x48\xb9", 2); /* movabs $rcx, %rcx */
+	n += emit(p + n, &rcx, 8);
+	n += emit(p + n, "\x48\xba", 2); /* movabs $rdx, %rdx */
+	n += emit(p + n, &rdx, 8);
+	n += emit(p + n, "\x45\x31\xc0", 3); /* xor %r8d, %r8d */
+	p[n++] = 0xe6;			     /* out %al, $port */
+	p[n++] = port;
+	return n;
+}
+
 static void raw_run(const struct raw_case *c)
 {
+	const uint32_t config_name = 0x000d0007, config = 0xf; /* EnableVtlProtection, RWX */
+	struct memattr_vm_regs regs;
 	struct memattr_store *s;
 	struct memattr_vm *vm;
-	struct memattr_vm_regs regs;
-	uint8_t *ram, *p;
 	unsigned int halted = 99;
-	uint64_t in = 0x210000;
+	uint64_t in = 0x210000, cfg_in = 0x211000;
+	uint8_t *ram, *p;
 
 	assert_int_equal(kvm_vm(&s, &vm, 0, false), 0);
 	ram = memattr_vm_ram(vm);
 	p = ram + 0x200000;
-	p += emit(p, "\x48\xb9", 2); /* movabs $rcx, %rcx */
-	p += emit(p, &c->rcx, 8);
-	p += emit(p, "\x48\xba", 2); /* movabs $rdx, %rdx */
-	p += emit(p, &c->rdx, 8);
-	p += emit(p, "\x45\x31\xc0", 3); /* xor %r8d, %r8d */
+	if (c->vtl) {
+		/* HvSetVpRegisters: self, VP self, own VTL; VsmPartitionConfig = 0xf. */
+		memset(ram + cfg_in, 0xff, 8);
+		memset(ram + cfg_in + 8, 0xff, 4);
+		ram[cfg_in + 8] = 0xfe;
+		memcpy(ram + cfg_in + 16, &config_name, 4);
+		memcpy(ram + cfg_in + 32, &config, 4);
+		p += emit_call(p, 0x51 | 1ULL << 32, cfg_in, 0x50);
+	}
 	if (c->load) {
-		p += emit(p, "\x48\x8b\x04\x25", 4); /* mov abs32, %rax */
+		p += emit_call(p, c->rcx, c->rdx, 0x50) - 2; /* the registers, no OUT */
+		p += emit(p, "\x48\x8b\x04\x25", 4);	     /* mov abs32, %rax */
 		p += emit(p, &c->load, 4);
 	} else {
-		*p++ = 0xe6; /* out %al, $port */
-		*p++ = c->port;
+		p += emit_call(p, c->rcx, c->rdx, c->port);
 	}
 	*p++ = 0xf4; /* hlt */
 	/* Input page: HV_PARTITION_ID_SELF, MapFlags, TargetVtl 0 + UseTargetVtl, one page. */
@@ -338,20 +359,13 @@ static void raw_run(const struct raw_case *c)
 	if (c->vtl) /* VTL 0 as a loader would leave it: the VSM front checks its mode */
 		assert_int_equal(memattr_vm_vcpu_init(vm, 0, 0x280000, 0x300000), 0);
 
-	int want = c->ret;
-
-#ifdef MEMATTR_KVM_VSM_FRONT
-	if (c->ret_vsm)
-		want = c->ret_vsm;
-#endif
 	print_message("%s\n", c->what);
-	assert_int_equal(memattr_vm_run(vm, c->vtl, &halted), want);
-	if (!want)
+	assert_int_equal(memattr_vm_run(vm, c->vtl, &halted), c->ret);
+	if (!c->ret)
 		assert_int_equal(halted, c->vtl);
-	if (!want && c->status >= 0) {
+	if (!c->ret && c->status >= 0) {
 		assert_int_equal(memattr_vm_get_regs(vm, c->vtl, &regs), 0);
-		if ((regs.rax & 0xffff) != (uint64_t)c->status)
-			assert_int_equal(regs.rax & 0xffff, c->status_alt);
+		assert_int_equal(regs.rax & 0xffff, c->status);
 	}
 	/* Nothing a failed call asked for reached the store. */
 	assert_int_equal(memattr_range_has(s, 0, 0, 2048, ~0ULL, 0), 1);
@@ -360,30 +374,24 @@ static void raw_run(const struct raw_case *c)
 }
 
 /*
- * Hostile or broken guests get an HV status or stop the run; never a crash.
+ * Hostile or broken guests get a TLFS answer or stop the run; never a crash.
  * 0xc | 1 << 32 is ModifyVtlProtectionMask with one rep.
  */
 static void test_bad_guests(void **state)
 {
 	static const struct raw_case cases[] = {
-		{ "unknown call code", 0, 0x9999, 0, 0, 0, 0x50, 0, 0, 2, 2, 0 },
-		/* The VSM front injects #UD (TLFS): no IDT here, so a triple fault. */
-		{ "VtlReturn from VTL 0", 0, 0x12, 0, 0, 0, 0x50, 0, 0, 6, 0x51, -EFAULT },
-		{ "protect from VTL 0", 0, 0xc | 1ULL << 32, 0x210000, 1, 0x400, 0x50, 0, 0, 6, 6,
-		  0 },
-		{ "misaligned input", 1, 0xc | 1ULL << 32, 0x210004, 1, 0x400, 0x50, 0, 0, 4, 4,
-		  0 },
-		/* The VSM front wants EnableVtlProtection first: INVALID_VTL_STATE. */
-		{ "page beyond RAM", 1, 0xc | 1ULL << 32, 0x210000, 1, 0x100000, 0x50, 0, 0, 5,
-		  0x51, 0 },
-		{ "write without read", 1, 0xc | 1ULL << 32, 0x210000, 2, 0x400, 0x50, 0, 0, 5,
-		  0x51, 0 },
-		{ "input beyond RAM", 1, 0xc | 1ULL << 32, 0x10000000, 1, 0x400, 0x50, 0, 0, 6, 5,
-		  0 },
+		{ "unknown call code", 0, 0x9999, 0, 0, 0, 0x50, 0, 0, 2 },
+		/* TLFS: #UD; these guests have no IDT, so a triple fault. */
+		{ "VtlReturn from VTL 0", 0, 0x12, 0, 0, 0, 0x50, 0, -EFAULT, -1 },
+		{ "protect from VTL 0", 0, 0xc | 1ULL << 32, 0x210000, 1, 0x400, 0x50, 0, 0, 6 },
+		{ "misaligned input", 1, 0xc | 1ULL << 32, 0x210004, 1, 0x400, 0x50, 0, 0, 4 },
+		{ "page beyond RAM", 1, 0xc | 1ULL << 32, 0x210000, 1, 0x100000, 0x50, 0, 0, 5 },
+		{ "write without read", 1, 0xc | 1ULL << 32, 0x210000, 2, 0x400, 0x50, 0, 0, 5 },
+		{ "input beyond RAM", 1, 0xc | 1ULL << 32, 0x10000000, 1, 0x400, 0x50, 0, 0, 5 },
 		{ "rep start past count", 1, 0xc | 1ULL << 32 | 2ULL << 48, 0x210000, 1, 0x400,
-		  0x50, 0, 0, 3, 3, 0 },
-		{ "unknown port", 0, 0, 0, 0, 0, 0x51, 0, -EIO, -1, -1, 0 },
-		{ "read beyond RAM: triple fault", 0, 0, 0, 0, 0, 0, 0x900000, -EFAULT, -1, -1, 0 },
+		  0x50, 0, 0, 3 },
+		{ "unknown port", 0, 0, 0, 0, 0, 0x51, 0, -EIO, -1 },
+		{ "read beyond RAM: triple fault", 0, 0, 0, 0, 0, 0, 0x900000, -EFAULT, -1 },
 	};
 
 	(void)state;
@@ -392,10 +400,9 @@ static void test_bad_guests(void **state)
 }
 
 /*
- * VTL 0 makes a hypercall whose input page it may not read.  The minimal
- * front answers ACCESS_DENIED; the VSM front (TLFS "Alignment Requirements")
- * raises a read intercept for VTL 1 and retries the call, and since VTL 1
- * leaves the page closed the run stops.  Either way VTL 0 learns nothing.
+ * VTL 0 makes a hypercall whose input page it may not read.  The VSM front
+ * (TLFS "Alignment Requirements") raises a read intercept for VTL 1 and the
+ * call is retried; since VTL 1 leaves the page closed the run stops.
  */
 static void test_closed_input(void **state)
 {
@@ -423,21 +430,12 @@ static void test_closed_input(void **state)
 	assert_int_equal(memattr_set(s, 0, 0x401, 0x402, MEMATTR_NO_ACCESS, 0, &next), 0);
 	ret = memattr_vm_run(vm, 1, &halted);
 	ic = memattr_vm_intercepts(vm, &n);
-#ifdef MEMATTR_KVM_VSM_FRONT
 	assert_int_equal(ret, -EACCES);
 	assert_int_equal(n, 1);
 	assert_int_equal(ic[0].gpa, 0x401000);
 	assert_int_equal(ic[0].access, MEMATTR_VM_ACCESS_READ);
 	assert_int_equal(memattr_vm_get_regs(vm, 0, &regs), 0);
 	assert_int_equal(regs.rip, 0x200000 + 15); /* still on the OUT */
-#else
-	(void)ic;
-	assert_int_equal(ret, 0);
-	assert_int_equal(halted, 0);
-	assert_int_equal(n, 0);
-	assert_int_equal(memattr_vm_get_regs(vm, 0, &regs), 0);
-	assert_int_equal(regs.rax, 6); /* HV_STATUS_ACCESS_DENIED */
-#endif
 	memattr_vm_destroy(vm);
 	memattr_store_destroy(s);
 }
@@ -460,16 +458,8 @@ static void test_config(void **state)
 	cfg.layer_mask[1] = 4;
 	assert_int_equal(memattr_vm_create(&cfg, &vm), -EINVAL); /* layer 2 is not there */
 	cfg.layer_mask[1] = 2;
-#ifdef MEMATTR_KVM_VSM_FRONT
 	/* The VSM front owns the layout: other masks would read the wrong layers. */
 	assert_int_equal(memattr_vm_create(&cfg, &vm), -EINVAL);
-#else
-	assert_int_equal(memattr_vm_create(&cfg, &vm), 0);
-	assert_int_equal(memattr_vm_layer_mask(vm, 0), 1);
-	assert_int_equal(memattr_vm_layer_mask(vm, 1), 2);
-	assert_int_equal(memattr_vm_layer_mask(vm, 2), 0);
-	memattr_vm_destroy(vm);
-#endif
 	cfg.vtls = 2;
 	cfg.layer_mask[0] = cfg.layer_mask[1] = 0;
 	cfg.ram_size = 3 << 20;

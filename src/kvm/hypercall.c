@@ -1,246 +1,349 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The hypercall doorbell: the only file of the KVM backend that speaks the
- * Hyper-V TLFS.  A guest rings it with OUT to MEMATTR_VM_DOORBELL_PORT using
- * the x64 hypercall registers (RCX control, RDX input GPA, R8 output GPA) and
- * finds the result value in RAX.
- *
- * This is a minimal internal front until the VSM front (include/memattr/vsm.h)
- * is wired here: ModifyVtlProtectionMask, VtlCall and VtlReturn, nothing else.
- * It validates what the guest controls, but it is not the TLFS-complete front:
- * on a store error part-way it does not guarantee that only a prefix of the
- * list changed.
+ * The hypercall doorbell on the VSM front (include/memattr/vsm.h): the only
+ * file of the KVM backend that depends on it.  The front decodes and
+ * validates every hypercall, keeps VTL enablement and each VP's current VTL,
+ * and sets the protections in the store; this file keeps the front's view of
+ * VP 0's registers in step with the KVM vCPUs and turns its VTL changes into
+ * vCPU switches (exits.c moves the shared registers between the vCPUs).
+ * The guest rings it with `out %al, $0x50` and the x64 hypercall registers
+ * (RCX control, RDX input GPA, R8 output GPA); the result goes to RAX.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include <memattr/vsm.h>
+
 #include "vm_int.h"
 
-/* TLFS "Hypercall Status Codes". */
-#define HV_STATUS_SUCCESS		  0x0000
-#define HV_STATUS_INVALID_HYPERCALL_CODE  0x0002
-#define HV_STATUS_INVALID_HYPERCALL_INPUT 0x0003
-#define HV_STATUS_INVALID_ALIGNMENT	  0x0004
-#define HV_STATUS_INVALID_PARAMETER	  0x0005
-#define HV_STATUS_ACCESS_DENIED		  0x0006
-#define HV_STATUS_INSUFFICIENT_MEMORY	  0x000b
+struct hv {
+	struct memattr_vsm *v;
+};
 
-#define HVCALL_SET_VP_REGISTERS		 0x0051
-#define HV_REGISTER_VSM_PARTITION_CONFIG 0x000d0007
-
-/* HV_MAP_GPA_* flags of ModifyVtlProtectionMask. */
-#define HV_MAP_GPA_READABLE	     0x1
-#define HV_MAP_GPA_WRITABLE	     0x2
-#define HV_MAP_GPA_KERNEL_EXECUTABLE 0x4
-#define HV_MAP_GPA_USER_EXECUTABLE   0x8
-
-/* Hypercall input value (TLFS "Hypercall Inputs"). */
-#define CTL_CODE(c)	     ((c)&0xffff)
-#define CTL_FAST	     (1ULL << 16)
-#define CTL_REP_COUNT(c)     (((c) >> 32) & 0xfff)
-#define CTL_REP_START(c)     (((c) >> 48) & 0xfff)
-#define RESULT(status, reps) ((uint64_t)(status) | ((uint64_t)(reps) << 32))
-
-/* HvCallModifyVtlProtectionMask input header; the GPA page list follows. */
-struct hv_modify_vtl_protection_mask {
-	uint64_t partition_id;
-	uint32_t map_flags;
-	uint8_t target_vtl; /* HV_INPUT_VTL: bits 0-3 TargetVtl, bit 4 UseTargetVtl */
-	uint8_t reserved[3];
-} __attribute__((packed));
+static struct memattr_vsm *front(struct memattr_vm *vm)
+{
+	return ((struct hv *)vm->hv)->v;
+}
 
 int hv_init(struct memattr_vm *vm)
 {
-	vm->hv = NULL;
-	return 0;
-}
+	struct memattr_vsm_ram ram = { .gpa = 0, .size = vm->ram_size, .host = vm->ram };
+	struct memattr_vsm_config cfg = {
+		.store = vm->store,
+		.max_vtl = vm->vtls - 1,
+		.nvps = 1,
+		.ram = &ram,
+		.nram = 1,
+	};
+	struct hv *h = calloc(1, sizeof(*h));
+	int ret;
 
-/* Nothing to enable here: every VTL exists from the start. */
-int hv_enter(struct memattr_vm *vm, unsigned int vtl)
-{
-	(void)vm;
-	(void)vtl;
-	return 0;
-}
-
-int hv_intercept_enter(struct memattr_vm *vm, unsigned int from)
-{
-	(void)vm;
-	(void)from;
+	if (!h)
+		return -ENOMEM;
+	ret = memattr_vsm_create(&cfg, &h->v);
+	if (ret) {
+		free(h);
+		return ret;
+	}
+	vm->hv = h;
+	/* The front owns the store's layout: the views must read the same layers. */
+	for (unsigned int t = 0; t < vm->vtls; t++)
+		if (vm->mask[t] != memattr_vsm_layer_mask(h->v, t))
+			return -EINVAL;
 	return 0;
 }
 
 void hv_fini(struct memattr_vm *vm)
 {
+	struct hv *h = vm->hv;
+
+	if (!h)
+		return;
+	memattr_vsm_destroy(h->v);
+	free(h);
 	vm->hv = NULL;
 }
 
-static uint64_t value_of_flags(const struct memattr_vm *vm, uint32_t flags)
+/* HV_X64_SEGMENT_REGISTER.Attributes: the VMX access-rights layout. */
+static uint16_t seg_attributes(const struct kvm_segment *s)
 {
-	bool mbec = memattr_supported(vm->store) & MEMATTR_USER_EXECUTE;
-	uint64_t v =
-		flags & (HV_MAP_GPA_READABLE | HV_MAP_GPA_WRITABLE | HV_MAP_GPA_KERNEL_EXECUTABLE);
-
-	if (!flags)
-		return MEMATTR_NO_ACCESS;
-	if (!mbec) {
-		/* Without MBEC one execute right covers both modes. */
-		if (flags & HV_MAP_GPA_USER_EXECUTABLE)
-			v |= MEMATTR_EXECUTE;
-		return v == MEMATTR_RWX ? 0 : v;
-	}
-	if (flags & HV_MAP_GPA_USER_EXECUTABLE)
-		v |= MEMATTR_USER_EXECUTE;
-	return v == (MEMATTR_RWX | MEMATTR_USER_EXECUTE) ? 0 : v;
+	return s->type | s->s << 4 | s->dpl << 5 | s->present << 7 | s->avl << 12 | s->l << 13 |
+	       s->db << 14 | s->g << 15;
 }
 
-static int cmp_u64(const void *a, const void *b)
+static void seg_store(struct memattr_vsm_seg *d, const struct kvm_segment *s)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Can @vtl read [gpa, gpa+len) of its own RAM?  The VMM reads on its behalf. */
-static bool guest_readable(struct memattr_vm *vm, unsigned int vtl, uint64_t gpa, uint64_t len)
-{
-	if (gpa >= vm->ram_size || len > vm->ram_size - gpa)
-		return false;
-	for (uint64_t g = gpa >> MEMATTR_PAGE_SHIFT; g <= (gpa + len - 1) >> MEMATTR_PAGE_SHIFT;
-	     g++)
-		if (!access_allowed(vtl_value(vm, vtl, g), false))
-			return false;
-	return true;
-}
-
-static uint64_t modify_vtl_protection_mask(struct memattr_vm *vm, unsigned int vtl,
-					   uint64_t control, uint64_t in)
-{
-	unsigned int count = CTL_REP_COUNT(control), start = CTL_REP_START(control), target, layer;
-	struct hv_modify_vtl_protection_mask hdr;
-	uint64_t value, *gfns, len = sizeof(hdr) + (uint64_t)count * 8, n = 0, status = 0;
-
-	if (control & CTL_FAST || start > count)
-		return RESULT(HV_STATUS_INVALID_HYPERCALL_INPUT, 0);
-	/* Memory input is 8-byte aligned and must not cross a page (TLFS "Hypercall Inputs"). */
-	if (in % 8 || (in & (MEMATTR_PAGE_SIZE - 1)) + len > MEMATTR_PAGE_SIZE)
-		return RESULT(HV_STATUS_INVALID_ALIGNMENT, start);
-	if (!guest_readable(vm, vtl, in, len))
-		return RESULT(HV_STATUS_ACCESS_DENIED, start);
-	memcpy(&hdr, vm->ram + in, sizeof(hdr));
-	/* Without UseTargetVtl the call names the caller's own VTL, which it may not protect. */
-	target = hdr.target_vtl & 0x10 ? hdr.target_vtl & 0xf : vtl;
-	if (!vtl || target >= vtl || hdr.reserved[0] || hdr.reserved[1] || hdr.reserved[2] ||
-	    hdr.target_vtl & 0xe0)
-		return RESULT(vtl ? HV_STATUS_INVALID_PARAMETER : HV_STATUS_ACCESS_DENIED, start);
-	/* The VSM front's layout: VTL s's protections on VTL t live in layer s(s-1)/2 + t. */
-	layer = vtl * (vtl - 1) / 2 + target;
-	if (layer >= memattr_layers(vm->store))
-		return RESULT(HV_STATUS_INVALID_PARAMETER, start);
-	value = value_of_flags(vm, hdr.map_flags);
-	if (hdr.map_flags & ~0xfU || !memattr_value_valid(vm->store, value))
-		return RESULT(HV_STATUS_INVALID_PARAMETER, start);
-
-	gfns = malloc((count - start + 1) * sizeof(*gfns));
-	if (!gfns)
-		return RESULT(HV_STATUS_INSUFFICIENT_MEMORY, start);
-	/* The first bad page number ends the reps completed. */
-	for (unsigned int i = start; i < count; i++) {
-		uint64_t g;
-
-		memcpy(&g, vm->ram + in + sizeof(hdr) + i * 8ULL, 8);
-		if (g >= vm->pages) {
-			status = HV_STATUS_INVALID_PARAMETER;
-			break;
-		}
-		gfns[n++] = g;
-	}
-	/* Sort and coalesce into runs: one store call, one notification, one mprotect each. */
-	qsort(gfns, n, sizeof(*gfns), cmp_u64);
-	for (uint64_t i = 0; i < n;) {
-		uint64_t j = i + 1, next;
-
-		while (j < n && gfns[j] <= gfns[j - 1] + 1)
-			j++;
-		if (memattr_set(vm->store, layer, gfns[i], gfns[j - 1] + 1, value, 0, &next) ||
-		    next != gfns[j - 1] + 1) {
-			free(gfns);
-			return RESULT(HV_STATUS_INSUFFICIENT_MEMORY, start);
-		}
-		i = j;
-	}
-	free(gfns);
-	return RESULT(status, start + n);
+	d->base = s->base;
+	d->limit = s->limit;
+	d->selector = s->selector;
+	d->attributes = seg_attributes(s);
 }
 
 /*
- * HvCallSetVpRegisters (rep): this front knows one register,
- * HvRegisterVsmPartitionConfig, and applies no default protection with it
- * (every VTL here may protect from the start).  Input header PartitionId (8),
- * VpIndex (4), HV_INPUT_VTL (1), reserved (3); each rep an HV_REGISTER_ASSOC
- * of 32 bytes: Name (4), reserved (12), Value (16).
+ * The front's copy of @vtl's registers: general-purpose, RIP, RFLAGS, and
+ * the state it checks a hypercall against (CPL from CS, CR0.PE, EFER).
  */
-static uint64_t set_vp_registers(struct memattr_vm *vm, unsigned int vtl, uint64_t control,
-				 uint64_t in)
+static void regs_store(struct memattr_vm *vm, unsigned int vtl, const struct kvm_regs *k,
+		       const struct kvm_sregs *s)
 {
-	unsigned int count = CTL_REP_COUNT(control), start = CTL_REP_START(control);
+	struct memattr_vsm_vp_regs *r = memattr_vsm_vp_regs(front(vm), 0, vtl);
+	const __u64 gpr[16] = { k->rax, k->rcx, k->rdx, k->rbx, k->rsp, k->rbp, k->rsi, k->rdi,
+				k->r8,	k->r9,	k->r10, k->r11, k->r12, k->r13, k->r14, k->r15 };
+
+	for (int i = 0; i < 16; i++)
+		r->gpr[i] = gpr[i];
+	r->rip = k->rip;
+	r->rflags = k->rflags;
+	seg_store(&r->cs, &s->cs);
+	seg_store(&r->ss, &s->ss);
+	r->cr0 = s->cr0;
+	r->cr3 = s->cr3;
+	r->cr4 = s->cr4;
+	r->efer = s->efer;
+}
+
+static int regs_sync(struct memattr_vm *vm, unsigned int vtl, struct kvm_regs *k)
+{
+	struct kvm_sregs s;
+	int ret = vcpu_regs_get(vm, vtl, k);
+
+	if (ret)
+		return ret;
+	if (ioctl(vm->vcpu[vtl].fd, KVM_GET_SREGS, &s))
+		return -errno;
+	regs_store(vm, vtl, k, &s);
+	return 0;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, 2);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	memcpy(p, &v, 8);
+}
+
+/* HV_X64_SEGMENT_REGISTER: Base, Limit, Selector, Attributes (VMX access-rights layout). */
+static void put_seg(uint8_t *p, const struct kvm_segment *s)
+{
+	put64(p, s->base);
+	put32(p + 8, s->limit);
+	put16(p + 12, s->selector);
+	put16(p + 14, seg_attributes(s));
+}
+
+/* HV_INITIAL_VP_CONTEXT of @vtl's vCPU as the VMM set it up (224 bytes). */
+static int vp_context(struct memattr_vm *vm, unsigned int vtl, uint8_t *c)
+{
+	const struct kvm_segment *segs[8];
+	struct kvm_sregs s;
+	struct kvm_regs r;
+
+	if (ioctl(vm->vcpu[vtl].fd, KVM_GET_REGS, &r) || ioctl(vm->vcpu[vtl].fd, KVM_GET_SREGS, &s))
+		return -errno;
+	segs[0] = &s.cs, segs[1] = &s.ds, segs[2] = &s.es, segs[3] = &s.fs;
+	segs[4] = &s.gs, segs[5] = &s.ss, segs[6] = &s.tr, segs[7] = &s.ldt;
+	memset(c, 0, 224);
+	put64(c, r.rip);
+	put64(c + 8, r.rsp);
+	put64(c + 16, r.rflags);
+	for (int i = 0; i < 8; i++)
+		put_seg(c + 24 + 16 * i, segs[i]);
+	put16(c + 152 + 6, s.idt.limit);
+	put64(c + 152 + 8, s.idt.base);
+	put16(c + 168 + 6, s.gdt.limit);
+	put64(c + 168 + 8, s.gdt.base);
+	put64(c + 184, s.efer);
+	put64(c + 192, s.cr0);
+	put64(c + 200, s.cr3);
+	put64(c + 208, s.cr4);
+	put64(c + 216, 0x0007040600070406ULL); /* the architectural reset PAT */
+	return 0;
+}
+
+static int call(struct memattr_vm *vm, uint64_t code)
+{
+	uint64_t r = memattr_vsm_hypercall(front(vm), 0, code, HV_SCRATCH_GPA, 0);
+
+	/* #UD or an intercept, as well as a status, mean the call did not happen. */
+	return MEMATTR_HV_RESULT_STATUS(r) || r & (MEMATTR_VSM_INJECT_UD | MEMATTR_VSM_INTERCEPTED)
+		       ? -EPERM
+		       : 0;
+}
+
+/*
+ * Bring VP 0 up to @vtl the way a VTL 0 loader does (Windows' loader before
+ * the secure kernel runs): EnablePartitionVtl, EnableVpVtl with the context the
+ * VMM gave that VTL's vCPU, then VtlCall.  The inputs go through a scratch
+ * page of the VMM's own 64 KiB.  Every vCPU on the way must be initialized
+ * (the front refuses hypercalls from real mode): -EPERM otherwise.
+ */
+int hv_enter(struct memattr_vm *vm, unsigned int vtl)
+{
+	struct memattr_vsm *v = front(vm);
+	uint8_t *in = vm->ram + HV_SCRATCH_GPA;
+	struct kvm_regs k;
+	int ret;
+
+	if (vtl < memattr_vsm_vp_vtl(v, 0))
+		return -EINVAL;
+	while (memattr_vsm_vp_vtl(v, 0) < vtl) {
+		unsigned int cur = memattr_vsm_vp_vtl(v, 0), t = cur + 1;
+
+		/* The front checks the caller's mode and CPL: give it the vCPU's. */
+		ret = regs_sync(vm, cur, &k);
+		if (ret)
+			return ret;
+		if (!(memattr_vsm_partition_vtls(v) & 1U << t)) {
+			memset(in, 0, 16);
+			put64(in, MEMATTR_HV_PARTITION_ID_SELF);
+			in[8] = t;
+			ret = call(vm, MEMATTR_HVCALL_ENABLE_PARTITION_VTL);
+			if (ret)
+				return ret;
+		}
+		if (!(memattr_vsm_vp_vtls(v, 0) & 1U << t)) {
+			memset(in, 0, 16);
+			put64(in, MEMATTR_HV_PARTITION_ID_SELF);
+			in[12] = t;
+			ret = vp_context(vm, t, in + 16);
+			if (!ret)
+				ret = call(vm, MEMATTR_HVCALL_ENABLE_VP_VTL);
+			if (ret)
+				return ret;
+		}
+		ret = call(vm, MEMATTR_HVCALL_VTL_CALL);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* TLFS VSM "VTL Entry": a secure intercept enters the higher VTL. */
+int hv_intercept_enter(struct memattr_vm *vm, unsigned int from)
+{
+	struct memattr_vsm_intercept ic = { .target_vtl = from + 1, .vp = 0, .vp_vtl = from };
+	struct kvm_regs k;
+	int ret = regs_sync(vm, from, &k);
+
+	if (ret)
+		return ret;
+	if (memattr_vsm_enter_intercept(front(vm), &ic) ||
+	    memattr_vsm_vp_vtl(front(vm), 0) != from + 1)
+		return -EFAULT;
+	return 0;
+}
+
+#define HVCALL_SET_VP_REGISTERS		 0x0051
+#define HV_REGISTER_VSM_PARTITION_CONFIG 0x000d0007
+#define HV_EXCEPTION_UD			 6
+
+/*
+ * HvCallSetVpRegisters (rep), for the one register the front models:
+ * HvRegisterVsmPartitionConfig, written by the VP's current VTL.  Header
+ * PartitionId (8), VpIndex (4), HV_INPUT_VTL (1), reserved (3); each rep an
+ * HV_REGISTER_ASSOC of 32 bytes: Name (4), reserved (12), Value (16).
+ */
+static uint64_t set_vp_registers(struct memattr_vm *vm, uint64_t control, uint64_t in)
+{
+	unsigned int count = (control >> MEMATTR_HV_CONTROL_REP_COUNT_SHIFT) & MEMATTR_HV_REP_MAX;
+	unsigned int start = (control >> MEMATTR_HV_CONTROL_REP_START_SHIFT) & MEMATTR_HV_REP_MAX;
+	uint8_t buf[MEMATTR_PAGE_SIZE];
 	uint64_t len = 16 + 32ULL * count;
 
-	if (control & CTL_FAST || start >= count)
-		return RESULT(HV_STATUS_INVALID_HYPERCALL_INPUT, 0);
+	if (control & MEMATTR_HV_CONTROL_FAST || start >= count)
+		return MEMATTR_HV_STATUS_INVALID_HYPERCALL_INPUT;
 	if (in % 8 || (in & (MEMATTR_PAGE_SIZE - 1)) + len > MEMATTR_PAGE_SIZE)
-		return RESULT(HV_STATUS_INVALID_ALIGNMENT, start);
-	if (!guest_readable(vm, vtl, in, len))
-		return RESULT(HV_STATUS_ACCESS_DENIED, start);
+		return (uint64_t)start << 32 | MEMATTR_HV_STATUS_INVALID_ALIGNMENT;
+	if (memattr_vsm_guest_read(front(vm), 0, in, buf, len))
+		return (uint64_t)start << 32 | MEMATTR_HV_STATUS_ACCESS_DENIED;
 	for (unsigned int i = start; i < count; i++) {
+		const uint8_t *assoc = buf + 16 + 32 * i;
+		unsigned int status;
+		uint64_t value;
 		uint32_t name;
 
-		memcpy(&name, vm->ram + in + 16 + 32ULL * i, 4);
-		if (name != HV_REGISTER_VSM_PARTITION_CONFIG || !vtl)
-			return RESULT(HV_STATUS_INVALID_PARAMETER, i);
+		memcpy(&name, assoc, 4);
+		memcpy(&value, assoc + 16, 8);
+		status = name == HV_REGISTER_VSM_PARTITION_CONFIG
+				 ? memattr_vsm_set_partition_config(front(vm), 0, value)
+				 : MEMATTR_HV_STATUS_INVALID_PARAMETER;
+		if (status)
+			return (uint64_t)i << 32 | status;
 	}
-	return RESULT(HV_STATUS_SUCCESS, count);
+	return (uint64_t)count << 32;
+}
+
+/* Put RIP back on the doorbell's OUT (E6 50, two bytes), which KVM has skipped. */
+static int rewind_out(struct memattr_vm *vm, unsigned int vtl, struct kvm_regs *k)
+{
+	int ret = vcpu_settle(vm, vtl);
+
+	if (!ret)
+		ret = vcpu_regs_get(vm, vtl, k);
+	if (ret)
+		return ret;
+	k->rip -= 2;
+	return vcpu_regs_set(vm, vtl, k);
+}
+
+/* TLFS: a hypercall from CPL > 0 or real mode, a bad VTL call or return: #UD. */
+static int inject_ud(struct memattr_vm *vm, unsigned int vtl)
+{
+	struct kvm_vcpu_events ev;
+	struct kvm_regs k;
+	int ret = rewind_out(vm, vtl, &k);
+
+	if (ret)
+		return ret;
+	if (ioctl(vm->vcpu[vtl].fd, KVM_GET_VCPU_EVENTS, &ev))
+		return -errno;
+	ev.exception.injected = 1;
+	ev.exception.nr = HV_EXCEPTION_UD;
+	ev.exception.has_error_code = 0;
+	return ioctl(vm->vcpu[vtl].fd, KVM_SET_VCPU_EVENTS, &ev) ? -errno : 0;
 }
 
 int hv_doorbell(struct memattr_vm *vm, unsigned int vtl, unsigned int *next_vtl)
 {
-	struct kvm_regs regs;
+	struct memattr_vsm *v = front(vm);
+	struct memattr_vsm_intercept ic;
+	struct kvm_regs k;
 	uint64_t result;
+	int ret;
 
-	int ret = vcpu_regs_get(vm, vtl, &regs);
-
+	*next_vtl = vtl;
+	if (memattr_vsm_vp_vtl(v, 0) != vtl)
+		return -EFAULT; /* the front and the VMM disagree on what runs */
+	ret = regs_sync(vm, vtl, &k);
 	if (ret)
 		return ret;
-	*next_vtl = vtl;
-	switch (CTL_CODE(regs.rcx)) {
-	case MEMATTR_HVCALL_MODIFY_VTL_PROTECTION_MASK:
-		result = modify_vtl_protection_mask(vm, vtl, regs.rcx, regs.rdx);
-		break;
-	case HVCALL_SET_VP_REGISTERS:
-		result = set_vp_registers(vm, vtl, regs.rcx, regs.rdx);
-		break;
-	case MEMATTR_HVCALL_VTL_CALL:
-		if (vtl + 1 >= vm->vtls) {
-			result = RESULT(HV_STATUS_ACCESS_DENIED, 0);
-			break;
-		}
-		result = HV_STATUS_SUCCESS;
+	if (MEMATTR_HV_CONTROL_CODE(k.rcx) == HVCALL_SET_VP_REGISTERS)
+		result = set_vp_registers(vm, k.rcx, k.rdx);
+	else
+		result = memattr_vsm_hypercall(v, 0, k.rcx, k.rdx, k.r8);
+	if (result & MEMATTR_VSM_INJECT_UD)
+		return inject_ud(vm, vtl);
+	if (result & MEMATTR_VSM_INTERCEPTED) {
+		/* The input page is closed to the caller: the higher VTL hears of the read. */
+		if (memattr_vsm_pending_intercept(v, 0, &ic) != 1 || ic.target_vtl != vtl + 1)
+			return -EFAULT;
+		ret = rewind_out(vm, vtl, &k);
+		if (ret)
+			return ret;
 		*next_vtl = vtl + 1;
-		break;
-	case MEMATTR_HVCALL_VTL_RETURN:
-		if (!vtl) {
-			result = RESULT(HV_STATUS_ACCESS_DENIED, 0);
-			break;
-		}
-		result = HV_STATUS_SUCCESS;
-		*next_vtl = vtl - 1;
-		break;
-	default:
-		result = RESULT(HV_STATUS_INVALID_HYPERCALL_CODE, 0);
-		break;
+		return intercept_raise(vm, vtl, ic.gpa, MEMATTR_VM_ACCESS_READ, 8, true);
 	}
-	regs.rax = result;
-	return vcpu_regs_set(vm, vtl, &regs);
+	k.rax = result;
+	*next_vtl = memattr_vsm_vp_vtl(v, 0);
+	return vcpu_regs_set(vm, vtl, &k);
 }

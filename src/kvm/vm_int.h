@@ -119,7 +119,7 @@ int intercept_raise(struct memattr_vm *vm, unsigned int vtl, uint64_t gpa, uint3
 int vcpu_settle(struct memattr_vm *vm, unsigned int vtl);
 bool access_allowed(uint64_t value, bool write);
 
-/* hypercall.c: the only file that speaks TLFS. */
+/* hypercall.c: the doorbell on the VSM front, the only file that speaks TLFS. */
 int hv_init(struct memattr_vm *vm);
 void hv_fini(struct memattr_vm *vm);
 /* Serve a doorbell ring from @vtl; *next_vtl is the VTL to run next. */
