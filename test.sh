@@ -46,7 +46,7 @@ build tsan clang -Db_sanitize=thread -Db_lundef=false &&
 # The unit tests under valgrind's memcheck (the clang build, no sanitizer runtime).
 [ -d out/clang ] && MEMATTR_DIFF_OPS=20000 run clang valgrind \
 	--wrapper 'valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite' \
-	--timeout-multiplier 4 test_store test_uapi test_diff
+	--timeout-multiplier 4 test_store test_uapi test_diff test_vsm
 # libFuzzer harnesses, a short bounded run each over the committed corpus.
 build fuzz clang -Dfuzz=true -Dtests=false -Db_sanitize=address,undefined \
 	-Dc_args=-fsanitize=fuzzer-no-link -Db_lundef=false && run fuzz fuzzlog --suite fuzz

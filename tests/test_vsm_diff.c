@@ -257,7 +257,7 @@ static void test_hostile_input(void **state)
 		if (rng_below(&rng, 4))
 			gpa = rng_below(&rng, 70) * PAGE +
 			      (rng_below(&rng, 4) ? 0 : rng_below(&rng, PAGE));
-		in = fx_host(&f, gpa & ~(PAGE - 1));
+		in = fx_ram(&f, gpa & ~(PAGE - 1));
 		if (in) {
 			for (int b = 0; b < (int)PAGE; b += 8)
 				put_le(in + b,
