@@ -34,10 +34,7 @@ extern "C" {
 /* An 8-bit port: OUT imm8 leaves RDX free for the input GPA. */
 #define MEMATTR_VM_DOORBELL_PORT 0x50
 
-/* TLFS call codes the doorbell serves (TLFS "Hypercall Reference"). */
-#define MEMATTR_HVCALL_MODIFY_VTL_PROTECTION_MASK 0x000c
-#define MEMATTR_HVCALL_VTL_CALL			  0x0011
-#define MEMATTR_HVCALL_VTL_RETURN		  0x0012
+/* The hypercalls the doorbell serves are the VSM front's (memattr/vsm.h). */
 
 /* Access types, as TLFS HV_INTERCEPT_ACCESS_TYPE. */
 #define MEMATTR_VM_ACCESS_READ	  0
