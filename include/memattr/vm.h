@@ -4,19 +4,21 @@
  *
  * One KVM VM per VTL ("companion VMs"), all backed by one memfd.  Each VM's
  * memslot points at its own host mapping (alias) of the memfd; VTL v's alias
- * carries layer v's protections as host page protections, kept in step by the
- * store's notifier (one mprotect per coalesced run).  The top VTL's alias is
- * read-write.  A guest access the host protection stops leaves KVM_RUN as
- * KVM_EXIT_MMIO: the VMM checks the store, emulates a permitted access through
- * its private mapping, and delivers a forbidden one to the next VTL up as an
- * intercept message.  Execute protection cannot be enforced this way (a host
- * mapping has no "readable but not executable for the guest" state that KVM
- * honours): the store tracks it, the VMM does not enforce it.
+ * carries the protections that limit VTL v (the VSM front's layers, combined)
+ * as host page protections, kept in step by the store's notifier (one
+ * mprotect per coalesced run).  The top VTL's alias is read-write.  A guest
+ * access the host protection stops leaves KVM_RUN as KVM_EXIT_MMIO: the VMM
+ * checks the store, emulates a permitted access through its private mapping,
+ * and delivers a forbidden one to the next VTL up as an intercept message.
+ * Execute protection cannot be enforced this way (a host mapping has no
+ * "readable but not executable for the guest" state that KVM honours): the
+ * store tracks it, the VMM does not enforce it; only a no-access page stops
+ * execution.  See docs/kvm.md.
  *
  * Guests call the VMM through a hypercall doorbell: an `out %al, $0x50` to
  * MEMATTR_VM_DOORBELL_PORT with the x64 Hyper-V hypercall registers (RCX the
- * TLFS control word, RDX the input GPA, R8 the output GPA); the result
- * comes back in RAX.
+ * TLFS control word, RDX the input GPA, R8 the output GPA); the VSM front
+ * (memattr/vsm.h) serves it and the result comes back in RAX.
  */
 #ifndef MEMATTR_VM_H
 #define MEMATTR_VM_H
