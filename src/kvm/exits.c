@@ -190,9 +190,8 @@ int vcpu_settle(struct memattr_vm *vm, unsigned int vtl)
 	struct kvm_run *run = vm->vcpu[vtl].run;
 	int ret = 0;
 
-	vcpu_ran(vm, vtl);
 	run->immediate_exit = 1;
-	if (!ioctl(vm->vcpu[vtl].fd, KVM_RUN, 0) || errno != EINTR)
+	if (vcpu_run(vm, vtl) != -EINTR)
 		ret = -EIO;
 	run->immediate_exit = 0;
 	return ret;
@@ -272,12 +271,12 @@ int memattr_vm_run(struct memattr_vm *vm, unsigned int vtl, unsigned int *halted
 
 		if (vm->view_error)
 			return vm->view_error; /* never run on a view that may be too loose */
-		vcpu_ran(vm, vtl);
-		if (ioctl(vm->vcpu[vtl].fd, KVM_RUN, 0)) {
-			if (errno == EINTR || errno == EAGAIN)
+		ret = vcpu_run(vm, vtl);
+		if (ret) {
+			if (ret == -EINTR || ret == -EAGAIN)
 				continue;
 			vm->stats.exit_reason = run->exit_reason; /* KVM_EXIT_MEMORY_FAULT, say */
-			return -errno;
+			return ret;
 		}
 		vm->stats.exits++;
 		vm->stats.exit_reason = run->exit_reason;

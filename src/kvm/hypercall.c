@@ -111,8 +111,9 @@ static int regs_sync(struct memattr_vm *vm, unsigned int vtl, struct kvm_regs *k
 
 	if (ret)
 		return ret;
-	if (ioctl(vm->vcpu[vtl].fd, KVM_GET_SREGS, &s))
-		return -errno;
+	ret = vcpu_sregs_get(vm, vtl, &s);
+	if (ret)
+		return ret;
 	regs_store(vm, vtl, k, &s);
 	return 0;
 }

@@ -75,6 +75,31 @@ int vcpu_create(struct memattr_vm *vm, unsigned int vtl)
 		return -errno;
 	c->run = run;
 	ret = cpuid_set(vm, c->fd);
+	if (ret)
+		return ret;
+	/* Have KVM hand over the registers with every exit instead of two ioctls. */
+	if ((ioctl(vm->vmfd[vtl], KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) &
+	     (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS)) ==
+	    (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS)) {
+		c->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
+		c->sync = true;
+	}
+	return 0;
+}
+
+/* KVM_RUN; afterwards the register caches hold what KVM synced, if it does. */
+int vcpu_run(struct memattr_vm *vm, unsigned int vtl)
+{
+	struct vcpu *c = &vm->vcpu[vtl];
+	int ret;
+
+	c->regs_valid = c->sregs_valid = false;
+	ret = ioctl(c->fd, KVM_RUN, 0) ? -errno : 0;
+	if (c->sync) {
+		c->regs = c->run->s.regs.regs;
+		c->sregs = c->run->s.regs.sregs;
+		c->regs_valid = c->sregs_valid = true;
+	}
 	return ret;
 }
 
@@ -148,6 +173,7 @@ int memattr_vm_vcpu_init(struct memattr_vm *vm, unsigned int vtl, uint64_t rip, 
 	sregs.tr.limit = 0x67;
 	sregs.tr.type = 11;
 	sregs.tr.present = 1;
+	vm->vcpu[vtl].sregs_valid = false;
 	if (ioctl(fd, KVM_SET_SREGS, &sregs))
 		return -errno;
 	memset(&regs, 0, sizeof(regs));
@@ -171,6 +197,19 @@ int vcpu_regs_get(struct memattr_vm *vm, unsigned int vtl, struct kvm_regs *r)
 		c->regs_valid = true;
 	}
 	*r = c->regs;
+	return 0;
+}
+
+int vcpu_sregs_get(struct memattr_vm *vm, unsigned int vtl, struct kvm_sregs *s)
+{
+	struct vcpu *c = &vm->vcpu[vtl];
+
+	if (!c->sregs_valid) {
+		if (ioctl(c->fd, KVM_GET_SREGS, &c->sregs))
+			return -errno;
+		c->sregs_valid = true;
+	}
+	*s = c->sregs;
 	return 0;
 }
 

@@ -24,9 +24,13 @@
 struct vcpu {
 	int fd;
 	struct kvm_run *run;
-	/* Registers as of the last KVM_GET/SET_REGS since the vCPU last ran. */
+	/*
+	 * Registers as of the vCPU's last exit (KVM_CAP_SYNC_REGS copies them
+	 * into kvm_run) or the last KVM_GET/SET_REGS since.
+	 */
 	struct kvm_regs regs;
-	bool regs_valid;
+	struct kvm_sregs sregs;
+	bool regs_valid, sregs_valid, sync;
 };
 
 /*
@@ -88,13 +92,11 @@ struct memattr_vm {
 int vcpu_create(struct memattr_vm *vm, unsigned int vtl);
 void vcpu_destroy(struct memattr_vm *vm, unsigned int vtl);
 void guest_tables_write(struct memattr_vm *vm);
-/* Cached KVM_GET_REGS/KVM_SET_REGS; anything that runs the vCPU calls vcpu_ran(). */
+/* Cached register access; KVM_RUN goes through vcpu_run(). */
 int vcpu_regs_get(struct memattr_vm *vm, unsigned int vtl, struct kvm_regs *r);
 int vcpu_regs_set(struct memattr_vm *vm, unsigned int vtl, const struct kvm_regs *r);
-static inline void vcpu_ran(struct memattr_vm *vm, unsigned int vtl)
-{
-	vm->vcpu[vtl].regs_valid = false;
-}
+int vcpu_sregs_get(struct memattr_vm *vm, unsigned int vtl, struct kvm_sregs *s);
+int vcpu_run(struct memattr_vm *vm, unsigned int vtl);
 
 /* vm.c: what limits @vtl at @gfn, the memattr_combine() of its layers (0: nothing). */
 uint64_t vtl_value(const struct memattr_vm *vm, unsigned int vtl, uint64_t gfn);
