@@ -9,6 +9,7 @@
 #include "../guests/demo.h"
 #include "../guests/layout.h"
 #include "cmd.h"
+#include "number.h"
 
 static const char *prot_name(uint64_t v)
 {
@@ -147,16 +148,24 @@ int cmd_vm(int argc, char **argv)
 	int ret;
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--vma-budget") && i + 1 < argc) {
-			o.vma_budget = strtoul(argv[++i], NULL, 0);
-		} else if (!strcmp(argv[i], "--intercepts") && i + 1 < argc) {
-			o.loop = strtoull(argv[++i], NULL, 0);
+		uint64_t n;
+
+		if (!strcmp(argv[i], "--vma-budget") && i + 1 < argc &&
+		    number_parse_str(argv[i + 1], &n) && n <= UINT32_MAX) {
+			o.vma_budget = (unsigned int)n;
+			i++;
+		} else if (!strcmp(argv[i], "--intercepts") && i + 1 < argc &&
+			   number_parse_str(argv[i + 1], &n)) {
+			o.loop = n;
+			i++;
 		} else if (!strcmp(argv[i], "--exec")) {
 			o.exec_secret = true;
 		} else if (!strcmp(argv[i], "--memslots")) {
 			o.memslots = true;
-		} else if (!strcmp(argv[i], "--bench") && i + 1 < argc) {
-			changes = strtoul(argv[++i], NULL, 0);
+		} else if (!strcmp(argv[i], "--bench") && i + 1 < argc &&
+			   number_parse_str(argv[i + 1], &n) && n && n <= UINT32_MAX) {
+			changes = (unsigned int)n;
+			i++;
 		} else {
 			fprintf(stderr,
 				"usage: memattr vm [--exec] [--intercepts N] [--vma-budget N] "

@@ -691,7 +691,17 @@ static bool run_line(struct vscript *sc, char *line, char ***tokp, size_t *capp)
 	return false;
 }
 
-static int vsm_script_run(FILE *in, FILE *out)
+/* With --echo: comment lines as they are, commands as "> ..." before their answers. */
+static void echo_line(FILE *out, const char *line)
+{
+	size_t skip = strspn(line, " \t"), len = strcspn(line, "\r\n");
+
+	if (skip == len)
+		return;
+	fprintf(out, "%s%.*s\n", line[skip] == '#' ? "" : "> ", (int)(len - skip), line + skip);
+}
+
+static int vsm_script_run(FILE *in, FILE *out, bool echo)
 {
 	struct vscript sc = { .out = out };
 	unsigned long long lineno = 0;
@@ -705,6 +715,8 @@ static int vsm_script_run(FILE *in, FILE *out)
 		return ret;
 	while ((len = getline(&line, &cap, in)) != -1) {
 		lineno++;
+		if (echo)
+			echo_line(out, line);
 		/* A NUL inside a line would hide the rest of it: refuse the line. */
 		if (strlen(line) != (size_t)len || !run_line(&sc, line, &tok, &tcap)) {
 			fprintf(out, "error syntax %llu\n", lineno);
@@ -720,10 +732,16 @@ static int vsm_script_run(FILE *in, FILE *out)
 int cmd_vsm_script(int argc, char **argv)
 {
 	FILE *in = stdin;
+	bool echo = argc > 1 && !strcmp(argv[1], "--echo");
 	int ret;
 
+	if (echo) {
+		argc--;
+		argv++;
+	}
 	if (argc > 2 || (argc == 2 && argv[1][0] == '-' && argv[1][1])) {
-		fprintf(stderr, "usage: memattr vsm-script [FILE]\n");
+		fprintf(stderr, "usage: memattr vsm-script [--echo] [FILE]\n"
+				"  --echo  print each command (and comment) before its answer\n");
 		return 2;
 	}
 	if (argc == 2 && strcmp(argv[1], "-") != 0) {
@@ -733,7 +751,7 @@ int cmd_vsm_script(int argc, char **argv)
 			return 2;
 		}
 	}
-	ret = vsm_script_run(in, stdout);
+	ret = vsm_script_run(in, stdout, echo);
 	if (ret < 0)
 		fprintf(stderr, "memattr vsm-script: %s\n", strerror(-ret));
 	if (in != stdin)
