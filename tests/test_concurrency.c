@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Readers against a writer.  One writer applies random range sets (scattered
- * pages, clustered runs, whole-space sweeps) while reader threads look up
- * tracked pages.  The writer logs the tracked pages' values after every
- * operation; a reader notes how many operations had completed before its
- * lookup (b) and how many had started after it (a), and the value it saw must
- * be one the page held at some point in [b, a]:
+ * Readers against a writer.  One writer replays a VSM boot trace (bench's
+ * generator: sweep, then clustered single-page protection changes) and then
+ * applies random range sets (scattered pages, clustered runs, whole-space
+ * sweeps) while reader threads look up tracked pages.  The writer logs the tracked pages' values
+ * after every operation; a reader notes how many operations had completed before its lookup (b) and
+ * how many had started after it (a), and the value it saw must be one the page held at some point
+ * in [b, a]:
  *   - a read that starts after a set returned sees the new value (b moved on);
  *   - a read concurrent with a set sees the old or the new value;
  *   - a reader never touches a freed node (ASan/TSan runs catch that).
@@ -25,6 +26,8 @@
 #include <cmocka.h>
 
 #include <memattr/memattr.h>
+
+#include "trace.h"
 
 #define LAYERS	 2
 #define TRACKED	 64
@@ -131,6 +134,19 @@ static void next_range(uint64_t *x, const uint64_t *tracked, uint64_t *a, uint64
 		*b = NR_PAGES;
 }
 
+/* The first operations: a boot trace of a 3 GiB guest (all below the 32-bit MMIO hole). */
+static void boot_trace(struct trace *t, uint64_t ops)
+{
+	struct trace_params p;
+
+	trace_params_default(&p);
+	p.guest_bytes = 3ULL << 30;
+	p.gpa_bits = GPA_BITS;
+	p.layers = LAYERS;
+	p.changes = ops / 2 < 100000 ? ops / 2 : 100000;
+	assert_int_equal(trace_generate(&p, t), 0);
+}
+
 static void test_readers_under_writer(void **state)
 {
 	struct memattr_config cfg = { .layers = LAYERS, .gpa_bits = GPA_BITS };
@@ -138,9 +154,11 @@ static void test_readers_under_writer(void **state)
 	pthread_t th[READERS];
 	uint64_t x = 0x1234567887654321ULL;
 	const char *env = getenv("MEMATTR_STRESS_OPS");
+	struct trace trace;
 
 	(void)state;
 	sh.ops = env ? strtoull(env, NULL, 0) : 60000;
+	boot_trace(&trace, sh.ops);
 	assert_int_equal(memattr_store_create(&cfg, &sh.s), 0);
 	sh.log = calloc(sh.ops + 1, sizeof(*sh.log));
 	assert_non_null(sh.log);
@@ -152,6 +170,9 @@ static void test_readers_under_writer(void **state)
 			g = (g & ~511ULL) - (t & 1);
 		else if (t % 3 == 1)
 			g = (g & ~((1ULL << 18) - 1)) + (t & 1);
+		else if (trace.nops > trace.nsweep) /* a page the trace changes */
+			g = trace.ops[trace.nsweep + xorshift(&x) % (trace.nops - trace.nsweep)]
+				    .gfn;
 		sh.tracked[t] = g % NR_PAGES;
 	}
 	for (int i = 0; i < READERS; i++)
@@ -162,7 +183,16 @@ static void test_readers_under_writer(void **state)
 		uint8_t v = values[xorshift(&x) % sizeof(values)];
 		uint64_t a, b, next;
 
-		next_range(&x, sh.tracked, &a, &b);
+		if (k <= trace.nops) {
+			const struct trace_op *op = &trace.ops[k - 1];
+
+			layer = op->layer;
+			v = op->value;
+			a = op->gfn;
+			b = op->gfn + op->npages;
+		} else {
+			next_range(&x, sh.tracked, &a, &b);
+		}
 		memcpy(sh.log[k], sh.log[k - 1], sizeof(sh.log[k]));
 		for (unsigned int t = 0; t < TRACKED; t++)
 			if (sh.tracked[t] >= a && sh.tracked[t] < b)
@@ -185,10 +215,11 @@ static void test_readers_under_writer(void **state)
 			 (unsigned long long)sh.first_failure[1],
 			 (unsigned long long)sh.first_failure[2], (long long)sh.first_failure[3]);
 	assert_true(sh.checks > 0);
-	printf("# %llu writer operations, %llu reader checks\n", (unsigned long long)sh.ops,
-	       (unsigned long long)sh.checks);
+	printf("# %llu writer operations (%zu of a boot trace), %llu reader checks\n",
+	       (unsigned long long)sh.ops, trace.nops, (unsigned long long)sh.checks);
 	memattr_store_destroy(sh.s);
 	free(sh.log);
+	trace_free(&trace);
 }
 
 int main(void)

@@ -49,4 +49,26 @@ static inline void grace_period_passed(void)
 #endif
 }
 
+/*
+ * A retire batch is built by the writer and read by liburcu's call_rcu
+ * thread; call_rcu's queue orders the two, invisibly to ThreadSanitizer.
+ */
+static inline void handover_release(void *p)
+{
+#ifdef MEMATTR_TSAN
+	__tsan_release(p);
+#else
+	(void)p;
+#endif
+}
+
+static inline void handover_acquire(void *p)
+{
+#ifdef MEMATTR_TSAN
+	__tsan_acquire(p);
+#else
+	(void)p;
+#endif
+}
+
 #endif /* MEMATTR_STORE_RCU_H */

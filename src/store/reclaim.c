@@ -64,7 +64,10 @@ static void list_free_now(const struct memattr_allocator *a, struct retire_list 
 static void batch_free_rcu(struct rcu_head *head)
 {
 	struct retire_batch *b = caa_container_of(head, struct retire_batch, rcu);
-	struct memattr_store *s = b->store;
+	struct memattr_store *s;
+
+	handover_acquire(b);
+	s = b->store;
 
 	grace_period_passed();
 	list_free_now(&s->alloc, &b->list);
@@ -91,6 +94,7 @@ void retire_flush(struct memattr_store *s, struct retire_list *r)
 	memcpy(&b->list, r, sizeof(*r));
 	r->n = 0;
 	__atomic_add_fetch(&s->pending_batches, 1, __ATOMIC_RELAXED);
+	handover_release(b);
 	urcu_bp_call_rcu(&b->rcu, batch_free_rcu);
 }
 
