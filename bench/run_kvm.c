@@ -235,7 +235,7 @@ static void slot_cells(struct bench *b, struct kvm_rows *r, const struct kvm_pas
 	else
 		snprintf(note, sizeof(note), "all");
 	cell_set(r->done, IMPL_MEMSLOT, (double)p->exact, note);
-	cell_set(r->vmas, IMPL_MEMSLOT, (double)p->st.vmas, "slots");
+	cell_set(r->vmas, IMPL_MEMSLOT, (double)p->st.vmas, "runs: slots and gaps");
 	bench_note(b, "kvm memslots: %llu slot rebuilds, %.2f us each",
 		   (unsigned long long)p->st.mprotects,
 		   p->st.mprotects ? (double)p->st.mprotect_ns / 1e3 / (double)p->st.mprotects : 0);
