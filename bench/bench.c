@@ -137,6 +137,8 @@ int bench_run(struct bench *b, bool quick)
 		ret = bench_memslot(b);
 	if (!ret)
 		ret = bench_readers(b);
+	if (!ret)
+		ret = bench_kvm(b);
 	bench_targets(b);
 	return ret;
 }

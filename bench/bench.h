@@ -79,6 +79,7 @@ struct bench {
 	int nnotes;
 	bool progress;	 /* workload names on stderr as they start */
 	bool no_memslot; /* skip the KVM memslot baseline (minutes on a full run) */
+	bool kvm;	 /* the boot trace on a running memattr_vm (issue 5) */
 
 	/* The boot trace applied, kept for the lookup and reader workloads. */
 	struct memattr_store *store;
@@ -101,6 +102,7 @@ int bench_range(struct bench *b);
 int bench_lookup(struct bench *b);
 int bench_readers(struct bench *b);
 int bench_memslot(struct bench *b);
+int bench_kvm(struct bench *b);
 void bench_targets(struct bench *b);
 
 int bench_run(struct bench *b, bool quick);

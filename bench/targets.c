@@ -86,6 +86,35 @@ static void completes_target(struct bench *b)
 	t->status = t->ratio > 1.0 ? ST_PASS : ST_FAIL;
 }
 
+/* Done / 1,000,000: a full run's million changes through the views all complete. */
+static void million_target(struct bench *b)
+{
+	struct target *t =
+		target_add(b, "KVM: 1,000,000 scattered changes complete with views (>=)", 1, true);
+	struct row *r = bench_find(b, "kvm_million_done");
+
+	if (!t)
+		return;
+	if (!r || r->c[IMPL_STORE].state != CELL_VALUE)
+		skip(t, r ? r->c[IMPL_STORE].note : "no kvm run");
+	else if (b->quick)
+		skip(t, "reduced to 50,000 changes in --quick mode");
+	else
+		judge(t, r->c[IMPL_STORE].v / 1e6);
+}
+
+static void kvm_targets(struct bench *b)
+{
+	struct row *r = bench_find(b, "kvm_view_change");
+
+	ratio_target(b, "KVM: memslot change / mprotect-view change (>=)", "kvm_view_change",
+		     IMPL_MEMSLOT, "kvm_view_change", IMPL_STORE, 100, true);
+	/* A skipped cell's reason (no --kvm, no /dev/kvm) says more than "missing". */
+	if (r && r->c[IMPL_STORE].state == CELL_SKIPPED && b->ntargets)
+		skip(&b->targets[b->ntargets - 1], r->c[IMPL_STORE].note);
+	million_target(b);
+}
+
 /**
  * bench_targets() - check every target whose figures the run has
  * @b: the run
@@ -136,4 +165,5 @@ void bench_targets(struct bench *b)
 	ratio_target(b, "memslot change / store set (>=)", "memslot_change", IMPL_MEMSLOT,
 		     "memslot_change", IMPL_STORE, 1000, true);
 	completes_target(b);
+	kvm_targets(b);
 }

@@ -8,7 +8,7 @@
   legal values only);
 - replay's final runs equal those of an independent interval model in this
   file, and `memattr script` accepts every line and completes every set;
-- bench --quick --json runs, parses, and has every row and target (no time is
+- bench --quick --kvm --json runs, parses, and has every row and target (no time is
   checked: timings are not test material).
 """
 import bisect
@@ -25,6 +25,11 @@ ROWS = [
     "lookup_uniform_many", "lookup_uniform_dep", "extent_uniform", "lookup_hot",
     "lookup_hot_many", "lookup_hot_dep", "memslot_change", "memslot_done",
     "readers_alone", "readers_writer", "writer_sets",
+]
+# With --kvm: a value, or without /dev/kvm a skip with its reason.
+KVM_ROWS = [
+    "kvm_view_change", "kvm_view_total", "kvm_view_done", "kvm_view_vmas",
+    "kvm_million_change", "kvm_million_done",
 ]
 
 failures = []
@@ -130,8 +135,8 @@ def main():
     check(outs and all(re.fullmatch(r"ok 0x[0-9a-f]+ 0x0", o) for o in outs),
           "script completes every set of the trace")
 
-    bj = run([exe, "bench", "--quick", "--json"], timeout=1200)
-    check(bj.returncode == 0, f"bench --quick --json exits 0 ({bj.stderr[-300:]})")
+    bj = run([exe, "bench", "--quick", "--kvm", "--json"], timeout=1200)
+    check(bj.returncode == 0, f"bench --quick --kvm --json exits 0 ({bj.stderr[-300:]})")
     try:
         doc = json.loads(bj.stdout)
     except ValueError as e:
@@ -144,6 +149,11 @@ def main():
         v = cell.get("value")
         check(isinstance(v, (int, float)) and math.isfinite(v) and v > 0,
               f"bench row {rid}: a positive store figure")
+    for rid in KVM_ROWS:
+        cell = ids.get(rid, {}).get("store", {})
+        check(isinstance(cell.get("value"), (int, float)) or
+              (cell.get("skipped") and cell.get("note")),
+              f"bench row {rid}: a value or a skip with a reason")
     check(len(doc.get("targets", [])) >= 15, "bench: every target listed")
     for t in doc.get("targets", []):
         check(t.get("status") in ("PASS", "FAIL", "SKIP"), f"target {t.get('what')}: a status")
