@@ -101,6 +101,7 @@ int intercept_raise(struct memattr_vm *vm, unsigned int vtl, uint64_t gpa, uint3
 	record(vm, vtl, m);
 	vm->pending_regs = regs;
 	vm->pending_from = vtl;
+	vm->pending_gpa = gpa;
 	vm->pending_access = access;
 	vm->pending_retry = retry;
 	return hv_intercept_enter(vm, vtl);
@@ -110,7 +111,9 @@ int intercept_raise(struct memattr_vm *vm, unsigned int vtl, uint64_t gpa, uint3
  * The higher VTL returned: carry out its decision on the held access.  An
  * instruction fetch, or a hypercall whose input page is closed, can be
  * neither skipped nor emulated: it is retried if the higher VTL lifted the
- * protection, else the VM stops (-EACCES), failing closed.
+ * protection, else the VM stops (-EACCES), failing closed.  The message page
+ * is the guest's to write: only its action is read back (anything but ALLOW
+ * is SKIP); the held access's GPA is the VMM's copy.
  */
 static int intercept_complete(struct memattr_vm *vm)
 {
@@ -123,7 +126,8 @@ static int intercept_complete(struct memattr_vm *vm)
 	if (vm->nrec && vm->rec[vm->nrec - 1].from_vtl == vtl)
 		vm->rec[vm->nrec - 1].action = action;
 	if (vm->pending_retry) {
-		if (memattr_vm_host_prot(vm, vtl, m->gpa >> MEMATTR_PAGE_SHIFT) == PROT_NONE)
+		if (memattr_vm_host_prot(vm, vtl, vm->pending_gpa >> MEMATTR_PAGE_SHIFT) ==
+		    PROT_NONE)
 			ret = -EACCES;
 	} else if (action == MEMATTR_VM_ACTION_ALLOW) {
 		emulate(vm, run);
