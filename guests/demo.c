@@ -40,6 +40,7 @@ int demo_run(const struct demo_opts *o, struct demo_result *r)
 		.vtls = 2,
 		.ram_size = DEMO_RAM_SIZE,
 		.vma_budget = o->vma_budget,
+		.max_map_count = o->max_map_count,
 		.memslots = o->memslots,
 		.msg_gpa = { 0, VTL1_MSG },
 	};

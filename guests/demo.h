@@ -17,6 +17,7 @@
 
 struct demo_opts {
 	unsigned int vma_budget; /* 0: the backend's default */
+	uint64_t max_map_count;	 /* 0, or raise vm.max_map_count to this (root) */
 	bool memslots;		 /* the memslot backend instead of mprotect */
 	bool exec_secret;	 /* VTL 0 ends by jumping into its secret */
 	uint64_t loop;		 /* VTL 0 makes that many more blocked writes */

@@ -285,6 +285,82 @@ static void test_views_budget(void **state)
 	views_random(40, 1000, true);
 }
 
+static unsigned long map_count_read(void)
+{
+	unsigned long n = 0;
+	FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%lu", &n), 1);
+	fclose(f);
+	return n;
+}
+
+static void map_count_write(unsigned long n)
+{
+	FILE *f = fopen("/proc/sys/vm/max_map_count", "w");
+
+	assert_non_null(f);
+	fprintf(f, "%lu\n", n);
+	assert_int_equal(fclose(f), 0);
+}
+
+static unsigned long vm_budget(uint64_t max_map_count, unsigned int vma_budget, int *ret)
+{
+	struct memattr_config scfg = { .layers = 2, .gpa_bits = 32 };
+	struct memattr_vm_config cfg = {
+		.vtls = 2,
+		.ram_size = 2 << 20,
+		.vma_budget = vma_budget,
+		.max_map_count = max_map_count,
+		.msg_gpa = { 0, 0x100000 },
+	};
+	struct memattr_store *s;
+	struct memattr_vm *vm = NULL;
+	unsigned long budget = 0;
+
+	assert_int_equal(memattr_store_create(&scfg, &s), 0);
+	cfg.store = s;
+	*ret = memattr_vm_create(&cfg, &vm);
+	if (!*ret)
+		budget = memattr_vm_stats(vm)->budget;
+	memattr_vm_destroy(vm);
+	memattr_store_destroy(s);
+	return budget;
+}
+
+/*
+ * The default budget follows vm.max_map_count; a VMM may ask for it to be
+ * raised, which works as root with a writable /proc/sys and is a quiet no-op
+ * otherwise.  The test puts the system's value back.
+ */
+static void test_map_count(void **state)
+{
+	unsigned long before = map_count_read(), after, budget;
+	bool can = geteuid() == 0 && access("/proc/sys/vm/max_map_count", W_OK) == 0;
+	int ret;
+
+	(void)state;
+	assert_int_equal(vm_budget(0, 0, &ret), before / 4);
+	assert_int_equal(ret, 0);
+	assert_int_equal(vm_budget(0, 123, &ret), 123);
+	assert_int_equal(vm_budget(before, 0, &ret), before / 4);
+	assert_int_equal(map_count_read(), before);
+	vm_budget(1ULL << 31, 0, &ret);
+	assert_int_equal(ret, -EINVAL);
+	assert_int_equal(map_count_read(), before);
+
+	budget = vm_budget(before + 4096, 0, &ret);
+	after = map_count_read();
+	if (after != before)
+		map_count_write(before);
+	assert_int_equal(ret, 0);
+	assert_int_equal(after, can ? before + 4096 : before);
+	assert_int_equal(budget, after / 4);
+	if (!can)
+		print_message("vm.max_map_count not writable here: the raise was a no-op\n");
+}
+
 /*
  * A guest written byte by byte: at VTL 1, first HvSetVpRegisters to enable
  * VTL protection; then the hypercall registers and one OUT (or one read), HLT.
@@ -564,6 +640,7 @@ int main(void)
 		cmocka_unit_test(test_demo_fallback),
 		cmocka_unit_test(test_views_exact),
 		cmocka_unit_test(test_views_budget),
+		cmocka_unit_test(test_map_count),
 		cmocka_unit_test(test_views_refresh),
 		cmocka_unit_test(test_views_combined),
 		/* clang-format on */

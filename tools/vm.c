@@ -69,6 +69,7 @@ static int changes_time(unsigned int n, bool with_vm, const struct demo_opts *o,
 		.vtls = 2,
 		.ram_size = 1ULL << 30,
 		.vma_budget = o->vma_budget,
+		.max_map_count = o->max_map_count,
 		.memslots = o->memslots,
 		.msg_gpa = { 0, 0x100000 },
 	};
@@ -121,8 +122,9 @@ static int bench(unsigned int n, const struct demo_opts *o)
 	       with * 1e6 / n, (unsigned long long)st.changes, (unsigned long long)st.mprotects,
 	       o->memslots ? "memslot rebuilds" : "mprotect",
 	       st.mprotects ? st.mprotect_ns / 1e3 / st.mprotects : 0.0);
-	printf("  %s at the end      %llu (budget %s), %llu fallbacks to PROT_NONE\n",
+	printf("  %s at the end      %llu (budget %llu, %s), %llu fallbacks to PROT_NONE\n",
 	       o->memslots ? "runs" : "VMAs", (unsigned long long)st.vmas,
+	       (unsigned long long)st.budget,
 	       o->vma_budget ? "given"
 	       : o->memslots ? "default: KVM's slot limit"
 			     : "default: vm.max_map_count / 4",
@@ -154,6 +156,10 @@ int cmd_vm(int argc, char **argv)
 		    number_parse_str(argv[i + 1], &n) && n <= UINT32_MAX) {
 			o.vma_budget = (unsigned int)n;
 			i++;
+		} else if (!strcmp(argv[i], "--max-map-count") && i + 1 < argc &&
+			   number_parse_str(argv[i + 1], &n) && n && n <= INT32_MAX) {
+			o.max_map_count = n;
+			i++;
 		} else if (!strcmp(argv[i], "--intercepts") && i + 1 < argc &&
 			   number_parse_str(argv[i + 1], &n)) {
 			o.loop = n;
@@ -169,7 +175,7 @@ int cmd_vm(int argc, char **argv)
 		} else {
 			fprintf(stderr,
 				"usage: memattr vm [--exec] [--intercepts N] [--vma-budget N] "
-				"[--memslots] [--bench CHANGES]\n");
+				"[--max-map-count N] [--memslots] [--bench CHANGES]\n");
 			return 2;
 		}
 	}

@@ -116,6 +116,10 @@ struct memattr_vm_vtl_control {
  * @vma_budget: host mappings (VMAs) each alias may use; 0 for a default
  *	derived from vm.max_map_count.  When a change would need more, the
  *	affected region falls back to PROT_NONE and accesses are emulated.
+ * @max_map_count: 0, or raise the system's vm.max_map_count to this first
+ *	when it is lower, at most INT32_MAX (root only; a refusal is not an error, the default
+ *	budget follows the limit in force).  The setting is system-wide and
+ *	stays after the VM is gone.  Ignored with @memslots.
  * @memslots: for comparison only: make views of KVM memslots (one per run,
  *	read-only slots for read-only runs, none for no access), split on every
  *	change, instead of host protections.  The budget then counts slots
@@ -129,6 +133,7 @@ struct memattr_vm_config {
 	uint32_t layer_mask[MEMATTR_VM_MAX_VTLS];
 	uint64_t ram_size;
 	unsigned int vma_budget;
+	uint64_t max_map_count;
 	bool memslots;
 	uint64_t msg_gpa[MEMATTR_VM_MAX_VTLS];
 };
@@ -166,6 +171,7 @@ struct memattr_vm_intercept {
  * @fallbacks: times a region fell back to PROT_NONE for lack of VMAs
  * @refreshes: fallback regions made exact again (memattr_vm_views_refresh())
  * @vmas: host mappings the aliases use now (sum over the protected aliases)
+ * @budget: host mappings (or memslots) each protected alias may use
  * @exit_reason: KVM's exit reason of the last exit (why a run failed)
  * @exit_detail: its detail: the internal-error suberror, the GPA of a
  *	memory fault
@@ -183,6 +189,7 @@ struct memattr_vm_stats {
 	uint64_t fallbacks;
 	uint64_t refreshes;
 	uint64_t vmas;
+	uint64_t budget;
 	uint32_t exit_reason;
 	uint64_t exit_detail;
 };

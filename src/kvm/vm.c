@@ -16,18 +16,43 @@
 
 #define MAX_RAM (1ULL << 30) /* one page directory of 2 MiB identity pages */
 
-static uint64_t default_budget(unsigned int vtls)
+#define MAP_COUNT_PATH "/proc/sys/vm/max_map_count"
+
+static unsigned long map_count(void)
 {
-	unsigned long max = 65530;
-	FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+	unsigned long max = 65530; /* the kernel's default (DEFAULT_MAX_MAP_COUNT) */
+	FILE *f = fopen(MAP_COUNT_PATH, "r");
 
 	if (f) {
 		if (fscanf(f, "%lu", &max) != 1)
 			max = 65530;
 		fclose(f);
 	}
+	return max;
+}
+
+/*
+ * Raise vm.max_map_count to @want if it is lower.  Only root (CAP_SYS_ADMIN
+ * over the sysctl) may; a refusal leaves the limit in force, which the budget
+ * then follows, so it is not an error.
+ */
+static void map_count_raise(uint64_t want)
+{
+	FILE *f;
+
+	if (!want || map_count() >= want)
+		return;
+	f = fopen(MAP_COUNT_PATH, "w");
+	if (f) {
+		fprintf(f, "%llu\n", (unsigned long long)want);
+		fclose(f);
+	}
+}
+
+static uint64_t default_budget(unsigned int vtls)
+{
 	/* Leave three quarters for the rest of the process (heap, libraries, tests). */
-	return max / 4 / (vtls - 1) ?: 1;
+	return map_count() / 4 / (vtls - 1) ?: 1;
 }
 
 static int open_kvm(void)
@@ -114,6 +139,8 @@ static bool config_valid(const struct memattr_vm_config *cfg, uint32_t *mask)
 		return false;
 	if (!cfg->ram_size || cfg->ram_size % (2ULL << 20) || cfg->ram_size > MAX_RAM)
 		return false;
+	if (cfg->max_map_count > INT32_MAX) /* the sysctl is an int */
+		return false;
 	for (unsigned int v = 1; v < cfg->vtls; v++)
 		if (cfg->msg_gpa[v] % MEMATTR_PAGE_SIZE || cfg->msg_gpa[v] < VMM_RESERVED ||
 		    cfg->msg_gpa[v] >= cfg->ram_size)
@@ -139,7 +166,6 @@ int memattr_vm_create(const struct memattr_vm_config *cfg, struct memattr_vm **o
 	vm->ram_size = cfg->ram_size;
 	vm->pages = cfg->ram_size >> MEMATTR_PAGE_SHIFT;
 	vm->memslots = cfg->memslots;
-	vm->budget = cfg->vma_budget ?: cfg->memslots ? 0 : default_budget(cfg->vtls);
 	memcpy(vm->msg_gpa, cfg->msg_gpa, sizeof(vm->msg_gpa));
 	vm->pending_from = -1;
 	vm->memfd = -1;
@@ -153,6 +179,9 @@ int memattr_vm_create(const struct memattr_vm_config *cfg, struct memattr_vm **o
 		ret = vm->kvm;
 		goto out_free;
 	}
+	if (!cfg->memslots)
+		map_count_raise(cfg->max_map_count);
+	vm->budget = cfg->vma_budget ?: cfg->memslots ? 0 : default_budget(cfg->vtls);
 	ret = ioctl(vm->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (ret < 0) {
 		ret = -errno;
@@ -186,6 +215,7 @@ int memattr_vm_create(const struct memattr_vm_config *cfg, struct memattr_vm **o
 	ret = views_init(vm);
 	if (ret)
 		goto out_destroy;
+	vm->stats.budget = vm->budget;
 	*out = vm;
 	return 0;
 

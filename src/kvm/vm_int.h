@@ -78,6 +78,7 @@ struct memattr_vm {
 
 	/* An intercept waiting for the higher VTL's decision. */
 	int pending_from;	      /* -1: none */
+	uint64_t pending_gpa;	      /* the held access's GPA, kept from the guest */
 	uint32_t pending_access;      /* MEMATTR_VM_ACCESS_* */
 	bool pending_retry;	      /* re-executed, not completed, on return */
 	struct kvm_regs pending_regs; /* its registers when it was stopped */
