@@ -77,9 +77,10 @@ struct bench {
 	int ntargets;
 	char notes[MAX_NOTES][240];
 	int nnotes;
-	bool progress;	 /* workload names on stderr as they start */
-	bool no_memslot; /* skip the KVM memslot baseline (minutes on a full run) */
-	bool kvm;	 /* the boot trace on a running memattr_vm (issue 5) */
+	bool progress;		/* workload names on stderr as they start */
+	bool no_memslot;	/* skip the KVM memslot baseline (minutes on a full run) */
+	bool kvm;		/* the boot trace on a running memattr_vm (issue 5) */
+	uint64_t max_map_count; /* 0, or raise vm.max_map_count for the million */
 
 	/* The boot trace applied, kept for the lookup and reader workloads. */
 	struct memattr_store *store;

@@ -55,7 +55,8 @@ static void skip_all(struct kvm_rows *r, const char *why)
 	}
 }
 
-static int vm_make(struct memattr_store **s, struct memattr_vm **vm, bool memslots)
+static int vm_make(struct memattr_store **s, struct memattr_vm **vm, bool memslots,
+		   uint64_t max_map_count)
 {
 	struct memattr_config scfg = { .layers = 2, .gpa_bits = 46 };
 	struct memattr_vm_config cfg = {
@@ -63,6 +64,7 @@ static int vm_make(struct memattr_store **s, struct memattr_vm **vm, bool memslo
 		.layer_mask = { 1u << 0, 0 },
 		.ram_size = KVM_RAM,
 		.memslots = memslots,
+		.max_map_count = max_map_count,
 		.msg_gpa = { 0, MSG_GPA },
 	};
 	uint8_t *ram;
@@ -121,7 +123,7 @@ static int trace_pass(const struct trace *t, bool memslots, uint64_t cap, struct
 	uint64_t n = t->nops - t->nsweep, stride, t0;
 	struct memattr_store *s;
 	struct memattr_vm *vm;
-	int ret = vm_make(&s, &vm, memslots);
+	int ret = vm_make(&s, &vm, memslots, 0);
 
 	if (ret)
 		return ret;
@@ -159,8 +161,40 @@ static int trace_pass(const struct trace *t, bool memslots, uint64_t cap, struct
 	return 0;
 }
 
-/* @n scattered single-page changes of layer 0 (random pages and values) through the views. */
-static int million_pass(uint64_t n, struct kvm_pass *p)
+#define MAP_COUNT_PATH "/proc/sys/vm/max_map_count"
+
+static unsigned long map_count(void)
+{
+	unsigned long n = 0;
+	FILE *f = fopen(MAP_COUNT_PATH, "r");
+
+	if (f) {
+		if (fscanf(f, "%lu", &n) != 1)
+			n = 0;
+		fclose(f);
+	}
+	return n;
+}
+
+/* The bench leaves the system as it found it. */
+static void map_count_restore(unsigned long n)
+{
+	FILE *f;
+
+	if (!n || map_count() == n)
+		return;
+	f = fopen(MAP_COUNT_PATH, "w");
+	if (f) {
+		fprintf(f, "%lu\n", n);
+		fclose(f);
+	}
+}
+
+/*
+ * @n scattered single-page changes of layer 0 (random pages and values)
+ * through the views, with vm.max_map_count raised to @max_map_count (0: as is).
+ */
+static int million_pass(uint64_t n, uint64_t max_map_count, struct kvm_pass *p)
 {
 	static const uint8_t values[] = { MEMATTR_READ, MEMATTR_READ | MEMATTR_EXECUTE,
 					  MEMATTR_NO_ACCESS, MEMATTR_READ | MEMATTR_WRITE,
@@ -170,10 +204,13 @@ static int million_pass(uint64_t n, struct kvm_pass *p)
 	struct memattr_store *s;
 	struct memattr_vm *vm;
 	struct rng rng;
-	int ret = vm_make(&s, &vm, false);
+	unsigned long before = map_count();
+	int ret = vm_make(&s, &vm, false, max_map_count);
 
-	if (ret)
+	if (ret) {
+		map_count_restore(before);
 		return ret;
+	}
 	memset(p, 0, sizeof(*p));
 	rng_seed(&rng, TRACE_DEFAULT_SEED);
 	guest_run(vm, p);
@@ -195,6 +232,7 @@ static int million_pass(uint64_t n, struct kvm_pass *p)
 	p->err = ret;
 	p->st = *memattr_vm_stats(vm);
 	vm_free(s, vm);
+	map_count_restore(before);
 	return 0;
 }
 
@@ -254,9 +292,11 @@ static void million_cells(struct bench *b, struct kvm_rows *r, const struct kvm_
 	cell_skip(r->m_done, IMPL_MEMSLOT, "views only");
 	bench_note(b,
 		   "kvm million: %llu random single-page changes over 1 GiB, %llu mprotects, "
-		   "%llu VMAs at the end; guest ran %u times to HLT, %u stopped",
+		   "%llu VMAs at the end (budget %llu: vm.max_map_count / 4%s); guest ran %u "
+		   "times to HLT, %u stopped",
 		   (unsigned long long)n, (unsigned long long)p->st.mprotects,
-		   (unsigned long long)p->st.vmas, p->runs, p->stopped);
+		   (unsigned long long)p->st.vmas, (unsigned long long)p->st.budget,
+		   b->max_map_count ? ", raised by --max-map-count" : "", p->runs, p->stopped);
 }
 
 static int kvm_trace(const struct bench *b, struct trace *t)
@@ -322,7 +362,7 @@ int bench_kvm(struct bench *b)
 		goto out;
 	slot_cells(b, &r, &p, t.nops - t.nsweep);
 	bench_step(b, "scattered changes on a running KVM VM");
-	ret = million_pass(million, &p);
+	ret = million_pass(million, b->max_map_count, &p);
 	if (!ret)
 		million_cells(b, &r, &p, million);
 out:

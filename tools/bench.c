@@ -7,16 +7,20 @@
 
 #include "../bench/bench.h"
 #include "cmd.h"
+#include "number.h"
 
 static int usage(FILE *f)
 {
 	fprintf(f,
 		"usage: memattr bench [--json] [--json-out FILE] [--quick] [--no-memslot] [--kvm]\n"
+		"                     [--max-map-count N]\n"
 		"  --json           print the results as JSON instead of a table\n"
 		"  --json-out FILE  also write the JSON of the same run to FILE\n"
 		"  --quick          small sizes (a few seconds; for tests)\n"
 		"  --no-memslot     skip the KVM memslot baseline (most of a full run's time)\n"
-		"  --kvm            the boot trace and 1,000,000 changes on a running KVM VM\n");
+		"  --kvm            the boot trace and 1,000,000 changes on a running KVM VM\n"
+		"  --max-map-count N  with --kvm, root: raise vm.max_map_count to N for the\n"
+		"                   million changes (put back afterwards)\n");
 	return f == stdout ? 0 : 2;
 }
 
@@ -36,6 +40,10 @@ int cmd_bench(int argc, char **argv)
 			b.no_memslot = true;
 		else if (!strcmp(argv[i], "--kvm"))
 			b.kvm = true;
+		else if (!strcmp(argv[i], "--max-map-count") && i + 1 < argc &&
+			 number_parse_str(argv[i + 1], &b.max_map_count) && b.max_map_count &&
+			 b.max_map_count <= INT32_MAX)
+			i++;
 		else if (!strcmp(argv[i], "--quick"))
 			quick = true;
 		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
