@@ -199,6 +199,11 @@ static size_t undo_past_prefix(struct memattr_vsm *v, unsigned int layer, const 
 	for (size_t i = k; i < m; i++) {
 		uint64_t next;
 
+		/*
+		 * Putting back may need a node (the set may have freed a leaf
+		 * it made uniform); if that fails too the page keeps the new
+		 * value (docs/vsm.md, "Batched apply": a known gap).
+		 */
 		if (pages[i] < g && !sorted_has(scratch, k, pages[i]))
 			set_counted(v, layer, pages[i], pages[i] + 1, old_value(old, pages[i]),
 				    &next);
