@@ -14,14 +14,14 @@ IMPLS = [("store", "memattr store"), ("flat", "flat array"), ("judy", "Judy (per
          ("memslot", "KVM memslots")]
 TIME = ["boot_sets", "boot_coalesced", "range_64g", "range_1t", "lookup_uniform",
         "lookup_uniform_dep", "lookup_hot", "lookup_hot_dep", "extent_uniform",
-        "memslot_change"]
+        "memslot_change", "kvm_view_change"]
 MEMORY = ["boot_memory", "range_64g_memory", "range_1t_memory"]
 LABEL = {
     "boot_sets": "boot\\n1 set/page", "boot_coalesced": "boot\\nbatches",
     "range_64g": "set\\n64 GiB", "range_1t": "set\\n1 TiB", "lookup_uniform": "lookup\\nuniform",
     "lookup_uniform_dep": "lookup\\nuniform dep.", "lookup_hot": "lookup\\nhot",
     "lookup_hot_dep": "lookup\\nhot dep.", "extent_uniform": "extent",
-    "memslot_change": "protection\\nchange", "boot_memory": "after the boot trace",
+    "memslot_change": "protection\\nchange", "kvm_view_change": "change on\\na running VM", "boot_memory": "after the boot trace",
     "range_64g_memory": "64 GiB uniform", "range_1t_memory": "1 TiB uniform",
 }
 

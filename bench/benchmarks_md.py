@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Write BENCHMARKS.md from one `memattr bench` run: its table (text) and its JSON.
+
+usage: bench/benchmarks_md.py RUN.txt RUN.json PLOT.svg > BENCHMARKS.md
+The prose lives in bench/BENCHMARKS.in.md; @TABLE@, @TARGETS@, @PLOT@, @PARAMS@ and @KVMRATIO@
+are filled in.
+"""
+import json
+import os
+import sys
+
+
+def main():
+    if len(sys.argv) != 4:
+        sys.exit(__doc__)
+    txt, js, svg = sys.argv[1:]
+    with open(txt) as f:
+        table = f.read().rstrip("\n")
+    with open(js) as f:
+        doc = json.load(f)
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "BENCHMARKS.in.md")) as f:
+        page = f.read()
+    rows = ["| target | ratio | bound | |", "|---|---|---|---|"]
+    for t in doc["targets"]:
+        ratio = f"{t['ratio']:.3g}" if "ratio" in t else "-"
+        bound = (">= " if t["at_least"] else "<= ") + f"{t['limit']:g}"
+        rows.append(f"| {t['what']} | {ratio} | {bound} | {t['status']} "
+                    f"{t.get('why', '')} |".replace(" |", " |").rstrip())
+    p, m = doc["params"], doc["machine"]
+    params = (f"{p['guest_bytes'] >> 30} GiB guest, {p['layers']} layers, {p['changes']} changes "
+              f"in {p['batches']} batches, seed {p['seed']}; {m['cpu']}, {m['cores']} cores, "
+              f"Linux {m['kernel']}")
+    kvm = [t for t in doc["targets"] if t["what"].startswith("KVM: memslot") and "ratio" in t]
+    kvmratio = f"{kvm[0]['ratio']:.0f}x" if kvm else "(no --kvm run)"
+    page = (page.replace("@TABLE@", table).replace("@KVMRATIO@", kvmratio).replace("@TARGETS@", "\n".join(rows))
+            .replace("@PLOT@", svg).replace("@PARAMS@", params))
+    sys.stdout.write(page)
+
+
+if __name__ == "__main__":
+    main()
