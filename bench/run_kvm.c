@@ -120,7 +120,7 @@ static int set_one(struct memattr_store *s, uint64_t gfn, uint64_t npages, uint8
  */
 static int trace_pass(const struct trace *t, bool memslots, uint64_t cap, struct kvm_pass *p)
 {
-	uint64_t n = t->nops - t->nsweep, stride, t0;
+	uint64_t n = t->nops - t->nsweep, stride;
 	struct memattr_store *s;
 	struct memattr_vm *vm;
 	int ret = vm_make(&s, &vm, memslots, 0);
@@ -137,7 +137,7 @@ static int trace_pass(const struct trace *t, bool memslots, uint64_t cap, struct
 	for (uint64_t k = 0; k < n && !ret; k += stride) {
 		uint64_t end = k + stride < n ? k + stride : n;
 
-		t0 = now_ns();
+		uint64_t t0 = now_ns();
 		for (uint64_t i = k; i < end; i++) {
 			const struct trace_op *op = &t->ops[t->nsweep + i];
 
@@ -200,7 +200,7 @@ static int million_pass(uint64_t n, uint64_t max_map_count, struct kvm_pass *p)
 					  MEMATTR_NO_ACCESS, MEMATTR_READ | MEMATTR_WRITE,
 					  MEMATTR_RWX };
 	const uint64_t lo = 0x200000 >> MEMATTR_PAGE_SHIFT; /* the guest's code stays */
-	uint64_t stride = n / GUEST_RUNS ?: 1, t0;
+	uint64_t stride = n / GUEST_RUNS ?: 1;
 	struct memattr_store *s;
 	struct memattr_vm *vm;
 	struct rng rng;
@@ -217,7 +217,7 @@ static int million_pass(uint64_t n, uint64_t max_map_count, struct kvm_pass *p)
 	for (uint64_t k = 0; k < n && !ret; k += stride) {
 		uint64_t end = k + stride < n ? k + stride : n;
 
-		t0 = now_ns();
+		uint64_t t0 = now_ns();
 		for (uint64_t i = k; i < end && !ret; i++) {
 			uint64_t g = lo + rng_below(&rng, KVM_PAGES - lo);
 

@@ -206,7 +206,7 @@ int cmd_vm(int argc, char **argv)
 	}
 
 	printf("VSM demo on KVM: 2 VTLs = 2 KVM VMs over one %u MiB memfd, views by %s\n",
-	       DEMO_RAM_SIZE >> 20, o.memslots ? "split memslots" : "mprotect");
+	       (unsigned int)(DEMO_RAM_SIZE >> 20), o.memslots ? "split memslots" : "mprotect");
 	printf("VTL 1 applied (ModifyVtlProtectionMask, results");
 	for (int i = 0; i < 4; i++)
 		printf(" %#llx", (unsigned long long)r.hv_result[i]);

@@ -52,7 +52,7 @@ static void map_count_raise(uint64_t want)
 static uint64_t default_budget(unsigned int vtls)
 {
 	/* Leave three quarters for the rest of the process (heap, libraries, tests). */
-	return map_count() / 4 / (vtls - 1) ?: 1;
+	return (map_count() / 4 / (vtls - 1)) ?: 1;
 }
 
 static int open_kvm(void)
