@@ -165,7 +165,7 @@ static void report(struct memattr_store *s, const struct replay_trace *t, uint64
 	}
 	memattr_stats(s, -1, &st);
 	fprintf(out, "total: %llu nodes, %llu bytes\n",
-		(unsigned long long)(st.interior_nodes + st.leaves), (unsigned long long)st.bytes);
+		(unsigned long long)st.interior_nodes + st.leaves, (unsigned long long)st.bytes);
 }
 
 int cmd_replay(int argc, char **argv)

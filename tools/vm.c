@@ -213,8 +213,8 @@ int cmd_vm(int argc, char **argv)
 	printf("):\n");
 	for (unsigned int i = 0; i < r.nruns; i++)
 		printf("  gpa %#9llx-%#9llx  %-9s  %s\n",
-		       (unsigned long long)(r.runs[i].start << 12),
-		       (unsigned long long)(r.runs[i].end << 12) - 1, prot_name(r.runs[i].value),
+		       (unsigned long long)r.runs[i].start << 12,
+		       ((unsigned long long)r.runs[i].end << 12) - 1, prot_name(r.runs[i].value),
 		       what_at(r.runs[i].start << 12));
 	printf("VTL 0 ran:\n");
 	printf("  read its code        -> %#llx (allowed)\n", (unsigned long long)r.code_read);

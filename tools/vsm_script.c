@@ -345,7 +345,7 @@ static bool do_protect(struct vscript *sc, char **tok, int n)
 	in[12] = (uint8_t)(0x10 | target); /* UseTargetVtl */
 	/* A list longer than the page is not written past it; the call then fails. */
 	for (int i = 4, k = 0; i < n; i++) {
-		uint64_t first, count;
+		uint64_t first = 0, count = 0;
 
 		parse_pages(tok[i], &first, &count);
 		for (uint64_t j = 0; j < count && k < (int)LIST_MAX; j++, k++)

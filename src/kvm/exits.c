@@ -100,7 +100,7 @@ int intercept_raise(struct memattr_vm *vm, unsigned int vtl, uint64_t gpa, uint3
 	m->type = MEMATTR_VM_MSG_MEMORY;
 	record(vm, vtl, m);
 	vm->pending_regs = regs;
-	vm->pending_from = vtl;
+	vm->pending_from = (int)vtl;
 	vm->pending_gpa = gpa;
 	vm->pending_access = access;
 	vm->pending_retry = retry;
