@@ -9,10 +9,12 @@ static const struct cmd cmds[] = {
 	{ "script", cmd_script, "script [FILE]      run a memattr script (stdin without FILE)" },
 	{ "gen", cmd_gen, "gen [OPTIONS]      write a seeded VSM boot trace (docs/trace.md)" },
 	{ "replay", cmd_replay, "replay TRACE       apply a trace, print speed and memory" },
-	{ "bench", cmd_bench, "bench [--json] [--quick]  the store against its baselines" },
+	{ "bench", cmd_bench,
+	  "bench [--json] [--quick] [--kvm] ...  the store against its baselines" },
 	{ "vm", cmd_vm,
 	  "vm [--exec] [--intercepts N] [--memslots] [--bench N] ...  the VSM demo on KVM" },
-	{ "vsm-script", cmd_vsm_script, "vsm-script [FILE]  run a Hyper-V VSM script (docs/vsm.md)" },
+	{ "vsm-script", cmd_vsm_script,
+	  "vsm-script [FILE]  run a Hyper-V VSM script (docs/vsm.md)" },
 };
 
 static int usage(FILE *f)

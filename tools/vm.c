@@ -212,8 +212,7 @@ int cmd_vm(int argc, char **argv)
 		printf(" %#llx", (unsigned long long)r.hv_result[i]);
 	printf("):\n");
 	for (unsigned int i = 0; i < r.nruns; i++)
-		printf("  gpa %#9llx-%#9llx  %-9s  %s\n",
-		       (unsigned long long)r.runs[i].start << 12,
+		printf("  gpa %#9llx-%#9llx  %-9s  %s\n", (unsigned long long)r.runs[i].start << 12,
 		       ((unsigned long long)r.runs[i].end << 12) - 1, prot_name(r.runs[i].value),
 		       what_at(r.runs[i].start << 12));
 	printf("VTL 0 ran:\n");
