@@ -116,10 +116,10 @@ struct memattr_vm_vtl_control {
  * @vma_budget: host mappings (VMAs) each alias may use; 0 for a default
  *	derived from vm.max_map_count.  When a change would need more, the
  *	affected region falls back to PROT_NONE and accesses are emulated.
- * @max_map_count: 0, or raise the system's vm.max_map_count to this first
- *	when it is lower, at most INT32_MAX (root only; a refusal is not an error, the default
- *	budget follows the limit in force).  The setting is system-wide and
- *	stays after the VM is gone.  Ignored with @memslots.
+ * @max_map_count: 0, or raise the system's vm.max_map_count to this (at
+ *	most INT32_MAX) first when it is lower.  Root only; a refusal is not an
+ *	error, the default budget follows the limit in force.  The setting is
+ *	system-wide and stays after the VM is gone.  Ignored with @memslots.
  * @memslots: for comparison only: make views of KVM memslots (one per run,
  *	read-only slots for read-only runs, none for no access), split on every
  *	change, instead of host protections.  The budget then counts slots

@@ -32,9 +32,10 @@ static unsigned long map_count(void)
 }
 
 /*
- * Raise vm.max_map_count to @want if it is lower.  Only root (CAP_SYS_ADMIN
- * over the sysctl) may; a refusal leaves the limit in force, which the budget
- * then follows, so it is not an error.
+ * Raise vm.max_map_count to @want if it is lower.  Only root may (the sysctl
+ * is root's, mode 0644, and read-only /proc/sys in a container refuses it
+ * too); a refusal leaves the limit in force, which the budget then follows,
+ * so it is not an error.
  */
 static void map_count_raise(uint64_t want)
 {
