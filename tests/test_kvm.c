@@ -555,9 +555,46 @@ static void test_config(void **state)
 }
 
 /*
- * Three VTLs in the VSM layout: VTL 0's alias shows what VTL 1 (layer 0) and
- * VTL 2 (layer 1) allow together, VTL 1's what VTL 2 allows (layer 2).
+ * RAM above the 1 GiB the test guests' page tables map: its protections are
+ * the alias's like any other page's; the store must cover it; entry points
+ * must lie in the identity map.
  */
+static void test_large_ram(void **state)
+{
+	struct memattr_config scfg = { .layers = 2, .gpa_bits = 32 };
+	struct memattr_vm_config cfg = { .vtls = 2,
+					 .ram_size = 64ULL << 30,
+					 .msg_gpa = { 0, 0x100000 } };
+	const uint64_t high = (3ULL << 30) >> MEMATTR_PAGE_SHIFT; /* 3 GiB */
+	struct memattr_store *s, *big;
+	struct memattr_vm *vm;
+	uint64_t next;
+
+	(void)state;
+	assert_int_equal(memattr_store_create(&scfg, &s), 0);
+	cfg.store = s;
+	assert_int_equal(memattr_vm_create(&cfg, &vm), -EINVAL); /* 64 GiB in a 4 GiB store */
+	scfg.gpa_bits = 40;
+	assert_int_equal(memattr_store_create(&scfg, &big), 0);
+	cfg.store = big;
+	cfg.ram_size = (128ULL << 30) + (2 << 20);
+	assert_int_equal(memattr_vm_create(&cfg, &vm), -EINVAL); /* above the limit */
+	cfg.ram_size = 4ULL << 30;
+	assert_int_equal(memattr_vm_create(&cfg, &vm), 0);
+	assert_int_equal(memattr_set(big, 0, high, high + 3, MEMATTR_READ, 0, &next), 0);
+	assert_int_equal(memattr_set(big, 0, high + 1, high + 2, MEMATTR_NO_ACCESS, 0, &next), 0);
+	assert_int_equal(memattr_vm_host_prot(vm, 0, high), PROT_READ);
+	assert_int_equal(memattr_vm_host_prot(vm, 0, high + 1), PROT_NONE);
+	assert_int_equal(memattr_vm_host_prot(vm, 0, high + 3), PROT_READ | PROT_WRITE);
+	assert_int_equal(memattr_vm_host_prot(vm, 1, high + 1), PROT_READ | PROT_WRITE);
+	assert_int_equal(memattr_vm_stats(vm)->vmas, 5); /* RW, R, none, R, RW */
+	assert_int_equal(memattr_vm_vcpu_init(vm, 0, 1ULL << 30, 0x280000), -EINVAL);
+	assert_int_equal(memattr_vm_vcpu_init(vm, 0, 0x200000, 0x280000), 0);
+	memattr_vm_destroy(vm);
+	memattr_store_destroy(big);
+	memattr_store_destroy(s);
+}
+
 /*
  * Scattered protections overflow a budget of 8 and fall back; once most are
  * lifted again, a refresh makes the region exact and the emulation stops.
@@ -588,6 +625,10 @@ static void test_views_refresh(void **state)
 	memattr_store_destroy(s);
 }
 
+/*
+ * Three VTLs in the VSM layout: VTL 0's alias shows what VTL 1 (layer 0) and
+ * VTL 2 (layer 1) allow together, VTL 1's what VTL 2 allows (layer 2).
+ */
 static void test_views_combined(void **state)
 {
 	struct memattr_config scfg = { .layers = 3, .gpa_bits = 32 };
@@ -631,6 +672,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		/* clang-format off */
 		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_large_ram),
 		cmocka_unit_test(test_bad_guests),
 		cmocka_unit_test(test_closed_input),
 		cmocka_unit_test(test_demo),

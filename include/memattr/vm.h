@@ -112,7 +112,8 @@ struct memattr_vm_vtl_control {
  *	accesses (memattr_vsm_layer_mask() when the VSM front owns the store);
  *	0 means nothing limits it.  All zero for the VSM front's layout: the
  *	protections VTL s places on VTL t in layer s * (s - 1) / 2 + t.
- * @ram_size: bytes of guest RAM at GPA 0, a multiple of 2 MiB, at most 1 GiB
+ * @ram_size: bytes of guest RAM at GPA 0, a multiple of 2 MiB, at most 128 GiB
+ *	(the test guests' identity page tables map the first 1 GiB of it)
  * @vma_budget: host mappings (VMAs) each alias may use; 0 for a default
  *	derived from vm.max_map_count.  When a change would need more, the
  *	affected region falls back to PROT_NONE and accesses are emulated.
@@ -209,7 +210,7 @@ struct memattr_vm;
  * @out: the new VMM
  *
  * Creates the memfd, the private mapping, one alias and one VM with one
- * vCPU per VTL, identity page tables (2 MiB pages over @cfg->ram_size) and a
+ * vCPU per VTL, identity page tables (2 MiB pages over the first 1 GiB) and a
  * GDT in the first 64 KiB of guest RAM, and registers the views' notifier.
  *
  * Context: the store's writer side (registers a notifier).
@@ -240,8 +241,8 @@ void *memattr_vm_ram(struct memattr_vm *vm);
  * memattr_vm_vcpu_init() - put a VTL's vCPU in 64-bit long mode
  * @vm: the VMM
  * @vtl: which VTL
- * @rip: entry point (identity mapped)
- * @rsp: initial stack pointer
+ * @rip: entry point (identity mapped: below 1 GiB and the end of RAM)
+ * @rsp: initial stack pointer (likewise)
  *
  * Context: the thread that runs @vm, not during memattr_vm_run().
  * Return: 0, -EINVAL, or -errno from KVM.

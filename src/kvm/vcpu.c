@@ -113,6 +113,12 @@ void vcpu_destroy(struct memattr_vm *vm, unsigned int vtl)
 		close(c->fd);
 }
 
+/* The guest-virtual space the VMM's page tables map 1:1: RAM up to 1 GiB. */
+static uint64_t identity_size(const struct memattr_vm *vm)
+{
+	return vm->ram_size < IDENTITY_MAX ? vm->ram_size : IDENTITY_MAX;
+}
+
 void guest_tables_write(struct memattr_vm *vm)
 {
 	uint64_t *gdt = (uint64_t *)(vm->ram + GDT_GPA);
@@ -130,7 +136,7 @@ void guest_tables_write(struct memattr_vm *vm)
 	/* Accessed and dirty preset: the CPU never writes the tables. */
 	pml4[0] = PDPT_GPA | PTE_P | PTE_RW | PTE_A;
 	pdpt[0] = PD_GPA | PTE_P | PTE_RW | PTE_A;
-	for (uint64_t i = 0; i < vm->ram_size >> 21; i++)
+	for (uint64_t i = 0; i < identity_size(vm) >> 21; i++)
 		pd[i] = (i << 21) | PTE_P | PTE_RW | PTE_A | PTE_D | PTE_PS;
 }
 
@@ -153,7 +159,7 @@ int memattr_vm_vcpu_init(struct memattr_vm *vm, unsigned int vtl, uint64_t rip, 
 	struct kvm_regs regs;
 	int fd;
 
-	if (!vm || vtl >= vm->vtls || rip >= vm->ram_size || rsp > vm->ram_size)
+	if (!vm || vtl >= vm->vtls || rip >= identity_size(vm) || rsp > identity_size(vm))
 		return -EINVAL;
 	fd = vm->vcpu[vtl].fd;
 	if (ioctl(fd, KVM_GET_SREGS, &sregs))

@@ -14,7 +14,11 @@
 
 #include "vm_int.h"
 
-#define MAX_RAM (1ULL << 30) /* one page directory of 2 MiB identity pages */
+/*
+ * Views keep two bytes per page per alias (its host protection, its fallback
+ * mark): 64 MiB per alias at this size.
+ */
+#define MAX_RAM (128ULL << 30)
 
 #define MAP_COUNT_PATH "/proc/sys/vm/max_map_count"
 
@@ -141,6 +145,10 @@ static bool config_valid(const struct memattr_vm_config *cfg, uint32_t *mask)
 	if (!cfg->ram_size || cfg->ram_size % (2ULL << 20) || cfg->ram_size > MAX_RAM)
 		return false;
 	if (cfg->max_map_count > INT32_MAX) /* the sysctl is an int */
+		return false;
+	/* The store must hold every page of RAM. */
+	if (memattr_gpa_bits(cfg->store) < 64 &&
+	    cfg->ram_size > 1ULL << memattr_gpa_bits(cfg->store))
 		return false;
 	for (unsigned int v = 1; v < cfg->vtls; v++)
 		if (cfg->msg_gpa[v] % MEMATTR_PAGE_SIZE || cfg->msg_gpa[v] < VMM_RESERVED ||

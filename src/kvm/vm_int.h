@@ -18,6 +18,7 @@
 #define PD_GPA	       0x4000ULL
 #define HV_SCRATCH_GPA 0x8000ULL /* input of hypercalls the VMM makes as VTL 0's loader */
 #define VMM_RESERVED   0x10000ULL
+#define IDENTITY_MAX   (1ULL << 30) /* one page directory of 2 MiB identity pages */
 
 #define MAX_RECORDED 256
 
