@@ -11,16 +11,14 @@
 #include <memattr/kvm.h>
 #include <memattr/memattr.h>
 
+#include "lines.h"
 #include "number.h"
 #include "script.h"
-
-#define MAX_TOKENS 8
 
 struct script {
 	struct memattr_store *store;
 	struct memattr_config cfg;
 	uint64_t work_limit;
-	bool started; /* a command other than config has run */
 	FILE *out;
 };
 
@@ -63,12 +61,13 @@ static int store_open(struct script *sc)
 }
 
 /* config layers=N gpa_bits=B [mbec=0|1]; returns false on a syntax error. */
-static bool do_config(struct script *sc, char **tok, int n)
+static bool do_config(void *ctx, char **tok, int n, bool started)
 {
+	struct script *sc = ctx;
 	struct memattr_config cfg = sc->cfg;
 	unsigned int seen = 0;
 
-	if (sc->started)
+	if (started)
 		return false;
 	for (int i = 1; i < n; i++) {
 		static const char *const keys[] = { "layers=", "gpa_bits=", "mbec=" };
@@ -107,8 +106,9 @@ static bool do_config(struct script *sc, char **tok, int n)
 	return true;
 }
 
-static bool do_set(struct script *sc, char **tok, int n)
+static bool do_set(void *ctx, char **tok, int n)
 {
+	struct script *sc = ctx;
 	struct memattr_kvm_attributes a = { 0 };
 	uint64_t v[5] = { 0 };
 	int ret;
@@ -128,8 +128,9 @@ static bool do_set(struct script *sc, char **tok, int n)
 	return true;
 }
 
-static bool do_get(struct script *sc, char **tok, int n)
+static bool do_get(void *ctx, char **tok, int n)
 {
+	struct script *sc = ctx;
 	uint64_t v[2];
 	int ret;
 
@@ -143,8 +144,9 @@ static bool do_get(struct script *sc, char **tok, int n)
 	return true;
 }
 
-static bool do_extent(struct script *sc, char **tok, int n)
+static bool do_extent(void *ctx, char **tok, int n)
 {
+	struct script *sc = ctx;
 	struct memattr_extent e;
 	uint64_t v[2];
 	int ret;
@@ -160,8 +162,9 @@ static bool do_extent(struct script *sc, char **tok, int n)
 	return true;
 }
 
-static bool do_has(struct script *sc, char **tok, int n)
+static bool do_has(void *ctx, char **tok, int n)
 {
+	struct script *sc = ctx;
 	uint64_t v[5];
 	int ret;
 
@@ -175,8 +178,9 @@ static bool do_has(struct script *sc, char **tok, int n)
 	return true;
 }
 
-static bool do_dump(struct script *sc, char **tok, int n)
+static bool do_dump(void *ctx, char **tok, int n)
 {
+	struct script *sc = ctx;
 	uint64_t layer;
 	int ret;
 
@@ -192,8 +196,9 @@ static bool do_dump(struct script *sc, char **tok, int n)
 	return true;
 }
 
-static bool do_supported(struct script *sc, char **tok, int n)
+static bool do_supported(void *ctx, char **tok, int n)
 {
+	struct script *sc = ctx;
 	(void)tok;
 	if (n != 1)
 		return false;
@@ -201,40 +206,10 @@ static bool do_supported(struct script *sc, char **tok, int n)
 	return true;
 }
 
-static const struct {
-	const char *name;
-	bool (*run)(struct script *sc, char **tok, int n);
-} commands[] = {
+static const struct line_cmd commands[] = {
 	{ "supported", do_supported }, { "set", do_set }, { "get", do_get },
 	{ "extent", do_extent },       { "has", do_has }, { "dump", do_dump },
 };
-
-/* Runs one line; false when it does not parse. */
-static bool run_line(struct script *sc, char *line)
-{
-	char *tok[MAX_TOKENS + 1];
-	char *save = NULL, *t;
-	int n = 0;
-
-	line[strcspn(line, "#")] = '\0';
-	for (t = strtok_r(line, " \t\r\n\v\f", &save); t;
-	     t = strtok_r(NULL, " \t\r\n\v\f", &save)) {
-		if (n == MAX_TOKENS)
-			return false;
-		tok[n++] = t;
-	}
-	if (!n)
-		return true;
-	if (!strcmp(tok[0], "config"))
-		return do_config(sc, tok, n);
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(tok[0], commands[i].name) != 0)
-			continue;
-		sc->started = true;
-		return commands[i].run(sc, tok, n);
-	}
-	return false;
-}
 
 static int usage(void)
 {
@@ -249,26 +224,18 @@ int script_run(FILE *in, FILE *out, uint64_t work_limit)
 		.work_limit = work_limit,
 		.out = out,
 	};
-	unsigned long long lineno = 0;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	int failed = 0, ret;
+	const struct line_proto proto = {
+		.config = do_config,
+		.cmds = commands,
+		.ncmds = sizeof(commands) / sizeof(commands[0]),
+	};
+	int ret = store_open(&sc);
 
-	ret = store_open(&sc);
 	if (ret)
 		return ret;
-	while ((len = getline(&line, &cap, in)) != -1) {
-		lineno++;
-		/* A NUL inside a line would hide the rest of it: refuse the line. */
-		if (strlen(line) != (size_t)len || !run_line(&sc, line)) {
-			fprintf(out, "error syntax %llu\n", lineno);
-			failed = 1;
-		}
-	}
-	free(line);
+	ret = lines_run(in, out, &proto, &sc);
 	memattr_store_destroy(sc.store);
-	return ferror(in) ? -EIO : failed;
+	return ret;
 }
 
 int cmd_script(int argc, char **argv)

@@ -13,6 +13,7 @@
 #include <memattr/vsm.h>
 
 #include "cmd.h"
+#include "lines.h"
 #include "number.h"
 
 #define LIST_MAX ((MEMATTR_PAGE_SIZE - 16) / 8)
@@ -24,7 +25,6 @@ struct vscript {
 	uint64_t ram_size;
 	unsigned int vtls, vps;
 	bool mbec;
-	bool started;
 	bool has_last; /* @last: the intercept printed last */
 	struct memattr_vsm_intercept last;
 	FILE *out;
@@ -174,14 +174,15 @@ out_free:
 }
 
 /* config vtls=N vps=N ram=BYTES [mbec=0|1]: VTLs 0..N-1, RAM at GPA 0. */
-static bool do_config(struct vscript *sc, char **tok, int n)
+static bool do_config(void *ctx, char **tok, int n, bool started)
 {
+	struct vscript *sc = ctx;
 	static const char *const keys[] = { "vtls=", "vps=", "ram=", "mbec=" };
 	uint64_t val[4] = { 2, 1, 16ULL << 20, 0 };
 	unsigned int seen = 0;
 	int ret;
 
-	if (sc->started || n < 2)
+	if (started || n < 2)
 		return false;
 	for (int i = 1; i < n; i++) {
 		unsigned int k;
@@ -242,8 +243,9 @@ static uint64_t input_gpa(unsigned int vp)
 }
 
 /* enable-partition-vtl VP VTL [mbec] */
-static bool do_enable_partition_vtl(struct vscript *sc, char **tok, int n)
+static bool do_enable_partition_vtl(void *ctx, char **tok, int n)
 {
+	struct vscript *sc = ctx;
 	unsigned int vp, vtl;
 	uint8_t *in;
 
@@ -266,8 +268,9 @@ static bool do_enable_partition_vtl(struct vscript *sc, char **tok, int n)
 }
 
 /* enable-vp-vtl VP TARGET_VP VTL [RIP] */
-static bool do_enable_vp_vtl(struct vscript *sc, char **tok, int n)
+static bool do_enable_vp_vtl(void *ctx, char **tok, int n)
 {
+	struct vscript *sc = ctx;
 	unsigned int vp, target, vtl;
 	uint64_t rip = 0;
 	uint8_t *in;
@@ -313,8 +316,9 @@ static bool parse_pages(const char *t, uint64_t *first, uint64_t *count)
 }
 
 /* protect VP TARGET_VTL FLAGS PAGE[+COUNT]... [start=N] */
-static bool do_protect(struct vscript *sc, char **tok, int n)
+static bool do_protect(void *ctx, char **tok, int n)
 {
+	struct vscript *sc = ctx;
 	unsigned int vp, target, reps = 0, start = 0;
 	uint32_t flags;
 	uint8_t *in;
@@ -362,8 +366,9 @@ static bool do_protect(struct vscript *sc, char **tok, int n)
 }
 
 /* check VP GPA read|write|kexec|uexec */
-static bool do_check(struct vscript *sc, char **tok, int n)
+static bool do_check(void *ctx, char **tok, int n)
 {
+	struct vscript *sc = ctx;
 	struct memattr_vsm_intercept ic;
 	unsigned int vp, a;
 	uint64_t gpa;
@@ -397,19 +402,22 @@ static bool switch_cmd(struct vscript *sc, char **tok, int n, unsigned int code)
 	return true;
 }
 
-static bool do_vtl_call(struct vscript *sc, char **tok, int n)
+static bool do_vtl_call(void *ctx, char **tok, int n)
 {
+	struct vscript *sc = ctx;
 	return switch_cmd(sc, tok, n, MEMATTR_HVCALL_VTL_CALL);
 }
 
-static bool do_vtl_return(struct vscript *sc, char **tok, int n)
+static bool do_vtl_return(void *ctx, char **tok, int n)
 {
+	struct vscript *sc = ctx;
 	return switch_cmd(sc, tok, n, MEMATTR_HVCALL_VTL_RETURN);
 }
 
 /* deliver: the VP of the intercept printed last enters the VTL it goes to */
-static bool do_deliver(struct vscript *sc, char **tok, int n)
+static bool do_deliver(void *ctx, char **tok, int n)
 {
+	struct vscript *sc = ctx;
 	int ret;
 
 	(void)tok;
@@ -427,8 +435,9 @@ static bool do_deliver(struct vscript *sc, char **tok, int n)
 }
 
 /* vtl VP */
-static bool do_vtl(struct vscript *sc, char **tok, int n)
+static bool do_vtl(void *ctx, char **tok, int n)
 {
+	struct vscript *sc = ctx;
 	unsigned int vp;
 
 	if (n != 2 || !vp_arg(sc, tok[1], &vp))
@@ -441,8 +450,9 @@ static bool do_vtl(struct vscript *sc, char **tok, int n)
 }
 
 /* hypercall VP CONTROL INPUT_GPA [OUTPUT_GPA]: the raw interface */
-static bool do_hypercall(struct vscript *sc, char **tok, int n)
+static bool do_hypercall(void *ctx, char **tok, int n)
 {
+	struct vscript *sc = ctx;
 	uint64_t control, in, out = 0;
 	unsigned int vp;
 
@@ -454,8 +464,9 @@ static bool do_hypercall(struct vscript *sc, char **tok, int n)
 }
 
 /* partition-config VP VALUE: the VP's VTL writes its HvRegisterVsmPartitionConfig */
-static bool do_partition_config(struct vscript *sc, char **tok, int n)
+static bool do_partition_config(void *ctx, char **tok, int n)
 {
+	struct vscript *sc = ctx;
 	unsigned int vp;
 	uint64_t value;
 
@@ -489,8 +500,9 @@ static void reg_header(uint8_t *in, uint8_t in_vtl)
 }
 
 /* set-vp-register VP [vtl=N] NAME VALUE: HvCallSetVpRegisters, one rep, the VP itself */
-static bool do_set_vp_register(struct vscript *sc, char **tok, int n)
+static bool do_set_vp_register(void *ctx, char **tok, int n)
 {
+	struct vscript *sc = ctx;
 	unsigned int vp, name;
 	uint8_t in_vtl, *in;
 	uint64_t value;
@@ -520,8 +532,9 @@ static bool do_set_vp_register(struct vscript *sc, char **tok, int n)
  * get-vp-register VP [vtl=N] NAME: HvCallGetVpRegisters, one rep, the VP
  * itself; the output goes to the second half of the VP's input page.
  */
-static bool do_get_vp_register(struct vscript *sc, char **tok, int n)
+static bool do_get_vp_register(void *ctx, char **tok, int n)
 {
+	struct vscript *sc = ctx;
 	unsigned int vp, name;
 	uint8_t in_vtl, *in;
 	uint64_t r, x = 0;
@@ -553,8 +566,9 @@ static bool do_get_vp_register(struct vscript *sc, char **tok, int n)
 }
 
 /* read VP GPA: 8 bytes, little endian, as the VP's VTL may */
-static bool do_read(struct vscript *sc, char **tok, int n)
+static bool do_read(void *ctx, char **tok, int n)
 {
+	struct vscript *sc = ctx;
 	uint8_t b[8];
 	unsigned int vp;
 	uint64_t gpa, x = 0;
@@ -574,8 +588,9 @@ static bool do_read(struct vscript *sc, char **tok, int n)
 }
 
 /* write VP GPA VALUE: 8 bytes, little endian, as the VP's VTL may */
-static bool do_write(struct vscript *sc, char **tok, int n)
+static bool do_write(void *ctx, char **tok, int n)
 {
+	struct vscript *sc = ctx;
 	unsigned int vp;
 	uint64_t gpa, x;
 	uint8_t b[8];
@@ -604,8 +619,9 @@ static int print_run(void *opaque, uint64_t start, uint64_t end, uint64_t value)
 }
 
 /* dump VTL: the protections that bind VTL, combined over the higher VTLs, by gfn run */
-static bool do_dump(struct vscript *sc, char **tok, int n)
+static bool do_dump(void *ctx, char **tok, int n)
 {
+	struct vscript *sc = ctx;
 	unsigned int vtl;
 	uint32_t mask;
 
@@ -624,8 +640,9 @@ static bool do_dump(struct vscript *sc, char **tok, int n)
 }
 
 /* stats: memattr_set() calls the front has made so far */
-static bool do_stats(struct vscript *sc, char **tok, int n)
+static bool do_stats(void *ctx, char **tok, int n)
 {
+	struct vscript *sc = ctx;
 	(void)tok;
 	if (n != 1)
 		return false;
@@ -633,10 +650,7 @@ static bool do_stats(struct vscript *sc, char **tok, int n)
 	return true;
 }
 
-static const struct {
-	const char *name;
-	bool (*run)(struct vscript *sc, char **tok, int n);
-} commands[] = {
+static const struct line_cmd commands[] = {
 	{ "enable-partition-vtl", do_enable_partition_vtl },
 	{ "enable-vp-vtl", do_enable_vp_vtl },
 	{ "protect", do_protect },
@@ -655,78 +669,22 @@ static const struct {
 	{ "stats", do_stats },
 };
 
-/* Runs one line; false when it does not parse. */
-static bool run_line(struct vscript *sc, char *line, char ***tokp, size_t *capp)
-{
-	char *save = NULL, *t;
-	size_t n = 0;
-
-	line[strcspn(line, "#")] = '\0';
-	for (t = strtok_r(line, " \t\r\n\v\f", &save); t;
-	     t = strtok_r(NULL, " \t\r\n\v\f", &save)) {
-		if (n == *capp) {
-			size_t cap = *capp ? *capp * 2 : 16;
-			char **tok;
-
-			if (cap > 8192)
-				return false;
-			tok = realloc(*tokp, cap * sizeof(*tok));
-			if (!tok)
-				return false;
-			*tokp = tok;
-			*capp = cap;
-		}
-		(*tokp)[n++] = t;
-	}
-	if (!n)
-		return true;
-	if (!strcmp((*tokp)[0], "config"))
-		return do_config(sc, *tokp, (int)n);
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp((*tokp)[0], commands[i].name) != 0)
-			continue;
-		sc->started = true;
-		return commands[i].run(sc, *tokp, (int)n);
-	}
-	return false;
-}
-
-/* With --echo: comment lines as they are, commands as "> ..." before their answers. */
-static void echo_line(FILE *out, const char *line)
-{
-	size_t skip = strspn(line, " \t"), len = strcspn(line, "\r\n");
-
-	if (skip == len)
-		return;
-	fprintf(out, "%s%.*s\n", line[skip] == '#' ? "" : "> ", (int)(len - skip), line + skip);
-}
-
 static int vsm_script_run(FILE *in, FILE *out, bool echo)
 {
+	const struct line_proto proto = {
+		.config = do_config,
+		.cmds = commands,
+		.ncmds = sizeof(commands) / sizeof(commands[0]),
+		.echo = echo,
+	};
 	struct vscript sc = { .out = out };
-	unsigned long long lineno = 0;
-	char *line = NULL, **tok = NULL;
-	size_t cap = 0, tcap = 0;
-	ssize_t len;
-	int failed = 0, ret;
+	int ret = partition_open(&sc, 2, 1, 16ULL << 20, false);
 
-	ret = partition_open(&sc, 2, 1, 16ULL << 20, false);
 	if (ret)
 		return ret;
-	while ((len = getline(&line, &cap, in)) != -1) {
-		lineno++;
-		if (echo)
-			echo_line(out, line);
-		/* A NUL inside a line would hide the rest of it: refuse the line. */
-		if (strlen(line) != (size_t)len || !run_line(&sc, line, &tok, &tcap)) {
-			fprintf(out, "error syntax %llu\n", lineno);
-			failed = 1;
-		}
-	}
-	free(tok);
-	free(line);
+	ret = lines_run(in, out, &proto, &sc);
 	partition_close(&sc);
-	return ferror(in) ? -EIO : failed;
+	return ret;
 }
 
 int cmd_vsm_script(int argc, char **argv)
