@@ -199,6 +199,7 @@ static bool do_dump(void *ctx, char **tok, int n)
 static bool do_supported(void *ctx, char **tok, int n)
 {
 	struct script *sc = ctx;
+
 	(void)tok;
 	if (n != 1)
 		return false;

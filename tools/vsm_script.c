@@ -405,12 +405,14 @@ static bool switch_cmd(struct vscript *sc, char **tok, int n, unsigned int code)
 static bool do_vtl_call(void *ctx, char **tok, int n)
 {
 	struct vscript *sc = ctx;
+
 	return switch_cmd(sc, tok, n, MEMATTR_HVCALL_VTL_CALL);
 }
 
 static bool do_vtl_return(void *ctx, char **tok, int n)
 {
 	struct vscript *sc = ctx;
+
 	return switch_cmd(sc, tok, n, MEMATTR_HVCALL_VTL_RETURN);
 }
 
@@ -643,6 +645,7 @@ static bool do_dump(void *ctx, char **tok, int n)
 static bool do_stats(void *ctx, char **tok, int n)
 {
 	struct vscript *sc = ctx;
+
 	(void)tok;
 	if (n != 1)
 		return false;
