@@ -137,9 +137,8 @@ static int trace_pass(const struct bench *b, bool memslots, uint64_t cap, struct
 		n = cap;
 	stride = n / GUEST_RUNS ?: 1;
 	for (uint64_t k = 0; k < n && !ret; k += stride) {
-		uint64_t end = k + stride < n ? k + stride : n;
+		uint64_t end = k + stride < n ? k + stride : n, t0 = now_ns();
 
-		uint64_t t0 = now_ns();
 		for (uint64_t i = k; i < end; i++) {
 			const struct trace_op *op = &t->ops[t->nsweep + i];
 
@@ -211,9 +210,8 @@ static int million_pass(const struct bench *b, uint64_t n, struct kvm_pass *p)
 	rng_seed(&rng, TRACE_DEFAULT_SEED);
 	guest_run(vm, p);
 	for (uint64_t k = 0; k < n && !ret; k += stride) {
-		uint64_t end = k + stride < n ? k + stride : n;
+		uint64_t end = k + stride < n ? k + stride : n, t0 = now_ns();
 
-		uint64_t t0 = now_ns();
 		for (uint64_t i = k; i < end && !ret; i++) {
 			uint64_t g = lo + rng_below(&rng, KVM_PAGES - lo);
 

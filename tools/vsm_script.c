@@ -242,6 +242,18 @@ static uint64_t input_gpa(unsigned int vp)
 	return (uint64_t)vp * MEMATTR_PAGE_SIZE;
 }
 
+/*
+ * The input page of @vp's next hypercall, or NULL when there is no such VP:
+ * the front's answer to a call from it is then printed instead.
+ */
+static uint8_t *call_input(struct vscript *sc, unsigned int vp)
+{
+	if (vp < sc->vps)
+		return input_page(sc, vp);
+	print_result(sc, vp, memattr_vsm_hypercall(sc->v, vp, 0, 0, 0));
+	return NULL;
+}
+
 /* enable-partition-vtl VP VTL [mbec] */
 static bool do_enable_partition_vtl(void *ctx, char **tok, int n)
 {
@@ -252,11 +264,9 @@ static bool do_enable_partition_vtl(void *ctx, char **tok, int n)
 	if ((n != 3 && n != 4) || !vp_arg(sc, tok[1], &vp) || !vtl_arg(tok[2], &vtl) ||
 	    (n == 4 && strcmp(tok[3], "mbec") != 0))
 		return false;
-	if (vp >= sc->vps) {
-		print_result(sc, vp, memattr_vsm_hypercall(sc->v, vp, 0, 0, 0));
+	in = call_input(sc, vp);
+	if (!in)
 		return true;
-	}
-	in = input_page(sc, vp);
 	memset(in, 0, 16);
 	put_le(in, MEMATTR_HV_PARTITION_ID_SELF, 8);
 	in[8] = (uint8_t)vtl;
@@ -278,11 +288,9 @@ static bool do_enable_vp_vtl(void *ctx, char **tok, int n)
 	if ((n != 4 && n != 5) || !vp_arg(sc, tok[1], &vp) || !vp_arg(sc, tok[2], &target) ||
 	    !vtl_arg(tok[3], &vtl) || (n == 5 && !number_parse_str(tok[4], &rip)))
 		return false;
-	if (vp >= sc->vps) {
-		print_result(sc, vp, memattr_vsm_hypercall(sc->v, vp, 0, 0, 0));
+	in = call_input(sc, vp);
+	if (!in)
 		return true;
-	}
-	in = input_page(sc, vp);
 	memset(in, 0, 240);
 	put_le(in, MEMATTR_HV_PARTITION_ID_SELF, 8);
 	put_le(in + 8, target, 4);
@@ -338,11 +346,9 @@ static bool do_protect(void *ctx, char **tok, int n)
 			return false;
 		reps += (unsigned int)count;
 	}
-	if (vp >= sc->vps) {
-		print_result(sc, vp, memattr_vsm_hypercall(sc->v, vp, 0, 0, 0));
+	in = call_input(sc, vp);
+	if (!in)
 		return true;
-	}
-	in = input_page(sc, vp);
 	memset(in, 0, 16);
 	put_le(in, MEMATTR_HV_PARTITION_ID_SELF, 8);
 	put_le(in + 8, flags, 4);
@@ -513,11 +519,9 @@ static bool do_set_vp_register(void *ctx, char **tok, int n)
 	if (n < 4 || !vp_arg(sc, tok[1], &vp) || !parse_input_vtl(tok, &i, n, &in_vtl) ||
 	    i + 2 != n || !parse_u32(tok[i], &name) || !number_parse_str(tok[i + 1], &value))
 		return false;
-	if (vp >= sc->vps) {
-		print_result(sc, vp, memattr_vsm_hypercall(sc->v, vp, 0, 0, 0));
+	in = call_input(sc, vp);
+	if (!in)
 		return true;
-	}
-	in = input_page(sc, vp);
 	reg_header(in, in_vtl);
 	memset(in + 16, 0, 32);
 	put_le(in + 16, name, 4);
@@ -545,11 +549,9 @@ static bool do_get_vp_register(void *ctx, char **tok, int n)
 	if (n < 3 || !vp_arg(sc, tok[1], &vp) || !parse_input_vtl(tok, &i, n, &in_vtl) ||
 	    i + 1 != n || !parse_u32(tok[i], &name))
 		return false;
-	if (vp >= sc->vps) {
-		print_result(sc, vp, memattr_vsm_hypercall(sc->v, vp, 0, 0, 0));
+	in = call_input(sc, vp);
+	if (!in)
 		return true;
-	}
-	in = input_page(sc, vp);
 	reg_header(in, in_vtl);
 	put_le(in + 16, name, 4);
 	memset(in + 2048, 0, 16);
