@@ -316,6 +316,48 @@ static void op_set(struct diff *d)
 	}
 }
 
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* memattr_set_runs(): up to 8 ascending runs, all set (or, for a bad list, none). */
+static void op_set_runs(struct diff *d)
+{
+	unsigned int layer = (unsigned int)below(d->cfg->layers),
+		     k = 2 * (1 + (unsigned int)below(8));
+	uint64_t pts[16], value = random_value(d);
+	struct memattr_range runs[8];
+	size_t n = 0;
+
+	for (unsigned int i = 0; i < k; i++)
+		pts[i] = random_point(d);
+	qsort(pts, k, sizeof(pts[0]), u64_cmp);
+	for (unsigned int i = 0; i + 1 < k; i += 2)
+		if (pts[i] < pts[i + 1] && (!n || pts[i] >= runs[n - 1].end))
+			runs[n++] = (struct memattr_range){ pts[i], pts[i + 1] };
+	d->got.n = d->want.n = 0;
+	if (n >= 2 && below(10) == 0) {
+		/* Out of order: refused whole, nothing told. */
+		struct memattr_range t = runs[0];
+
+		runs[0] = runs[1];
+		runs[1] = t;
+		if (memattr_set_runs(d->s, layer, runs, n, value) != -EINVAL || d->got.n)
+			fail_at(d, "unordered runs accepted");
+		return;
+	}
+	if (memattr_set_runs(d->s, layer, runs, n, value))
+		fail_at(d, "set_runs failed");
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(model_set(d->m, layer, runs[i].start, runs[i].end, (uint8_t)value,
+					   model_notified, &d->want),
+				 0);
+	check_changes(d);
+}
+
 static void op_bad_set(struct diff *d)
 {
 	static const uint64_t bad[] = { MEMATTR_WRITE,
@@ -507,8 +549,10 @@ static void diff_run(const struct config *cfg, uint64_t ops)
 	for (d.op = 0; d.op < ops; d.op++) {
 		uint64_t r = below(100);
 
-		if (r < 45)
+		if (r < 42)
 			op_set(&d);
+		else if (r < 45)
+			op_set_runs(&d);
 		else if (r < 47)
 			op_bad_set(&d);
 		else if (r < 62)

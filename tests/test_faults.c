@@ -269,11 +269,93 @@ static void test_fail_from_nth(void **state)
 	assert_true(stopped > 0);
 }
 
+static int range_cmp(const void *x, const void *y)
+{
+	const struct memattr_range *a = x, *b = y;
+
+	return a->start < b->start ? -1 : a->start > b->start;
+}
+
+/* The ranges of ops[i..i+3], ascending and made disjoint: one memattr_set_runs() batch. */
+static size_t batch_of(int i, struct memattr_range *runs)
+{
+	struct memattr_range r[4];
+	size_t n = 0;
+
+	for (int k = 0; k < 4; k++)
+		r[k] = (struct memattr_range){ ops[i + k].a, ops[i + k].b };
+	qsort(r, 4, sizeof(r[0]), range_cmp);
+	for (int k = 0; k < 4; k++) {
+		uint64_t a = n && r[k].start < runs[n - 1].end ? runs[n - 1].end : r[k].start;
+
+		if (a < r[k].end)
+			runs[n++] = (struct memattr_range){ a, r[k].end };
+	}
+	return n;
+}
+
+/* One batch: on -ENOMEM nothing changed and no one was told; with memory back it completes. */
+static int rig_apply_runs(struct rig *r, int i)
+{
+	struct memattr_range runs[4];
+	size_t n = batch_of(i, runs);
+	int failures = 0, ret;
+
+	for (;;) {
+		r->got.n = r->want.n = 0;
+		ret = memattr_set_runs(r->s, ops[i].layer, runs, n, ops[i].v);
+		if (ret != -ENOMEM)
+			break;
+		assert_int_equal(r->got.n, 0);
+		rig_compare(r);
+		/* With memory back a batch must go through. */
+		assert_int_equal(failures++, 0);
+		r->f.fail_from = -1;
+	}
+	assert_int_equal(ret, 0);
+	for (size_t k = 0; k < n; k++)
+		assert_int_equal(model_set(r->m, ops[i].layer, runs[k].start, runs[k].end,
+					   (uint8_t)ops[i].v, model_heard, &r->want),
+				 0);
+	same_changes(&r->got, &r->want);
+	return failures;
+}
+
+/* memattr_set_runs() with every allocation failing in turn, and from the Nth on: all or nothing. */
+static void test_set_runs_fail(void **state)
+{
+	long long total, failed = 0;
+	struct rig r;
+
+	(void)state;
+	rig_init(&r);
+	for (int i = 0; i + 4 <= OPS; i += 4)
+		assert_int_equal(rig_apply_runs(&r, i), 0);
+	total = r.f.calls;
+	rig_finish(&r);
+	for (long long nth = 0; nth < total; nth++) {
+		rig_init(&r);
+		if (nth % 2)
+			r.f.fail_only = nth;
+		else
+			r.f.fail_from = nth;
+		for (int i = 0; i + 4 <= OPS; i += 4) {
+			failed += rig_apply_runs(&r, i);
+			rig_compare(&r);
+		}
+		rig_finish(&r);
+	}
+	printf("# %lld allocations of batched sets, failing in turn; %lld batches refused whole\n",
+	       total, failed);
+	assert_true(failed > total / 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fail_nth),
 		cmocka_unit_test(test_fail_from_nth),
+		cmocka_unit_test(test_set_runs_fail),
 	};
 
 	make_ops();

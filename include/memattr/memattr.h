@@ -200,6 +200,32 @@ bool memattr_value_valid(const struct memattr_store *s, uint64_t value);
 int memattr_set(struct memattr_store *s, unsigned int layer, uint64_t start, uint64_t end,
 		uint64_t value, uint64_t work_limit, uint64_t *next);
 
+/* A gfn range [start, end). */
+struct memattr_range {
+	uint64_t start;
+	uint64_t end;
+};
+
+/**
+ * memattr_set_runs() - give several ranges of one layer one value, all or nothing
+ * @s: the store
+ * @layer: layer index
+ * @runs: the ranges, ascending and not overlapping, each start < end <= 2^(gpa_bits - 12)
+ * @n: how many
+ * @value: a legal value (memattr_value_valid())
+ *
+ * Allocates every node the ranges may need before it changes anything, then
+ * sets them one after the other as memattr_set() would (notifiers hear of
+ * each range's changes before readers can see them).  For callers that must
+ * report a batch exactly, like a hypercall's list of pages: either every
+ * range has @value afterwards, or nothing changed and no one was told.
+ *
+ * Context: one writer per store at a time; readers may run concurrently.
+ * Return: 0, -EINVAL (bad argument), -ENOMEM; nothing changed on an error.
+ */
+int memattr_set_runs(struct memattr_store *s, unsigned int layer, const struct memattr_range *runs,
+		     size_t n, uint64_t value);
+
 /**
  * memattr_get() - value of one page
  * @s: the store

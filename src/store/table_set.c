@@ -28,6 +28,12 @@ struct prealloc {
 	void *inode[2 * MAX_LEVELS];
 };
 
+/* memattr_set_runs(): every node a batch may need, allocated before any run is set. */
+struct node_pool {
+	void **leaf, **inode;
+	size_t nleaf, ninode;
+};
+
 struct set_ctx {
 	struct memattr_store *s;
 	struct layer *l;
@@ -43,6 +49,7 @@ struct set_ctx {
 	unsigned int nleaf;
 	unsigned int ninode;
 	struct prealloc *pre;
+	struct node_pool *pool; /* NULL: prealloc() allocates */
 
 	bool pending;
 	bool changed;
@@ -137,14 +144,33 @@ static void count_needs(struct set_ctx *c, slot_t sl, unsigned int level, uint64
 			    base + i1 * slot_span(level), slot_span(level));
 }
 
+static void node_put(struct set_ctx *c, void *node, unsigned int level)
+{
+	if (!node)
+		return;
+	if (!c->pool)
+		node_free_now(&c->s->alloc, node, level);
+	else if (level == 0)
+		c->pool->leaf[c->pool->nleaf++] = node;
+	else
+		c->pool->inode[c->pool->ninode++] = node;
+}
+
+static void *node_get(struct set_ctx *c, unsigned int level)
+{
+	if (!c->pool)
+		return node_alloc(c->s, level);
+	if (level == 0)
+		return c->pool->nleaf ? c->pool->leaf[--c->pool->nleaf] : NULL;
+	return c->pool->ninode ? c->pool->inode[--c->pool->ninode] : NULL;
+}
+
 static void prealloc_release(struct set_ctx *c)
 {
 	for (unsigned int i = 0; i < c->nleaf; i++)
-		if (c->pre->leaf[i])
-			node_free_now(&c->s->alloc, c->pre->leaf[i], 0);
+		node_put(c, c->pre->leaf[i], 0);
 	for (unsigned int i = 0; i < c->ninode; i++)
-		if (c->pre->inode[i])
-			node_free_now(&c->s->alloc, c->pre->inode[i], 1);
+		node_put(c, c->pre->inode[i], 1);
 	c->nleaf = c->ninode = 0;
 }
 
@@ -153,10 +179,10 @@ static bool prealloc(struct set_ctx *c)
 	memset(c->pre->leaf, 0, sizeof(c->pre->leaf));
 	memset(c->pre->inode, 0, sizeof(c->pre->inode));
 	for (unsigned int i = 0; i < c->nleaf; i++)
-		if (!(c->pre->leaf[i] = node_alloc(c->s, 0)))
+		if (!(c->pre->leaf[i] = node_get(c, 0)))
 			return false;
 	for (unsigned int i = 0; i < c->ninode; i++)
-		if (!(c->pre->inode[i] = node_alloc(c->s, 1)))
+		if (!(c->pre->inode[i] = node_get(c, 1)))
 			return false;
 	return true;
 }
@@ -173,6 +199,8 @@ static int prepare(struct set_ctx *c)
 		if (prealloc(c))
 			return 0;
 		prealloc_release(c);
+		if (c->pool)
+			return -ENOMEM; /* memattr_set_runs() counted too few: never cut a run */
 		/*
 		 * Out of memory: a coarser aligned end needs fewer nodes on the
 		 * right edge; take the nearest one that still makes progress.
@@ -399,6 +427,43 @@ static bool set_in_leaf(struct set_ctx *c)
 	return true;
 }
 
+/* Passes 1 to 4 on @c's range (checked by the caller); see the top of this file. */
+static int set_range(struct set_ctx *c, uint64_t *next)
+{
+	struct memattr_store *s = c->s;
+	int ret;
+
+	c->l = &s->layer[c->layer];
+	c->retired->n = 0;
+	/* A work limit never stops the first path, so the fast path obeys it too. */
+	if (set_in_leaf(c)) {
+		retire_flush(s, c->retired);
+		*next = c->end;
+		return 0;
+	}
+	if (c->limit)
+		budget_walk(c, c->l->root, s->top, 0, s->nr_pages);
+	ret = prepare(c);
+	if (ret)
+		return ret;
+	if (has_listener(s, c->layer)) {
+		segments_walk(s, c->l->root, c->start, c->end, notify_segment, c);
+		notify_flush(c);
+		if (!c->changed) {
+			/* A no-op set needs no node: the prepare pass allocated none. */
+			prealloc_release(c);
+			*next = c->end;
+			return 0;
+		}
+	}
+	apply(c, &c->l->root, s->top, 0, s->nr_pages);
+	/* apply() takes exactly the nodes prepare() counted; this frees none. */
+	prealloc_release(c);
+	retire_flush(s, c->retired);
+	*next = c->end;
+	return 0;
+}
+
 int memattr_set(struct memattr_store *s, unsigned int layer, uint64_t start, uint64_t end,
 		uint64_t value, uint64_t work_limit, uint64_t *next)
 {
@@ -416,39 +481,107 @@ int memattr_set(struct memattr_store *s, unsigned int layer, uint64_t start, uin
 		.retired = &retired,
 		.pre = &pre,
 	};
-	int ret;
 
 	if (!s || !next || !layer_valid(s, layer) || start >= end || end > s->nr_pages ||
 	    !memattr_value_valid(s, value))
 		return -EINVAL;
-	c.l = &s->layer[layer];
-	retired.n = 0;
+	return set_range(&c, next);
+}
 
-	/* A work limit never stops the first path, so the fast path obeys it too. */
-	if (set_in_leaf(&c)) {
-		retire_flush(s, &retired);
-		*next = end;
-		return 0;
+static bool runs_valid(const struct memattr_store *s, const struct memattr_range *runs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (runs[i].start >= runs[i].end || runs[i].end > s->nr_pages ||
+		    (i && runs[i].start < runs[i - 1].end))
+			return false;
+	return true;
+}
+
+/*
+ * Nodes for every run, counted on the tree as it is before the first run is
+ * set.  An upper bound for the runs set one after the other: all of them set
+ * the same value, so an earlier run only turns slots into that value (which a
+ * later run then needs no node for) or splits a value slot into a node whose
+ * children hold the old value or the new one (where the count already has one
+ * node per level down the later run's edge).
+ */
+static void pool_count(struct set_ctx *c, const struct memattr_range *runs, size_t n,
+		       size_t *leaves, size_t *inodes)
+{
+	*leaves = *inodes = 0;
+	for (size_t i = 0; i < n; i++) {
+		c->start = runs[i].start;
+		c->end = runs[i].end;
+		c->nleaf = c->ninode = 0;
+		count_needs(c, c->l->root, c->s->top, 0, c->s->nr_pages);
+		*leaves += c->nleaf;
+		*inodes += c->ninode;
 	}
-	if (work_limit)
-		budget_walk(&c, c.l->root, s->top, 0, s->nr_pages);
-	ret = prepare(&c);
-	if (ret)
-		return ret;
-	if (has_listener(s, layer)) {
-		segments_walk(s, c.l->root, c.start, c.end, notify_segment, &c);
-		notify_flush(&c);
-		if (!c.changed) {
-			/* A no-op set needs no node: the prepare pass allocated none. */
-			prealloc_release(&c);
-			*next = c.end;
-			return 0;
-		}
+	c->nleaf = c->ninode = 0;
+}
+
+int memattr_set_runs(struct memattr_store *s, unsigned int layer, const struct memattr_range *runs,
+		     size_t n, uint64_t value)
+{
+	struct retire_list retired;
+	struct prealloc pre;
+	struct node_pool pool = { 0 };
+	struct set_ctx c = {
+		.s = s,
+		.layer = layer,
+		.v = (uint8_t)value,
+		.vslot = value_slot((uint8_t)value),
+		.retired = &retired,
+		.pre = &pre,
+	};
+	size_t leaves, inodes, bytes;
+	void **arr = NULL;
+	int ret = 0;
+
+	if (!s || (n && !runs) || !layer_valid(s, layer) || !memattr_value_valid(s, value) ||
+	    !runs_valid(s, runs, n))
+		return -EINVAL;
+	c.l = &s->layer[layer];
+	pool_count(&c, runs, n, &leaves, &inodes);
+	bytes = (leaves + inodes) * sizeof(*arr);
+	if (bytes) {
+		arr = s->alloc.alloc(s->alloc.opaque, bytes);
+		if (!arr)
+			return -ENOMEM;
+		pool.leaf = arr;
+		pool.inode = arr + leaves;
 	}
-	apply(&c, &c.l->root, s->top, 0, s->nr_pages);
-	/* apply() takes exactly the nodes prepare() counted; this frees none. */
-	prealloc_release(&c);
-	retire_flush(s, &retired);
-	*next = c.end;
-	return 0;
+	while (!ret && pool.nleaf < leaves) {
+		void *node = node_alloc(s, 0);
+
+		if (node)
+			pool.leaf[pool.nleaf++] = node;
+		else
+			ret = -ENOMEM;
+	}
+	while (!ret && pool.ninode < inodes) {
+		void *node = node_alloc(s, 1);
+
+		if (node)
+			pool.inode[pool.ninode++] = node;
+		else
+			ret = -ENOMEM;
+	}
+	c.pool = &pool;
+	for (size_t i = 0; i < n && !ret; i++) {
+		uint64_t next;
+
+		c.start = runs[i].start;
+		c.end = runs[i].end;
+		c.pending = c.changed = false;
+		/* Cannot fail: the pool holds what every run needs (pool_count()). */
+		ret = set_range(&c, &next);
+	}
+	while (pool.nleaf)
+		node_free_now(&s->alloc, pool.leaf[--pool.nleaf], 0);
+	while (pool.ninode)
+		node_free_now(&s->alloc, pool.inode[--pool.ninode], 1);
+	if (arr)
+		s->alloc.free(s->alloc.opaque, arr, bytes);
+	return ret;
 }
