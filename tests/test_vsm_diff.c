@@ -388,17 +388,17 @@ static void test_batching_counts(void **state)
 }
 
 /*
- * Memory runs out at every possible allocation of a call: reps completed is
- * a list-order prefix that carries the protection, and no page after it
- * changed (pages the sorted apply reached early are put back).
+ * Memory runs out at every possible allocation of a call: the call does all
+ * of its reps or none (reps completed 0, no page changed), and with memory
+ * back the same call completes.
  */
-static void test_enomem_prefix(void **state)
+static void test_enomem_all_or_nothing(void **state)
 {
 	uint64_t pages[24];
 	struct test_alloc ta;
 	struct rng rng;
 	bool finished = false;
-	int partial = 0;
+	int refused = 0;
 
 	(void)state;
 	rng_seed(&rng, 3);
@@ -419,16 +419,22 @@ static void test_enomem_prefix(void **state)
 		finished = st == MEMATTR_HV_STATUS_SUCCESS;
 		if (!finished) {
 			assert_int_equal(st, MEMATTR_HV_STATUS_INSUFFICIENT_MEMORY);
-			partial += done > 0 && done < 24;
+			assert_int_equal(done, 0);
+			refused++;
 		}
 		for (size_t i = 0; i < 24; i++)
 			assert_int_equal(memattr_get(f.store, 0, pages[i]),
-					 i < done ? MEMATTR_READ : 0);
+					 finished ? MEMATTR_READ : 0);
+		if (!finished) {
+			assert_int_equal(memattr_vsm_protect(f.v, 1, 0, F_R, pages, 24, &done),
+					 MEMATTR_HV_STATUS_SUCCESS);
+			assert_int_equal(done, 24);
+		}
 		fx_fini(&f);
 	}
 	assert_true(finished);
-	print_message("failures part-way with a nonempty prefix: %d\n", partial);
-	assert_true(partial > 0);
+	print_message("calls refused whole for lack of memory: %d\n", refused);
+	assert_true(refused > 0);
 }
 
 /* ---- a boot trace through the hypercall path ---- */
@@ -519,8 +525,10 @@ static void test_boot_trace(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_random_histories), cmocka_unit_test(test_hostile_input),
-		cmocka_unit_test(test_batching_counts),	 cmocka_unit_test(test_enomem_prefix),
+		cmocka_unit_test(test_random_histories),
+		cmocka_unit_test(test_hostile_input),
+		cmocka_unit_test(test_batching_counts),
+		cmocka_unit_test(test_enomem_all_or_nothing),
 		cmocka_unit_test(test_boot_trace),
 	};
 

@@ -325,8 +325,8 @@ uint64_t memattr_vsm_hypercall(struct memattr_vsm *v, unsigned int vp, uint64_t 
  * The rules of HvCallModifyVtlProtectionMask apply (@caller_vtl enabled and
  * with EnableVtlProtection set, @target_vtl lower and enabled, legal flags,
  * RAM pages).  Validates the whole list, then applies the valid prefix as a
- * few range sets (sorted, coalesced runs).  Pages past *@done are unchanged,
- * also when memory runs out part-way.
+ * few range sets (sorted, coalesced runs) with memattr_set_runs(): all of it
+ * or, when memory runs out, none (*@done 0).  Pages past *@done are unchanged.
  *
  * Context: the partition's writer.
  * Return: an HV_STATUS (MEMATTR_HV_STATUS_SUCCESS when *@done == @n;

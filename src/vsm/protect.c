@@ -78,13 +78,6 @@ unsigned int vsm_set_range(struct memattr_vsm *v, unsigned int layer, uint64_t s
 	return MEMATTR_HV_STATUS_SUCCESS;
 }
 
-static int u64_cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
  * Sort @n page numbers with @tmp (as large) as scratch: an LSD radix sort by
  * bytes that skips the bytes all keys share.  A guest's list is clustered, so
@@ -129,88 +122,6 @@ static void sort_pages(uint64_t *a, uint64_t *tmp, size_t n)
 		memcpy(a, src, n * sizeof(*a));
 }
 
-static bool sorted_has(const uint64_t *a, size_t n, uint64_t x)
-{
-	return bsearch(&x, a, n, sizeof(*a), u64_cmp) != NULL;
-}
-
-/* The values a call overwrote, as runs in ascending order: enough to undo it. */
-struct old_runs {
-	struct old_run {
-		uint64_t start, end, value;
-	} * r;
-	size_t n, cap;
-	bool nomem;
-};
-
-static int old_run_add(void *opaque, uint64_t start, uint64_t end, uint64_t value)
-{
-	struct old_runs *o = opaque;
-
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? 2 * o->cap : 16;
-		struct old_run *r = realloc(o->r, cap * sizeof(*r));
-
-		if (!r) {
-			o->nomem = true;
-			return 1;
-		}
-		o->r = r;
-		o->cap = cap;
-	}
-	o->r[o->n++] = (struct old_run){ start, end, value };
-	return 0;
-}
-
-static uint64_t old_value(const struct old_runs *o, uint64_t gfn)
-{
-	size_t lo = 0, hi = o->n;
-
-	/* The last run starting at or below gfn; the runs cover every page set. */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (o->r[mid].start <= gfn)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo && gfn < o->r[lo - 1].end ? o->r[lo - 1].value : 0;
-}
-
-/*
- * Memory ran out with pages below gfn @g set and the rest not.  Reps
- * completed must be a prefix in list order, so the answer is the first list
- * entry not below @g; pages after that prefix that were set anyway (they
- * sort before @g) go back to their values from before the call.  That undo
- * can itself run out of memory: then those pages keep the new protection,
- * which is no weaker for them than for the prefix the guest knows is done.
- */
-static size_t undo_past_prefix(struct memattr_vsm *v, unsigned int layer, const uint64_t *pages,
-			       size_t m, const struct old_runs *old, uint64_t g, uint64_t *scratch)
-{
-	size_t k = 0;
-
-	while (k < m && pages[k] < g)
-		k++;
-	memcpy(scratch, pages, k * sizeof(*pages));
-	if (k)
-		sort_pages(scratch, scratch + m, k);
-	for (size_t i = k; i < m; i++) {
-		uint64_t next;
-
-		/*
-		 * Putting back may need a node (the set may have freed a leaf
-		 * it made uniform); if that fails too the page keeps the new
-		 * value (docs/vsm.md, "Batched apply": a known gap).
-		 */
-		if (pages[i] < g && !sorted_has(scratch, k, pages[i]))
-			set_counted(v, layer, pages[i], pages[i] + 1, old_value(old, pages[i]),
-				    &next);
-	}
-	return k;
-}
-
 /* Are all of the sorted pages RAM?  Checked per run of consecutive pages. */
 static bool runs_in_ram(const struct memattr_vsm *v, const uint64_t *gfns, size_t n)
 {
@@ -228,24 +139,28 @@ static bool runs_in_ram(const struct memattr_vsm *v, const uint64_t *gfns, size_
 
 /*
  * Validate the whole list first (the first non-RAM page, in list order, ends
- * the valid prefix), then give each run of consecutive pages of the sorted
- * prefix its value with one range set.  Sorting first lets the usual, valid
- * list be checked per run rather than per page.
+ * the valid prefix), then set the runs of consecutive pages of the sorted
+ * prefix with one all-or-nothing store call.  Sorting first lets the usual,
+ * valid list be checked per run rather than per page; all or nothing keeps
+ * reps completed exact without undoing anything: when memory runs out no
+ * rep is done and the guest retries (TLFS: HV_STATUS_INSUFFICIENT_MEMORY).
  */
 static unsigned int protect_list(struct memattr_vsm *v, unsigned int layer, uint64_t value,
 				 const uint64_t *pages, size_t n, size_t *done)
 {
 	unsigned int status = MEMATTR_HV_STATUS_SUCCESS;
-	uint64_t *gfns, failed_at = UINT64_MAX;
-	struct old_runs old = { 0 };
-	size_t m = n;
+	struct memattr_range *runs;
+	size_t m = n, nruns = 0;
+	uint64_t *gfns;
 
 	*done = 0;
 	if (!n)
 		return status;
-	gfns = malloc(2 * n * sizeof(*gfns)); /* the sorted pages, then sort scratch */
+	/* The sorted pages, then the sort's scratch, which the runs reuse (at most n). */
+	gfns = malloc(3 * n * sizeof(*gfns));
 	if (!gfns)
 		return MEMATTR_HV_STATUS_INSUFFICIENT_MEMORY;
+	runs = (struct memattr_range *)(gfns + n);
 	memcpy(gfns, pages, n * sizeof(*gfns));
 	sort_pages(gfns, gfns + n, n);
 	if (!runs_in_ram(v, gfns, n)) {
@@ -258,28 +173,17 @@ static unsigned int protect_list(struct memattr_vsm *v, unsigned int layer, uint
 		}
 	}
 	for (size_t i = 0; i < m;) {
-		uint64_t start = gfns[i], end = start + 1, next;
-		int ret;
+		uint64_t start = gfns[i], end = start + 1;
 
 		while (++i < m && gfns[i] <= end)
 			end = gfns[i] + 1;
-		/* Remember what is there, to undo past the reported prefix on ENOMEM. */
-		if (memattr_runs(v->store, layer, start, end, old_run_add, &old)) {
-			failed_at = start;
-			break;
-		}
-		ret = set_counted(v, layer, start, end, value, &next);
-		if (ret || next < end) {
-			failed_at = ret ? start : next;
-			break;
-		}
+		runs[nruns++] = (struct memattr_range){ start, end };
 	}
-	*done = m;
-	if (failed_at != UINT64_MAX) {
-		*done = undo_past_prefix(v, layer, pages, m, &old, failed_at, gfns);
-		status = MEMATTR_HV_STATUS_INSUFFICIENT_MEMORY;
-	}
-	free(old.r);
+	v->store_sets += nruns;
+	if (memattr_set_runs(v->store, layer, runs, nruns, value))
+		status = MEMATTR_HV_STATUS_INSUFFICIENT_MEMORY; /* nothing changed */
+	else
+		*done = m;
 	free(gfns);
 	return status;
 }
