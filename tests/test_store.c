@@ -532,6 +532,52 @@ static void test_enomem(void **state)
 	assert_int_equal(f.live_blocks, 0);
 }
 
+/*
+ * Setting values a range already has is a no-op: no allocation, no free, no
+ * notification, the same memory, whether the range is uniform, fragmented
+ * across leaves and interior nodes, or batched with memattr_set_runs().
+ */
+static void test_noop_set_allocates_nothing(void **state)
+{
+	struct test_alloc f;
+	struct memattr_config cfg = { .layers = 2,
+				      .gpa_bits = 52,
+				      .allocator = test_alloc_init(&f) };
+	struct notes n = { 0 };
+	struct memattr_notifier nt = { .notify = note, .layers = 3, .opaque = &n };
+	const struct memattr_range runs[] = { { 3, 9 }, { GIB_PAGES - 5, GIB_PAGES + 5 } };
+	struct memattr_store *s;
+	long long calls, blocks, bytes;
+
+	(void)state;
+	assert_int_equal(memattr_store_create(&cfg, &s), 0);
+	/* Fragments on both sides of a 2 MiB, a 1 GiB and a 512 GiB boundary. */
+	set_ok(s, 0, 0, 2 * GIB_PAGES, R);
+	for (uint64_t b = 512; b <= 1ULL << 27; b <<= 9) {
+		set_ok(s, 0, b - 3, b - 1, NA);
+		set_ok(s, 0, b + 1, b + 2, R | W);
+	}
+	set_ok(s, 0, 3, 9, R | X);
+	set_ok(s, 0, GIB_PAGES - 5, GIB_PAGES + 5, R | X);
+	memattr_notifier_register(s, &nt);
+	calls = f.calls;
+	blocks = f.live_blocks;
+	bytes = f.live_bytes;
+	set_ok(s, 0, 0, 1, R);			       /* one page inside a leaf */
+	set_ok(s, 0, 9, 512 - 3, R);		       /* the rest of that leaf */
+	set_ok(s, 0, 512 + 2, GIB_PAGES - 5, R);       /* across leaves and 2 MiB slots */
+	set_ok(s, 0, (1ULL << 27) + 2, 1ULL << 30, 0); /* never set: 0 already */
+	set_ok(s, 1, 0, 1ULL << 40, 0);		       /* a uniform layer, all of it */
+	assert_int_equal(memattr_set_runs(s, 0, runs, 2, R | X), 0);
+	assert_int_equal(f.calls, calls);
+	assert_int_equal(f.live_blocks, blocks);
+	assert_int_equal(f.live_bytes, bytes);
+	assert_int_equal(n.n, 0);
+	memattr_notifier_unregister(s, &nt);
+	memattr_store_destroy(s);
+	assert_int_equal(f.live_blocks, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -549,6 +595,7 @@ int main(void)
 		cmocka_unit_test(test_range_set_cost_independent_of_length),
 		cmocka_unit_test(test_work_limit_progress),
 		cmocka_unit_test(test_enomem),
+		cmocka_unit_test(test_noop_set_allocates_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
