@@ -69,4 +69,14 @@
 #define MSG_ACCESS 16
 #define MSG_ACTION 48
 
+/*
+ * The MMIO guest (mmio.S, tests/test_kvm.c): a device window outside RAM but
+ * inside the 1 GiB identity map, so KVM finds no memslot and exits to the VMM.
+ */
+#define MMIO_CODE  0x200000
+#define MMIO_STACK 0x300000
+#define MMIO_FLAG  0x310000	/* nonzero: end with an access no device claims */
+#define MMIO_DEV   0x10000000	/* 256 MiB: past any test VM's RAM */
+#define MMIO_UNCLAIMED (MMIO_DEV + 0x1000)
+
 #endif

@@ -161,6 +161,7 @@ struct memattr_vm_intercept {
  * struct memattr_vm_stats - what the VMM did
  * @exits: KVM_RUN returns
  * @mmio_exits: KVM_EXIT_MMIO on guest RAM
+ * @device_mmio: KVM_EXIT_MMIO outside RAM that the MMIO handler served
  * @emulated: permitted accesses completed through the private mapping
  * @intercepts: forbidden accesses delivered to a higher VTL
  * @hypercalls: doorbell rings
@@ -175,11 +176,13 @@ struct memattr_vm_intercept {
  * @budget: host mappings (or memslots) each protected alias may use
  * @exit_reason: KVM's exit reason of the last exit (why a run failed)
  * @exit_detail: its detail: the internal-error suberror, the GPA of a
- *	memory fault
+ *	memory fault or of an MMIO access (the one that stopped a run with
+ *	-ENXIO)
  */
 struct memattr_vm_stats {
 	uint64_t exits;
 	uint64_t mmio_exits;
+	uint64_t device_mmio;
 	uint64_t emulated;
 	uint64_t intercepts;
 	uint64_t hypercalls;
@@ -205,12 +208,48 @@ struct memattr_vm_regs {
 struct memattr_vm;
 
 /**
+ * typedef memattr_vm_mmio_fn - a VMM's device model for MMIO outside guest RAM
+ * @opaque: as given to memattr_vm_set_mmio_handler()
+ * @vtl: the VTL whose vCPU made the access
+ * @gpa: guest-physical address of the access (not RAM)
+ * @len: its size in bytes, 1..8
+ * @is_write: a write of @data[0..@len-1], else a read into it
+ * @data: the bytes, little endian; for a read zeroed before the call, the
+ *	handler fills @len bytes and KVM completes the instruction with them
+ *
+ * Context: called on the thread in memattr_vm_run(); it must not run or
+ * destroy @vm.
+ * Return: 0 handled; -ENXIO when no device is at @gpa (the run stops with
+ * -ENXIO); any other -errno stops the run with that error.
+ */
+typedef int (*memattr_vm_mmio_fn)(void *opaque, unsigned int vtl, uint64_t gpa, unsigned int len,
+				  bool is_write, uint8_t data[8]);
+
+/**
+ * memattr_vm_set_mmio_handler() - serve MMIO outside guest RAM
+ * @vm: the VMM
+ * @fn: the device model, or NULL for none
+ * @opaque: passed to @fn
+ *
+ * KVM reports an access to a GPA no memslot covers as KVM_EXIT_MMIO.  On
+ * guest RAM that is a protection at work (the VMM checks the store); outside
+ * it, the access goes to @fn.  Without a handler, or when it answers -ENXIO,
+ * memattr_vm_run() stops with -ENXIO, stats exit_reason KVM_EXIT_MMIO (6)
+ * and exit_detail the GPA: an access no device claims is never ignored.
+ *
+ * Context: the thread that runs @vm, not during memattr_vm_run().
+ * Return: 0, or -EINVAL for a NULL @vm.
+ */
+int memattr_vm_set_mmio_handler(struct memattr_vm *vm, memattr_vm_mmio_fn fn, void *opaque);
+
+/**
  * memattr_vm_create() - open /dev/kvm, make one VM per VTL over one memfd
  * @cfg: the shape
  * @out: the new VMM
  *
  * Creates the memfd, the private mapping, one alias and one VM with one
- * vCPU per VTL, identity page tables (2 MiB pages over the first 1 GiB) and a
+ * vCPU per VTL, identity page tables (2 MiB pages over the first 1 GiB of
+ * guest-physical space, so that device MMIO below it is reachable) and a
  * GDT in the first 64 KiB of guest RAM, and registers the views' notifier.
  *
  * Context: the store's writer side (registers a notifier).
@@ -263,10 +302,13 @@ int memattr_vm_vcpu_init(struct memattr_vm *vm, unsigned int vtl, uint64_t rip, 
  * guests' hypercalls set protections): other writers must not run meanwhile.
  *
  * Return: 0 on HLT; -EACCES when the VTL executed a page it may not access
- * and the higher VTL left it so; -EFAULT for an exit the VMM does not handle
- * (shutdown, other internal errors, access outside RAM, an intercept with no
- * higher VTL; memattr_vm_stats() has the exit reason);
- * -EIO for an unexpected port; another -errno from KVM.
+ * and the higher VTL left it so; -ENXIO for MMIO outside RAM that no handler
+ * claimed (memattr_vm_set_mmio_handler()), or the handler's own -errno;
+ * -EFAULT for an exit the VMM does not handle or a malformed one (shutdown,
+ * other internal errors, an access straddling the end of RAM, a length KVM
+ * should not report, an intercept with no VTL to receive it;
+ * memattr_vm_stats() has the exit reason); -EIO for an unexpected port;
+ * another -errno from KVM.
  */
 int memattr_vm_run(struct memattr_vm *vm, unsigned int vtl, unsigned int *halted_vtl);
 

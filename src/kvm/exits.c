@@ -139,22 +139,60 @@ static int intercept_complete(struct memattr_vm *vm)
 	return ret;
 }
 
+/*
+ * MMIO outside RAM: a device's, served by the VMM's handler.  KVM's struct
+ * kvm_run carries at most 8 data bytes; a read's bytes go back to KVM, which
+ * writes them to the instruction's destination on the next KVM_RUN.
+ */
+static int device_mmio(struct memattr_vm *vm, unsigned int vtl, struct kvm_run *run)
+{
+	bool write = run->mmio.is_write;
+	uint8_t data[8] = { 0 };
+	int ret;
+
+	if (!vm->mmio_fn)
+		return -ENXIO; /* no device model: nothing may claim it */
+	if (write)
+		memcpy(data, run->mmio.data, run->mmio.len);
+	ret = vm->mmio_fn(vm->mmio_opaque, vtl, run->mmio.phys_addr, run->mmio.len, write, data);
+	if (ret > 0)
+		ret = -EIO; /* the contract is 0 or -errno: never treat it as handled */
+	if (ret)
+		return ret;
+	if (!write) {
+		memset(run->mmio.data, 0, sizeof(run->mmio.data));
+		memcpy(run->mmio.data, data, run->mmio.len);
+	}
+	vm->stats.device_mmio++;
+	return 0;
+}
+
 static int mmio_exit(struct memattr_vm *vm, unsigned int vtl, unsigned int *next)
 {
 	struct kvm_run *run = vm->vcpu[vtl].run;
 	uint64_t gpa = run->mmio.phys_addr;
+	uint32_t len = run->mmio.len;
 
-	vm->stats.mmio_exits++;
 	vm->stats.exit_detail = gpa;
-	if (gpa >= vm->ram_size || run->mmio.len > vm->ram_size - gpa || !run->mmio.len)
-		return -EFAULT; /* no devices: MMIO outside RAM is a guest bug */
-	if (range_allowed(vm, vtl, gpa, run->mmio.len, run->mmio.is_write)) {
+	*next = vtl;
+	/*
+	 * Everything in the exit is KVM's, but check it as input: the data
+	 * array holds 8 bytes, is_write is a flag, and the access must not wrap.
+	 */
+	if (!len || len > sizeof(run->mmio.data) || run->mmio.is_write > 1 ||
+	    gpa > UINT64_MAX - len)
+		return -EFAULT;
+	if (gpa >= vm->ram_size)
+		return device_mmio(vm, vtl, run);
+	vm->stats.mmio_exits++;
+	if (len > vm->ram_size - gpa)
+		return -EFAULT; /* half RAM, half not: neither a protection nor a device */
+	if (range_allowed(vm, vtl, gpa, len, run->mmio.is_write)) {
 		emulate(vm, run);
-		*next = vtl;
 		return 0;
 	}
 	*next = vtl + 1;
-	return intercept_raise(vm, vtl, gpa, run->mmio.is_write, run->mmio.len, false);
+	return intercept_raise(vm, vtl, gpa, run->mmio.is_write, len, false);
 }
 
 /*

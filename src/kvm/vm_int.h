@@ -73,6 +73,9 @@ struct memattr_vm {
 	struct vcpu vcpu[MEMATTR_VM_MAX_VTLS];
 	struct alias alias[MEMATTR_VM_MAX_VTLS];
 
+	memattr_vm_mmio_fn mmio_fn; /* MMIO outside RAM; NULL: none */
+	void *mmio_opaque;
+
 	struct memattr_notifier notifier;
 	int view_error;	       /* a view could not be made strict enough: refuse to run */
 	uint64_t refreshed_at; /* stats.changes at the last views_refresh() */
