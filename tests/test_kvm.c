@@ -73,6 +73,7 @@ static void demo_check(const struct demo_result *r)
 		assert_int_equal(r->intercepts[i].gpa, want[i].gpa);
 		assert_int_equal(r->intercepts[i].access, want[i].write);
 		assert_int_equal(r->intercepts[i].from_vtl, 0);
+		assert_int_equal(r->intercepts[i].to_vtl, 1);
 		assert_int_equal(r->intercepts[i].len, 8);
 	}
 	assert_int_equal(r->stats.intercepts, 3);
@@ -680,6 +681,144 @@ static void test_mmio_unclaimed(void **state)
 	assert_int_equal(regs.r8, ~0ULL); /* the failed read wrote nothing */
 }
 
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+/*
+ * A higher VTL that logs the type of the message in its message page @msg
+ * and counts its entries at @log, then makes a VtlReturn, forever.
+ */
+static size_t emit_logger(uint8_t *p, uint32_t msg, uint32_t log)
+{
+	uint32_t count = log + 8;
+	size_t n = 0;
+
+	n += emit(p + n, "\x8b\x04\x25", 3); /* mov msg, %eax */
+	n += emit(p + n, &msg, 4);
+	n += emit(p + n, "\x89\x04\x25", 3); /* mov %eax, log */
+	n += emit(p + n, &log, 4);
+	n += emit(p + n, "\xff\x04\x25", 3); /* incl log + 8 */
+	n += emit(p + n, &count, 4);
+	n += emit(p + n, "\xb9\x12\x00\x00\x00", 5); /* mov $0x12, %ecx: VtlReturn */
+	n += emit(p + n, "\xe6\x50", 2);	     /* out %al, $0x50 */
+	p[n] = 0xeb;				     /* jmp back to the start */
+	p[n + 1] = (uint8_t) - (int)(n + 2);
+	return n + 2;
+}
+
+/*
+ * Three VTLs: an intercept goes to the VTL whose protection the access
+ * breaks, the highest when both do (TLFS VSM "Memory Access Violations"),
+ * as a TLFS HV_MESSAGE with an HV_X64_MEMORY_INTERCEPT_MESSAGE in that VTL's
+ * own message page.
+ */
+static void test_intercept_owner(void **state)
+{
+	const uint64_t a = 0x400000, b = 0x401000, c = 0x402000; /* VTL 2's, VTL 1's, both */
+	const uint32_t msg1 = 0x100000, msg2 = 0x110000, log1 = 0x120000, log2 = 0x130000;
+	struct memattr_config scfg = { .layers = 3, .gpa_bits = 32 };
+	struct memattr_vm_config cfg = { .vtls = 3,
+					 .ram_size = 8 << 20,
+					 .msg_gpa = { 0, msg1, msg2 } };
+	static const struct {
+		uint64_t gpa;
+		uint32_t access;
+		unsigned int to;
+	} want[] = { { 0x400000, MEMATTR_VM_ACCESS_WRITE, 2 },
+		     { 0x401000, MEMATTR_VM_ACCESS_READ, 1 },
+		     { 0x402000, MEMATTR_VM_ACCESS_WRITE, 2 } };
+	const struct memattr_vm_intercept *ic;
+	struct memattr_vm_regs regs;
+	struct memattr_store *s;
+	struct memattr_vm *vm;
+	unsigned int n, halted = 99;
+	uint8_t *ram, *p, *m;
+	uint64_t next, one = 1;
+	uint32_t v;
+
+	(void)state;
+	assert_int_equal(memattr_store_create(&scfg, &s), 0);
+	cfg.store = s;
+	assert_int_equal(memattr_vm_create(&cfg, &vm), 0);
+	ram = memattr_vm_ram(vm);
+	/* VTL 0: movq $1, a; mov b, %rax; movq $1, c; hlt. */
+	p = ram + 0x200000;
+	for (unsigned int i = 0; i < 3; i++) {
+		uint32_t at = (uint32_t)want[i].gpa;
+
+		p += emit(p, i == 1 ? "\x48\x8b\x04\x25" : "\x48\xc7\x04\x25", 4);
+		p += emit(p, &at, 4);
+		if (i != 1)
+			p += emit(p, &one, 4);
+	}
+	*p = 0xf4;
+	emit_logger(ram + 0x300000, msg1, log1);
+	emit_logger(ram + 0x380000, msg2, log2);
+	assert_int_equal(memattr_vm_vcpu_init(vm, 0, 0x200000, 0x280000), 0);
+	assert_int_equal(memattr_vm_vcpu_init(vm, 1, 0x300000, 0x340000), 0);
+	assert_int_equal(memattr_vm_vcpu_init(vm, 2, 0x380000, 0x3c0000), 0);
+	/* Layer s(s-1)/2 + t: VTL 1 on VTL 0 is layer 0, VTL 2 on VTL 0 layer 1. */
+	assert_int_equal(memattr_set(s, 1, a >> 12, (a >> 12) + 1, MEMATTR_READ, 0, &next), 0);
+	assert_int_equal(memattr_set(s, 0, b >> 12, (b >> 12) + 1, MEMATTR_NO_ACCESS, 0, &next), 0);
+	assert_int_equal(memattr_set(s, 0, c >> 12, (c >> 12) + 1, MEMATTR_READ, 0, &next), 0);
+	assert_int_equal(memattr_set(s, 1, c >> 12, (c >> 12) + 1, MEMATTR_READ, 0, &next), 0);
+
+	assert_int_equal(memattr_vm_run(vm, 2, &halted), 0);
+	assert_int_equal(halted, 0);
+	ic = memattr_vm_intercepts(vm, &n);
+	assert_int_equal(n, 3);
+	for (unsigned int i = 0; i < 3; i++) {
+		assert_int_equal(ic[i].from_vtl, 0);
+		assert_int_equal(ic[i].to_vtl, want[i].to);
+		assert_int_equal(ic[i].gpa, want[i].gpa);
+		assert_int_equal(ic[i].access, want[i].access);
+		assert_int_equal(ic[i].action, MEMATTR_VM_ACTION_SKIP);
+	}
+	/* Blocked writes did not land; the skipped read gave zero. */
+	assert_int_equal(get64(ram + a), 0);
+	assert_int_equal(get64(ram + c), 0);
+	assert_int_equal(memattr_vm_get_regs(vm, 0, &regs), 0);
+	assert_int_equal(regs.rax, 0);
+	/* Each VTL was entered once on the way out and once per intercept of its own. */
+	assert_int_equal(get64(ram + log1 + 8) & 0xffffffff, 2);
+	assert_int_equal(get64(ram + log2 + 8) & 0xffffffff, 3);
+	/* What each saw in its message slot: a GPA intercept (the VMM freed the slot since). */
+	memcpy(&v, ram + log1, 4);
+	assert_int_equal(v, MEMATTR_VM_MSG_GPA_INTERCEPT);
+	memcpy(&v, ram + log2, 4);
+	assert_int_equal(v, MEMATTR_VM_MSG_GPA_INTERCEPT);
+
+	/* VTL 2's last message, HV_X64_MEMORY_INTERCEPT_MESSAGE: the write to c. */
+	m = ram + msg2;
+	assert_int_equal(get64(m + MEMATTR_VM_MSG_TYPE) & 0xffffffff, 0); /* HvMessageTypeNone */
+	assert_int_equal(m[MEMATTR_VM_MSG_PAYLOAD_SIZE], 80);
+	assert_int_equal(get64(m + 8), 0);				     /* Sender */
+	assert_int_equal(get64(m + MEMATTR_VM_MSG_PAYLOAD) & 0xffffffff, 0); /* VpIndex */
+	assert_int_equal(m[MEMATTR_VM_MSG_PAYLOAD + 4] & 0xf, 0); /* InstructionLength: unknown */
+	assert_int_equal(m[MEMATTR_VM_MSG_ACCESS], MEMATTR_VM_ACCESS_WRITE);
+	/* ExecutionState: CPL 0, CR0.PE, CR0.AM (the VMM's CR0 sets it), EFER.LMA, VTL 0. */
+	assert_int_equal(m[MEMATTR_VM_MSG_PAYLOAD + 6] | m[MEMATTR_VM_MSG_PAYLOAD + 7] << 8, 0x1c);
+	assert_int_equal(m[MEMATTR_VM_MSG_PAYLOAD + 20], 0x08);	   /* CsSegment.Selector */
+	assert_int_equal(get64(m + MEMATTR_VM_MSG_RIP), 0x200020); /* a write: retired */
+	assert_int_equal(get64(m + MEMATTR_VM_MSG_GPA), c);
+	assert_int_equal(m[MEMATTR_VM_MSG_PAYLOAD + 40], 6);  /* CacheType write-back */
+	assert_int_equal(m[MEMATTR_VM_MSG_PAYLOAD + 44], 16); /* InstructionByteCount */
+	assert_memory_equal(m + MEMATTR_VM_MSG_PAYLOAD + 64, ram + 0x200020, 16);
+	/* VTL 1's: the read of b, RIP on the instruction. */
+	m = ram + msg1;
+	assert_int_equal(m[MEMATTR_VM_MSG_ACCESS], MEMATTR_VM_ACCESS_READ);
+	assert_int_equal(get64(m + MEMATTR_VM_MSG_GPA), b);
+	assert_int_equal(get64(m + MEMATTR_VM_MSG_RIP), 0x20000c);
+	assert_memory_equal(m + MEMATTR_VM_MSG_PAYLOAD + 64, "\x48\x8b\x04\x25", 4);
+	memattr_vm_destroy(vm);
+	memattr_store_destroy(s);
+}
+
 static void test_config(void **state)
 {
 	struct memattr_config scfg = { .layers = 2, .gpa_bits = 32 };
@@ -841,6 +980,7 @@ int main(void)
 		cmocka_unit_test(test_closed_input),
 		cmocka_unit_test(test_mmio_device),
 		cmocka_unit_test(test_mmio_unclaimed),
+		cmocka_unit_test(test_intercept_owner),
 		cmocka_unit_test(test_demo),
 		cmocka_unit_test(test_demo_exec),
 		cmocka_unit_test(test_demo_loop),

@@ -9,7 +9,8 @@
  * mprotect per coalesced run).  The top VTL's alias is read-write.  A guest
  * access the host protection stops leaves KVM_RUN as KVM_EXIT_MMIO: the VMM
  * checks the store, emulates a permitted access through its private mapping,
- * and delivers a forbidden one to the next VTL up as an intercept message.
+ * and delivers a forbidden one as a TLFS intercept message to the VTL whose
+ * protection it breaks.
  * Execute protection cannot be enforced this way (a host mapping has no
  * "readable but not executable for the guest" state that KVM honours): the
  * store tracks it, the VMM does not enforce it; only a no-access page stops
@@ -43,38 +44,32 @@ extern "C" {
 #define MEMATTR_VM_ACCESS_WRITE	  1
 #define MEMATTR_VM_ACCESS_EXECUTE 2
 
-/* Intercept message the VMM writes into the higher VTL's message page. */
-#define MEMATTR_VM_MSG_NONE	0 /* slot free: the handler writes this when done */
-#define MEMATTR_VM_MSG_MEMORY	1 /* a memory intercept */
+/*
+ * Intercept messages.  A blocked access of VTL t goes to the VTL whose
+ * protection it breaks (the highest, when several do; TLFS VSM "Memory
+ * Access Violations"), as a TLFS HV_MESSAGE in the first slot (SINT 0, the
+ * intercept SINT) of that VTL's message page, msg_gpa[v]: header
+ * MessageType HvMessageTypeGpaIntercept (0x80000001), PayloadSize 80, no
+ * flags, Sender 0; payload an HV_X64_MEMORY_INTERCEPT_MESSAGE as the VSM
+ * front encodes it (memattr_vsm_intercept_encode(): the intercept header
+ * with VpIndex, InterceptAccessType, ExecutionState, CS, Rip, Rflags, then
+ * GuestPhysicalAddress at payload offset 56 and up to 16 instruction bytes).
+ * InstructionLength is 0 (unknown: KVM does not report it, the TLFS lets the
+ * receiver decode).  The receiving VTL frees the slot by writing
+ * HvMessageTypeNone; the VMM frees it too once the VTL has returned.
+ * MEMATTR_VM_MSG_* are those offsets.
+ */
+#define MEMATTR_VM_MSG_TYPE	     0x00 /* HV_MESSAGE_HEADER.MessageType (u32) */
+#define MEMATTR_VM_MSG_PAYLOAD_SIZE  0x04 /* HV_MESSAGE_HEADER.PayloadSize (u8) */
+#define MEMATTR_VM_MSG_PAYLOAD	     0x10 /* the HV_X64_MEMORY_INTERCEPT_MESSAGE */
+#define MEMATTR_VM_MSG_ACCESS	     (MEMATTR_VM_MSG_PAYLOAD + 5)  /* InterceptAccessType (u8) */
+#define MEMATTR_VM_MSG_RIP	     (MEMATTR_VM_MSG_PAYLOAD + 24) /* Rip (u64) */
+#define MEMATTR_VM_MSG_GPA	     (MEMATTR_VM_MSG_PAYLOAD + 56) /* GuestPhysicalAddress (u64) */
+#define MEMATTR_VM_MSG_GPA_INTERCEPT 0x80000001u		   /* HvMessageTypeGpaIntercept */
+
+/* The receiving VTL's decision, in struct memattr_vm_vtl_control.intercept_action. */
 #define MEMATTR_VM_ACTION_SKIP	0 /* drop the write / read zeros, continue */
 #define MEMATTR_VM_ACTION_ALLOW 1 /* perform this one access anyway */
-
-/**
- * struct memattr_vm_msg - memory intercept message, in guest memory
- * @type: MEMATTR_VM_MSG_*; the handler sets MEMATTR_VM_MSG_NONE when done
- * @vp_vtl: the VTL whose access was stopped
- * @gpa: guest-physical address of the access
- * @access: MEMATTR_VM_ACCESS_*
- * @insn_count: number of valid bytes in @insn
- * @rip: the faulting instruction's address for a read; for a write, KVM has
- *	already retired the instruction when it exits, so the next one's
- * @insn: instruction bytes fetched at @rip
- * @action: the handler's decision, MEMATTR_VM_ACTION_*; for an execute
- *	access none applies: the fetch is retried if the handler lifted the
- *	protection, else the run stops with -EACCES
- * @len: access size in bytes (0 for execute)
- */
-struct memattr_vm_msg {
-	uint32_t type;
-	uint32_t vp_vtl;
-	uint64_t gpa;
-	uint32_t access;
-	uint32_t insn_count;
-	uint64_t rip;
-	uint8_t insn[16];
-	uint32_t action;
-	uint32_t len;
-};
 
 /* VTL entry reasons (TLFS HV_VTL_ENTRY_REASON). */
 #define MEMATTR_VM_ENTRY_VTL_CALL  1
@@ -89,6 +84,14 @@ struct memattr_vm_msg {
  * @reserved: zero
  * @vtl_return_rax: RAX the lower VTL gets back on VtlReturn
  * @vtl_return_rcx: RCX the lower VTL gets back on VtlReturn
+ * @intercept_action: not TLFS, a memattr extension: the decision on the
+ *	intercept in the message page, MEMATTR_VM_ACTION_*; the VMM sets SKIP
+ *	before it enters the VTL, anything but ALLOW is SKIP.  For an execute
+ *	access (or a hypercall whose input page is closed) none applies: the
+ *	access is retried if the VTL lifted the protection, else the run stops
+ *	with -EACCES.  For a write, KVM has already retired the instruction when
+ *	it exits, so the message's Rip is the next instruction's address.
+ * @reserved2: zero
  *
  * As TLFS HV_VP_VTL_CONTROL in the VP assist page.  On a VTL switch the
  * registers the TLFS shares between VTLs (RAX, RBX, RCX, RDX, RSI, RDI, RBP,
@@ -101,6 +104,8 @@ struct memattr_vm_vtl_control {
 	uint32_t reserved;
 	uint64_t vtl_return_rax;
 	uint64_t vtl_return_rcx;
+	uint32_t intercept_action;
+	uint32_t reserved2;
 };
 
 /**
@@ -125,7 +130,8 @@ struct memattr_vm_vtl_control {
  *	read-only slots for read-only runs, none for no access), split on every
  *	change, instead of host protections.  The budget then counts slots
  *	(default: KVM's slot limit less one).
- * @msg_gpa: per VTL v >= 1, the page that receives intercepts from VTL v-1
+ * @msg_gpa: per VTL v >= 1, VTL v's message page: it receives the
+ *	intercepts for the protections VTL v set (TLFS HV_MESSAGE, see above)
  *	and holds VTL v's struct memattr_vm_vtl_control
  */
 struct memattr_vm_config {
@@ -142,14 +148,17 @@ struct memattr_vm_config {
 /**
  * struct memattr_vm_intercept - an intercept as the VMM saw it
  * @from_vtl: VTL whose access was stopped
- * @gpa: address of the access
+ * @to_vtl: VTL that received it: the one whose protection it broke
+ * @gpa: address of the access (of the first blocked page, for an access
+ *	straddling pages)
  * @access: MEMATTR_VM_ACCESS_*
  * @len: access size
- * @rip: as struct memattr_vm_msg's @rip
- * @action: what the higher VTL decided, MEMATTR_VM_ACTION_*
+ * @rip: the message's Rip (for a write, the next instruction's)
+ * @action: what the receiving VTL decided, MEMATTR_VM_ACTION_*
  */
 struct memattr_vm_intercept {
 	unsigned int from_vtl;
+	unsigned int to_vtl;
 	uint64_t gpa;
 	uint32_t access;
 	unsigned int len;
@@ -295,7 +304,7 @@ int memattr_vm_vcpu_init(struct memattr_vm *vm, unsigned int vtl, uint64_t rip, 
  * @halted_vtl: the VTL that executed HLT, or NULL
  *
  * Serves MMIO exits (emulation or intercepts), the hypercall doorbell and
- * VTL switches on the calling thread.  An intercept re-enters the higher VTL
+ * VTL switches on the calling thread.  An intercept re-enters the receiving VTL
  * where it last left with a VtlReturn, so that VTL must have run first.
  *
  * Context: one thread per VM.  It is the store's writer while it runs (the
