@@ -819,6 +819,65 @@ static void test_intercept_owner(void **state)
 	memattr_store_destroy(s);
 }
 
+/*
+ * The receiving VTL's decision is the one thing the VMM reads back: ALLOW
+ * performs the held accesses, anything else (here a junk value) is SKIP.
+ */
+static void decision_run(uint32_t action)
+{
+	const uint32_t ctl_action = 0x100000 + MEMATTR_VM_CONTROL_OFFSET +
+				    offsetof(struct memattr_vm_vtl_control, intercept_action);
+	/* VTL 0: movq $0x77, 0x400000; mov 0x401000, %rbx; hlt. */
+	static const uint8_t vtl0[] = { 0x48, 0xc7, 0x04, 0x25, 0x00, 0x00, 0x40,
+					0x00, 0x77, 0x00, 0x00, 0x00, 0x48, 0x8b,
+					0x1c, 0x25, 0x00, 0x10, 0x40, 0x00, 0xf4 };
+	const uint64_t hidden = 0x5555aaaa5555aaaaULL;
+	const struct memattr_vm_intercept *ic;
+	struct memattr_vm_regs regs;
+	struct memattr_store *s;
+	struct memattr_vm *vm;
+	unsigned int n, halted = 99;
+	uint8_t *ram, *p;
+	uint64_t next, word;
+	bool allow = action == MEMATTR_VM_ACTION_ALLOW;
+
+	assert_int_equal(kvm_vm(&s, &vm, 0, false), 0);
+	ram = memattr_vm_ram(vm);
+	/* VTL 1: movl $action, intercept_action; VtlReturn; again. */
+	p = ram + 0x300000;
+	p += emit(p, "\xc7\x04\x25", 3);
+	p += emit(p, &ctl_action, 4);
+	p += emit(p, &action, 4);
+	p += emit(p, "\xb9\x12\x00\x00\x00\xe6\x50\xeb\xec", 9);
+	memcpy(ram + 0x200000, vtl0, sizeof(vtl0));
+	memcpy(ram + 0x401000, &hidden, 8);
+	assert_int_equal(memattr_vm_vcpu_init(vm, 1, 0x300000, 0x340000), 0);
+	assert_int_equal(memattr_vm_vcpu_init(vm, 0, 0x200000, 0x280000), 0);
+	assert_int_equal(memattr_set(s, 0, 0x400, 0x401, MEMATTR_READ, 0, &next), 0);
+	assert_int_equal(memattr_set(s, 0, 0x401, 0x402, MEMATTR_NO_ACCESS, 0, &next), 0);
+	assert_int_equal(memattr_vm_run(vm, 1, &halted), 0);
+	assert_int_equal(halted, 0);
+	ic = memattr_vm_intercepts(vm, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(ic[0].action, allow ? MEMATTR_VM_ACTION_ALLOW : MEMATTR_VM_ACTION_SKIP);
+	assert_int_equal(ic[1].action, ic[0].action);
+	memcpy(&word, ram + 0x400000, 8);
+	assert_int_equal(word, allow ? 0x77 : 0);
+	assert_int_equal(memattr_vm_get_regs(vm, 0, &regs), 0);
+	assert_int_equal(regs.rbx, allow ? hidden : 0);
+	assert_int_equal(memattr_vm_stats(vm)->emulated, allow ? 2 : 0);
+	memattr_vm_destroy(vm);
+	memattr_store_destroy(s);
+}
+
+static void test_intercept_decision(void **state)
+{
+	(void)state;
+	decision_run(MEMATTR_VM_ACTION_ALLOW);
+	decision_run(MEMATTR_VM_ACTION_SKIP);
+	decision_run(0xdeadbeef);
+}
+
 static void test_config(void **state)
 {
 	struct memattr_config scfg = { .layers = 2, .gpa_bits = 32 };
@@ -981,6 +1040,7 @@ int main(void)
 		cmocka_unit_test(test_mmio_device),
 		cmocka_unit_test(test_mmio_unclaimed),
 		cmocka_unit_test(test_intercept_owner),
+		cmocka_unit_test(test_intercept_decision),
 		cmocka_unit_test(test_demo),
 		cmocka_unit_test(test_demo_exec),
 		cmocka_unit_test(test_demo_loop),

@@ -59,6 +59,7 @@ static void record(struct memattr_vm *vm, const struct memattr_vm_intercept *r)
 		vm->rec[vm->nrec++] = *r;
 }
 
+/* In the VTL's message page: VMM-owned like the message slot (see hypercall.c, msg_slot()). */
 static struct memattr_vm_vtl_control *control_of(struct memattr_vm *vm, unsigned int vtl)
 {
 	return (void *)(vm->ram + vm->msg_gpa[vtl] + MEMATTR_VM_CONTROL_OFFSET);

@@ -246,16 +246,24 @@ _Static_assert(MEMATTR_VM_ACCESS_EXECUTE == MEMATTR_HV_INTERCEPT_ACCESS_EXECUTE 
 	       "access types are TLFS HV_INTERCEPT_ACCESS_TYPE");
 
 /*
- * The message page is the receiving VTL's SynIC message page (SIMP), which
- * the TLFS makes an overlay the hypervisor writes ("SynIC Message Page",
- * "GPA Overlay Pages"): message delivery is the hypervisor's own write, not
- * an access on behalf of any VTL, so it goes through the VMM's private
- * mapping and no VTL protection applies to it.  It is safe because the page
- * belongs to the receiving VTL (msg_gpa, given by the VMM, inside RAM past
- * the VMM's own 64 KiB, checked at creation) and the VMM writes only the
- * HV_MESSAGE slot and reads back only the decision; what a lower VTL may do
- * to that page is still set by the receiving VTL's protections and the
- * views.
+ * Why the message is written straight into guest RAM, past every VTL rule:
+ * the message page stands for the receiving VTL's SynIC message page
+ * (SIMP), which the TLFS makes an overlay page the hypervisor owns and
+ * writes ("SynIC Message Page", "GPA Overlay Pages"): delivering a message
+ * is the hypervisor's own write, not an access on behalf of any VTL, so the
+ * VSM front's guest-memory accessors (which check a VTL's protections) do
+ * not apply.  It is safe because:
+ *  - the page is the receiving VTL's (msg_gpa, set by the VMM, page aligned,
+ *    in RAM past the VMM's own 64 KiB: checked at creation), and the VMM
+ *    writes only its first HV_MESSAGE slot;
+ *  - of the VTL's pages the VMM reads back only its decision
+ *    (intercept_action, reset to SKIP before the VTL is entered, anything
+ *    but ALLOW taken as SKIP) and the VtlReturn registers;
+ *  - unlike a real overlay, the page is ordinary RAM, so it is the
+ *    receiving VTL's protections that keep lower VTLs out of it (the demo's
+ *    VTL 1 makes its whole range NO_ACCESS to VTL 0).  A lower VTL that could
+ *    still write it gains nothing: it does not run while its access is held,
+ *    and a slot it leaves full only stops the run (-EFAULT), never allows.
  */
 static uint8_t *msg_slot(struct memattr_vm *vm, unsigned int vtl)
 {
