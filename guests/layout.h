@@ -53,6 +53,7 @@
 #define CTL_ENTRY	0
 #define CTL_RAX		8
 #define CTL_RCX		16
+#define CTL_ACTION	24 /* intercept_action: a memattr extension, not TLFS */
 #define ENTRY_VTL_CALL	1
 #define ENTRY_INTERRUPT 2
 
@@ -63,10 +64,29 @@
 #define VTL0_RBX 0xb1b1b1b1 /* overwritten by the skipped read of the secret */
 #define VTL0_RCX 0xc1c1c1c1 /* overwritten by the skipped read of VTL 1's log */
 
-/* struct memattr_vm_msg offsets (include/memattr/vm.h). */
-#define MSG_TYPE   0
-#define MSG_GPA	   8
-#define MSG_ACCESS 16
-#define MSG_ACTION 48
+/*
+ * The intercept VTL 1 receives: a TLFS HV_MESSAGE in the first slot of its
+ * message page (MEMATTR_VM_MSG_* in include/memattr/vm.h).  HV_MESSAGE_HEADER
+ * (TLFS "SynIC Messages"): MessageType at 0, PayloadSize at 4; the payload,
+ * an HV_X64_MEMORY_INTERCEPT_MESSAGE, from 16: its intercept header's
+ * InterceptAccessType at 5, then GuestPhysicalAddress at 56.
+ */
+#define MSG_TYPE	  0
+#define MSG_PAYLOAD_SIZE  4
+#define MSG_ACCESS	  (16 + 5)
+#define MSG_GPA		  (16 + 56)
+#define HV_MSG_NONE	  0x00000000 /* HvMessageTypeNone: the slot is free */
+#define HV_MSG_GPA_ICPT	  0x80000001 /* HvMessageTypeGpaIntercept */
+#define HV_MSG_ICPT_BYTES 80	     /* the payload the front encodes, through InstructionBytes */
+
+/*
+ * The MMIO guest (mmio.S, tests/test_kvm.c): a device window outside RAM but
+ * inside the 1 GiB identity map, so KVM finds no memslot and exits to the VMM.
+ */
+#define MMIO_CODE      0x200000
+#define MMIO_STACK     0x300000
+#define MMIO_FLAG      0x310000	  /* nonzero: end with an access no device claims */
+#define MMIO_DEV       0x10000000 /* 256 MiB: past any test VM's RAM */
+#define MMIO_UNCLAIMED (MMIO_DEV + 0x1000)
 
 #endif

@@ -2,8 +2,8 @@
 /*
  * VTL 1, the secure kernel: protect VTL 0's kernel image and its own memory
  * with ModifyVtlProtectionMask, then return to VTL 0 and serve intercepts
- * until the VMM stops: log each one (gpa, access) and let VTL 0 go on without
- * the access (action "skip").
+ * until the VMM stops: read each TLFS memory intercept message (type, access
+ * type, GPA), log it and let VTL 0 go on without the access (action "skip").
  *
  * General-purpose registers but RSP are shared with VTL 0: VTL 1 enters with
  * VTL 0's values, keeps those it touches and hands RAX and RCX back through
@@ -91,20 +91,24 @@ handle:
 	ret
 2:	cmpl	$ENTRY_INTERRUPT, VTL1_CONTROL + CTL_ENTRY
 	jne	1f
-	cmpl	$1, VTL1_MSG + MSG_TYPE
+	/* A TLFS memory intercept message in SINT 0's slot, and all of its payload. */
+	cmpl	$HV_MSG_GPA_ICPT, VTL1_MSG + MSG_TYPE
 	jne	1f
+	cmpb	$HV_MSG_ICPT_BYTES, VTL1_MSG + MSG_PAYLOAD_SIZE
+	jb	1f
 	mov	VTL1_LOG + LOG_COUNT, %rax
 	cmp	$LOG_MAX, %rax			/* count them all, keep the first LOG_MAX */
 	jae	3f
 	mov	%rax, %rdi
 	shl	$4, %rdi
-	mov	VTL1_MSG + MSG_GPA, %rdx
+	mov	VTL1_MSG + MSG_GPA, %rdx	/* GuestPhysicalAddress */
 	mov	%rdx, VTL1_LOG + LOG_ENTRIES(%rdi)
-	mov	VTL1_MSG + MSG_ACCESS, %edx
+	movzbl	VTL1_MSG + MSG_ACCESS, %edx	/* InterceptAccessType */
 	mov	%rdx, VTL1_LOG + LOG_ENTRIES + 8(%rdi)
 3:	inc	%rax
 	mov	%rax, VTL1_LOG + LOG_COUNT
-	movl	$0, VTL1_MSG + MSG_ACTION	/* skip the access */
+	movl	$0, VTL1_CONTROL + CTL_ACTION	/* skip the access */
+	movl	$HV_MSG_NONE, VTL1_MSG + MSG_TYPE /* done with the message: free the slot */
 1:	ret
 
 /* protect: %edx pages from gfn %rsi get map flags %edi for VTL 0 (rep hypercall). */

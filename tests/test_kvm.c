@@ -23,6 +23,7 @@
 
 #include "../guests/demo.h"
 #include "../guests/layout.h"
+#include "mmio.h" /* guests/mmio.S, assembled in-tree */
 
 static void demo_check(const struct demo_result *r)
 {
@@ -72,6 +73,7 @@ static void demo_check(const struct demo_result *r)
 		assert_int_equal(r->intercepts[i].gpa, want[i].gpa);
 		assert_int_equal(r->intercepts[i].access, want[i].write);
 		assert_int_equal(r->intercepts[i].from_vtl, 0);
+		assert_int_equal(r->intercepts[i].to_vtl, 1);
 		assert_int_equal(r->intercepts[i].len, 8);
 	}
 	assert_int_equal(r->stats.intercepts, 3);
@@ -467,7 +469,7 @@ static void test_bad_guests(void **state)
 		{ "rep start past count", 1, 0xc | 1ULL << 32 | 2ULL << 48, 0x210000, 1, 0x400,
 		  0x50, 0, 0, 3 },
 		{ "unknown port", 0, 0, 0, 0, 0, 0x51, 0, -EIO, -1 },
-		{ "read beyond RAM: triple fault", 0, 0, 0, 0, 0, 0, 0x900000, -EFAULT, -1 },
+		{ "read beyond RAM: no device there", 0, 0, 0, 0, 0, 0, 0x900000, -ENXIO, -1 },
 	};
 
 	(void)state;
@@ -514,6 +516,366 @@ static void test_closed_input(void **state)
 	assert_int_equal(regs.rip, 0x200000 + 15); /* still on the OUT */
 	memattr_vm_destroy(vm);
 	memattr_store_destroy(s);
+}
+
+/* The device the MMIO guest drives: what it saw, what it answers. */
+struct mmio_call {
+	unsigned int vtl;
+	uint64_t gpa;
+	unsigned int len;
+	bool is_write;
+	uint64_t data;
+};
+
+struct mmio_dev {
+	unsigned int n;
+	struct mmio_call calls[16];
+	int fail; /* returned for an access to MMIO_DEV + 0x38 (0: serve it) */
+};
+
+/* Reads at MMIO_DEV + off answer these bytes (little endian), truncated to the access. */
+static uint64_t mmio_answer(uint64_t off)
+{
+	switch (off) {
+	case 0x08:
+		return 0x0123456789abcdefULL;
+	case 0x18:
+		return 0x89abcdef;
+	case 0x28:
+		return 0x4321;
+	case 0x38:
+		return 0x7e;
+	}
+	return 0xeeeeeeeeeeeeeeeeULL; /* a read the guest does not make */
+}
+
+static int mmio_handler(void *opaque, unsigned int vtl, uint64_t gpa, unsigned int len,
+			bool is_write, uint8_t data[8])
+{
+	struct mmio_dev *d = opaque;
+	struct mmio_call *c;
+	uint64_t v = 0, zero = 0;
+
+	if (gpa < MMIO_DEV || gpa >= MMIO_DEV + 0x100)
+		return -ENXIO;
+	assert_true(d->n < 16);
+	c = &d->calls[d->n++];
+	if (!is_write) /* the VMM hands a read a zeroed buffer */
+		assert_memory_equal(data, &zero, 8);
+	if (!is_write && gpa == MMIO_DEV + 0x38 && d->fail)
+		return d->fail;
+	if (is_write) {
+		memcpy(&v, data, len);
+	} else {
+		v = mmio_answer(gpa - MMIO_DEV);
+		memcpy(data, &v, len);
+		if (len < 8)
+			v &= (1ULL << (8 * len)) - 1;
+	}
+	*c = (struct mmio_call){ vtl, gpa, len, is_write, v };
+	return 0;
+}
+
+/* A VM running guests/mmio.S at VTL 0 (VTL 1's vCPU never runs). */
+static int mmio_run(struct mmio_dev *d, bool handler, bool unclaimed, struct memattr_vm_regs *regs,
+		    struct memattr_vm_stats *stats)
+{
+	struct memattr_store *s;
+	struct memattr_vm *vm;
+	unsigned int halted = 99;
+	uint8_t *ram;
+	int ret;
+
+	assert_int_equal(kvm_vm(&s, &vm, 0, false), 0);
+	ram = memattr_vm_ram(vm);
+	memcpy(ram + MMIO_CODE, guest_mmio, sizeof(guest_mmio));
+	ram[MMIO_FLAG] = unclaimed;
+	assert_int_equal(memattr_vm_vcpu_init(vm, 0, MMIO_CODE, MMIO_STACK), 0);
+	if (handler)
+		assert_int_equal(memattr_vm_set_mmio_handler(vm, mmio_handler, d), 0);
+	ret = memattr_vm_run(vm, 0, &halted);
+	if (!ret)
+		assert_int_equal(halted, 0);
+	assert_int_equal(memattr_vm_get_regs(vm, 0, regs), 0);
+	*stats = *memattr_vm_stats(vm);
+	/* Device accesses are no business of the store's or the views'. */
+	assert_int_equal(stats->mmio_exits, 0);
+	assert_int_equal(stats->intercepts, 0);
+	memattr_vm_destroy(vm);
+	memattr_store_destroy(s);
+	return ret;
+}
+
+/*
+ * Genuine MMIO: the handler sees every access with its exact GPA, size,
+ * direction and bytes, and what it answers reaches the guest's registers
+ * with x86's partial-register rules (a 4-byte load zero-extends, 2- and
+ * 1-byte loads keep the rest).
+ */
+static void test_mmio_device(void **state)
+{
+	static const struct mmio_call want[] = {
+		{ 0, MMIO_DEV, 8, true, 0x1122334455667788ULL },
+		{ 0, MMIO_DEV + 0x10, 4, true, 0xcafef00d },
+		{ 0, MMIO_DEV + 0x20, 2, true, 0xbeef },
+		{ 0, MMIO_DEV + 0x30, 1, true, 0x5a },
+		{ 0, MMIO_DEV + 0x08, 8, false, 0x0123456789abcdefULL },
+		{ 0, MMIO_DEV + 0x18, 4, false, 0x89abcdef },
+		{ 0, MMIO_DEV + 0x28, 2, false, 0x4321 },
+		{ 0, MMIO_DEV + 0x38, 1, false, 0x7e },
+	};
+	struct mmio_dev d = { 0 };
+	struct memattr_vm_regs regs;
+	struct memattr_vm_stats st;
+
+	(void)state;
+	assert_int_equal(mmio_run(&d, true, false, &regs, &st), 0);
+	assert_int_equal(d.n, 8);
+	for (unsigned int i = 0; i < 8; i++) {
+		assert_int_equal(d.calls[i].vtl, want[i].vtl);
+		assert_int_equal(d.calls[i].gpa, want[i].gpa);
+		assert_int_equal(d.calls[i].len, want[i].len);
+		assert_int_equal(d.calls[i].is_write, want[i].is_write);
+		assert_int_equal(d.calls[i].data, want[i].data);
+	}
+	assert_int_equal(regs.rbx, 0x0123456789abcdefULL);
+	assert_int_equal(regs.rcx, 0x89abcdef);
+	assert_int_equal(regs.rdx, 0xffffffffffff4321ULL);
+	assert_int_equal(regs.r8, 0xffffffffffffff7eULL);
+	assert_int_equal(st.device_mmio, 8);
+	assert_int_equal(st.exit_reason, 5 /* KVM_EXIT_HLT */);
+}
+
+/*
+ * An access no device claims stops the run with -ENXIO and says where;
+ * without a handler the first device access does; a handler's own error
+ * stops the run with that error.
+ */
+static void test_mmio_unclaimed(void **state)
+{
+	struct mmio_dev d = { 0 };
+	struct memattr_vm_regs regs;
+	struct memattr_vm_stats st;
+
+	(void)state;
+	assert_int_equal(mmio_run(&d, true, true, &regs, &st), -ENXIO);
+	assert_int_equal(d.n, 8); /* everything before it was served */
+	assert_int_equal(st.exit_reason, 6 /* KVM_EXIT_MMIO */);
+	assert_int_equal(st.exit_detail, MMIO_UNCLAIMED);
+	assert_int_equal(st.device_mmio, 8);
+	assert_int_not_equal(regs.rax, mmio_answer(0x1000)); /* nothing was read */
+
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(mmio_run(&d, false, false, &regs, &st), -ENXIO);
+	assert_int_equal(d.n, 0);
+	assert_int_equal(st.exit_reason, 6);
+	assert_int_equal(st.exit_detail, MMIO_DEV);
+	assert_int_equal(st.device_mmio, 0);
+
+	memset(&d, 0, sizeof(d));
+	d.fail = -EIO;
+	assert_int_equal(mmio_run(&d, true, false, &regs, &st), -EIO);
+	assert_int_equal(d.n, 8);
+	assert_int_equal(st.exit_detail, MMIO_DEV + 0x38);
+	assert_int_equal(st.device_mmio, 7);
+	assert_int_equal(regs.r8, ~0ULL); /* the failed read wrote nothing */
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+/*
+ * A higher VTL that logs the type of the message in its message page @msg
+ * and counts its entries at @log, then makes a VtlReturn, forever.
+ */
+static size_t emit_logger(uint8_t *p, uint32_t msg, uint32_t log)
+{
+	uint32_t count = log + 8;
+	size_t n = 0;
+
+	n += emit(p + n, "\x8b\x04\x25", 3); /* mov msg, %eax */
+	n += emit(p + n, &msg, 4);
+	n += emit(p + n, "\x89\x04\x25", 3); /* mov %eax, log */
+	n += emit(p + n, &log, 4);
+	n += emit(p + n, "\xff\x04\x25", 3); /* incl log + 8 */
+	n += emit(p + n, &count, 4);
+	n += emit(p + n, "\xb9\x12\x00\x00\x00", 5); /* mov $0x12, %ecx: VtlReturn */
+	n += emit(p + n, "\xe6\x50", 2);	     /* out %al, $0x50 */
+	p[n] = 0xeb;				     /* jmp back to the start */
+	p[n + 1] = (uint8_t) - (int)(n + 2);
+	return n + 2;
+}
+
+/*
+ * Three VTLs: an intercept goes to the VTL whose protection the access
+ * breaks, the highest when both do (TLFS VSM "Memory Access Violations"),
+ * as a TLFS HV_MESSAGE with an HV_X64_MEMORY_INTERCEPT_MESSAGE in that VTL's
+ * own message page.
+ */
+static void test_intercept_owner(void **state)
+{
+	const uint64_t a = 0x400000, b = 0x401000, c = 0x402000; /* VTL 2's, VTL 1's, both */
+	const uint32_t msg1 = 0x100000, msg2 = 0x110000, log1 = 0x120000, log2 = 0x130000;
+	struct memattr_config scfg = { .layers = 3, .gpa_bits = 32 };
+	struct memattr_vm_config cfg = { .vtls = 3,
+					 .ram_size = 8 << 20,
+					 .msg_gpa = { 0, msg1, msg2 } };
+	static const struct {
+		uint64_t gpa;
+		uint32_t access;
+		unsigned int to;
+	} want[] = { { 0x400000, MEMATTR_VM_ACCESS_WRITE, 2 },
+		     { 0x401000, MEMATTR_VM_ACCESS_READ, 1 },
+		     { 0x402000, MEMATTR_VM_ACCESS_WRITE, 2 } };
+	const struct memattr_vm_intercept *ic;
+	struct memattr_vm_regs regs;
+	struct memattr_store *s;
+	struct memattr_vm *vm;
+	unsigned int n, halted = 99;
+	uint8_t *ram, *p, *m;
+	uint64_t next, one = 1;
+	uint32_t v;
+
+	(void)state;
+	assert_int_equal(memattr_store_create(&scfg, &s), 0);
+	cfg.store = s;
+	assert_int_equal(memattr_vm_create(&cfg, &vm), 0);
+	ram = memattr_vm_ram(vm);
+	/* VTL 0: movq $1, a; mov b, %rax; movq $1, c; hlt. */
+	p = ram + 0x200000;
+	for (unsigned int i = 0; i < 3; i++) {
+		uint32_t at = (uint32_t)want[i].gpa;
+
+		p += emit(p, i == 1 ? "\x48\x8b\x04\x25" : "\x48\xc7\x04\x25", 4);
+		p += emit(p, &at, 4);
+		if (i != 1)
+			p += emit(p, &one, 4);
+	}
+	*p = 0xf4;
+	emit_logger(ram + 0x300000, msg1, log1);
+	emit_logger(ram + 0x380000, msg2, log2);
+	assert_int_equal(memattr_vm_vcpu_init(vm, 0, 0x200000, 0x280000), 0);
+	assert_int_equal(memattr_vm_vcpu_init(vm, 1, 0x300000, 0x340000), 0);
+	assert_int_equal(memattr_vm_vcpu_init(vm, 2, 0x380000, 0x3c0000), 0);
+	/* Layer s(s-1)/2 + t: VTL 1 on VTL 0 is layer 0, VTL 2 on VTL 0 layer 1. */
+	assert_int_equal(memattr_set(s, 1, a >> 12, (a >> 12) + 1, MEMATTR_READ, 0, &next), 0);
+	assert_int_equal(memattr_set(s, 0, b >> 12, (b >> 12) + 1, MEMATTR_NO_ACCESS, 0, &next), 0);
+	assert_int_equal(memattr_set(s, 0, c >> 12, (c >> 12) + 1, MEMATTR_READ, 0, &next), 0);
+	assert_int_equal(memattr_set(s, 1, c >> 12, (c >> 12) + 1, MEMATTR_READ, 0, &next), 0);
+
+	assert_int_equal(memattr_vm_run(vm, 2, &halted), 0);
+	assert_int_equal(halted, 0);
+	ic = memattr_vm_intercepts(vm, &n);
+	assert_int_equal(n, 3);
+	for (unsigned int i = 0; i < 3; i++) {
+		assert_int_equal(ic[i].from_vtl, 0);
+		assert_int_equal(ic[i].to_vtl, want[i].to);
+		assert_int_equal(ic[i].gpa, want[i].gpa);
+		assert_int_equal(ic[i].access, want[i].access);
+		assert_int_equal(ic[i].action, MEMATTR_VM_ACTION_SKIP);
+	}
+	/* Blocked writes did not land; the skipped read gave zero. */
+	assert_int_equal(get64(ram + a), 0);
+	assert_int_equal(get64(ram + c), 0);
+	assert_int_equal(memattr_vm_get_regs(vm, 0, &regs), 0);
+	assert_int_equal(regs.rax, 0);
+	/* Each VTL was entered once on the way out and once per intercept of its own. */
+	assert_int_equal(get64(ram + log1 + 8) & 0xffffffff, 2);
+	assert_int_equal(get64(ram + log2 + 8) & 0xffffffff, 3);
+	/* What each saw in its message slot: a GPA intercept (the VMM freed the slot since). */
+	memcpy(&v, ram + log1, 4);
+	assert_int_equal(v, MEMATTR_VM_MSG_GPA_INTERCEPT);
+	memcpy(&v, ram + log2, 4);
+	assert_int_equal(v, MEMATTR_VM_MSG_GPA_INTERCEPT);
+
+	/* VTL 2's last message, HV_X64_MEMORY_INTERCEPT_MESSAGE: the write to c. */
+	m = ram + msg2;
+	assert_int_equal(get64(m + MEMATTR_VM_MSG_TYPE) & 0xffffffff, 0); /* HvMessageTypeNone */
+	assert_int_equal(m[MEMATTR_VM_MSG_PAYLOAD_SIZE], 80);
+	assert_int_equal(get64(m + 8), 0);				     /* Sender */
+	assert_int_equal(get64(m + MEMATTR_VM_MSG_PAYLOAD) & 0xffffffff, 0); /* VpIndex */
+	assert_int_equal(m[MEMATTR_VM_MSG_PAYLOAD + 4] & 0xf, 0); /* InstructionLength: unknown */
+	assert_int_equal(m[MEMATTR_VM_MSG_ACCESS], MEMATTR_VM_ACCESS_WRITE);
+	/* ExecutionState: CPL 0, CR0.PE, CR0.AM (the VMM's CR0 sets it), EFER.LMA, VTL 0. */
+	assert_int_equal(m[MEMATTR_VM_MSG_PAYLOAD + 6] | m[MEMATTR_VM_MSG_PAYLOAD + 7] << 8, 0x1c);
+	assert_int_equal(m[MEMATTR_VM_MSG_PAYLOAD + 20], 0x08);	   /* CsSegment.Selector */
+	assert_int_equal(get64(m + MEMATTR_VM_MSG_RIP), 0x200020); /* a write: retired */
+	assert_int_equal(get64(m + MEMATTR_VM_MSG_GPA), c);
+	assert_int_equal(m[MEMATTR_VM_MSG_PAYLOAD + 40], 6);  /* CacheType write-back */
+	assert_int_equal(m[MEMATTR_VM_MSG_PAYLOAD + 44], 16); /* InstructionByteCount */
+	assert_memory_equal(m + MEMATTR_VM_MSG_PAYLOAD + 64, ram + 0x200020, 16);
+	/* VTL 1's: the read of b, RIP on the instruction. */
+	m = ram + msg1;
+	assert_int_equal(m[MEMATTR_VM_MSG_ACCESS], MEMATTR_VM_ACCESS_READ);
+	assert_int_equal(get64(m + MEMATTR_VM_MSG_GPA), b);
+	assert_int_equal(get64(m + MEMATTR_VM_MSG_RIP), 0x20000c);
+	assert_memory_equal(m + MEMATTR_VM_MSG_PAYLOAD + 64, "\x48\x8b\x04\x25", 4);
+	memattr_vm_destroy(vm);
+	memattr_store_destroy(s);
+}
+
+/*
+ * The receiving VTL's decision is the one thing the VMM reads back: ALLOW
+ * performs the held accesses, anything else (here a junk value) is SKIP.
+ */
+static void decision_run(uint32_t action)
+{
+	const uint32_t ctl_action = 0x100000 + MEMATTR_VM_CONTROL_OFFSET +
+				    offsetof(struct memattr_vm_vtl_control, intercept_action);
+	/* VTL 0: movq $0x77, 0x400000; mov 0x401000, %rbx; hlt. */
+	static const uint8_t vtl0[] = { 0x48, 0xc7, 0x04, 0x25, 0x00, 0x00, 0x40,
+					0x00, 0x77, 0x00, 0x00, 0x00, 0x48, 0x8b,
+					0x1c, 0x25, 0x00, 0x10, 0x40, 0x00, 0xf4 };
+	const uint64_t hidden = 0x5555aaaa5555aaaaULL;
+	const struct memattr_vm_intercept *ic;
+	struct memattr_vm_regs regs;
+	struct memattr_store *s;
+	struct memattr_vm *vm;
+	unsigned int n, halted = 99;
+	uint8_t *ram, *p;
+	uint64_t next, word;
+	bool allow = action == MEMATTR_VM_ACTION_ALLOW;
+
+	assert_int_equal(kvm_vm(&s, &vm, 0, false), 0);
+	ram = memattr_vm_ram(vm);
+	/* VTL 1: movl $action, intercept_action; VtlReturn; again. */
+	p = ram + 0x300000;
+	p += emit(p, "\xc7\x04\x25", 3);
+	p += emit(p, &ctl_action, 4);
+	p += emit(p, &action, 4);
+	p += emit(p, "\xb9\x12\x00\x00\x00\xe6\x50\xeb\xec", 9);
+	memcpy(ram + 0x200000, vtl0, sizeof(vtl0));
+	memcpy(ram + 0x401000, &hidden, 8);
+	assert_int_equal(memattr_vm_vcpu_init(vm, 1, 0x300000, 0x340000), 0);
+	assert_int_equal(memattr_vm_vcpu_init(vm, 0, 0x200000, 0x280000), 0);
+	assert_int_equal(memattr_set(s, 0, 0x400, 0x401, MEMATTR_READ, 0, &next), 0);
+	assert_int_equal(memattr_set(s, 0, 0x401, 0x402, MEMATTR_NO_ACCESS, 0, &next), 0);
+	assert_int_equal(memattr_vm_run(vm, 1, &halted), 0);
+	assert_int_equal(halted, 0);
+	ic = memattr_vm_intercepts(vm, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(ic[0].action, allow ? MEMATTR_VM_ACTION_ALLOW : MEMATTR_VM_ACTION_SKIP);
+	assert_int_equal(ic[1].action, ic[0].action);
+	memcpy(&word, ram + 0x400000, 8);
+	assert_int_equal(word, allow ? 0x77 : 0);
+	assert_int_equal(memattr_vm_get_regs(vm, 0, &regs), 0);
+	assert_int_equal(regs.rbx, allow ? hidden : 0);
+	assert_int_equal(memattr_vm_stats(vm)->emulated, allow ? 2 : 0);
+	memattr_vm_destroy(vm);
+	memattr_store_destroy(s);
+}
+
+static void test_intercept_decision(void **state)
+{
+	(void)state;
+	decision_run(MEMATTR_VM_ACTION_ALLOW);
+	decision_run(MEMATTR_VM_ACTION_SKIP);
+	decision_run(0xdeadbeef);
 }
 
 static void test_config(void **state)
@@ -675,6 +1037,10 @@ int main(void)
 		cmocka_unit_test(test_large_ram),
 		cmocka_unit_test(test_bad_guests),
 		cmocka_unit_test(test_closed_input),
+		cmocka_unit_test(test_mmio_device),
+		cmocka_unit_test(test_mmio_unclaimed),
+		cmocka_unit_test(test_intercept_owner),
+		cmocka_unit_test(test_intercept_decision),
 		cmocka_unit_test(test_demo),
 		cmocka_unit_test(test_demo_exec),
 		cmocka_unit_test(test_demo_loop),

@@ -233,8 +233,9 @@ int cmd_vm(int argc, char **argv)
 	if (r.stopped)
 		printf("  executed its secret  -> execute intercept; VTL 1 kept the page closed, "
 		       "the VM stopped (-EACCES)\n");
-	printf("Intercepts delivered to VTL 1 (VMM %u, VTL 1 logged %llu):\n", r.nintercepts,
-	       (unsigned long long)r.nlog);
+	printf("Intercepts delivered to VTL 1 as TLFS GPA-intercept messages (VMM %u, VTL 1 "
+	       "logged %llu):\n",
+	       r.nintercepts, (unsigned long long)r.nlog);
 	for (unsigned int i = 0; i < r.nintercepts && i < DEMO_MAX_EVENTS; i++)
 		printf("  gpa %#9llx  %-5s  rip %#llx  %s\n",
 		       (unsigned long long)r.intercepts[i].gpa,

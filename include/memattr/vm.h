@@ -9,7 +9,8 @@
  * mprotect per coalesced run).  The top VTL's alias is read-write.  A guest
  * access the host protection stops leaves KVM_RUN as KVM_EXIT_MMIO: the VMM
  * checks the store, emulates a permitted access through its private mapping,
- * and delivers a forbidden one to the next VTL up as an intercept message.
+ * and delivers a forbidden one as a TLFS intercept message to the VTL whose
+ * protection it breaks.
  * Execute protection cannot be enforced this way (a host mapping has no
  * "readable but not executable for the guest" state that KVM honours): the
  * store tracks it, the VMM does not enforce it; only a no-access page stops
@@ -43,38 +44,32 @@ extern "C" {
 #define MEMATTR_VM_ACCESS_WRITE	  1
 #define MEMATTR_VM_ACCESS_EXECUTE 2
 
-/* Intercept message the VMM writes into the higher VTL's message page. */
-#define MEMATTR_VM_MSG_NONE	0 /* slot free: the handler writes this when done */
-#define MEMATTR_VM_MSG_MEMORY	1 /* a memory intercept */
+/*
+ * Intercept messages.  A blocked access of VTL t goes to the VTL whose
+ * protection it breaks (the highest, when several do; TLFS VSM "Memory
+ * Access Violations"), as a TLFS HV_MESSAGE in the first slot (SINT 0, the
+ * intercept SINT) of that VTL's message page, msg_gpa[v]: header
+ * MessageType HvMessageTypeGpaIntercept (0x80000001), PayloadSize 80, no
+ * flags, Sender 0; payload an HV_X64_MEMORY_INTERCEPT_MESSAGE as the VSM
+ * front encodes it (memattr_vsm_intercept_encode(): the intercept header
+ * with VpIndex, InterceptAccessType, ExecutionState, CS, Rip, Rflags, then
+ * GuestPhysicalAddress at payload offset 56 and up to 16 instruction bytes).
+ * InstructionLength is 0 (unknown: KVM does not report it, the TLFS lets the
+ * receiver decode).  The receiving VTL frees the slot by writing
+ * HvMessageTypeNone; the VMM frees it too once the VTL has returned.
+ * MEMATTR_VM_MSG_* are those offsets.
+ */
+#define MEMATTR_VM_MSG_TYPE	     0x00 /* HV_MESSAGE_HEADER.MessageType (u32) */
+#define MEMATTR_VM_MSG_PAYLOAD_SIZE  0x04 /* HV_MESSAGE_HEADER.PayloadSize (u8) */
+#define MEMATTR_VM_MSG_PAYLOAD	     0x10 /* the HV_X64_MEMORY_INTERCEPT_MESSAGE */
+#define MEMATTR_VM_MSG_ACCESS	     (MEMATTR_VM_MSG_PAYLOAD + 5)  /* InterceptAccessType (u8) */
+#define MEMATTR_VM_MSG_RIP	     (MEMATTR_VM_MSG_PAYLOAD + 24) /* Rip (u64) */
+#define MEMATTR_VM_MSG_GPA	     (MEMATTR_VM_MSG_PAYLOAD + 56) /* GuestPhysicalAddress (u64) */
+#define MEMATTR_VM_MSG_GPA_INTERCEPT 0x80000001u		   /* HvMessageTypeGpaIntercept */
+
+/* The receiving VTL's decision, in struct memattr_vm_vtl_control.intercept_action. */
 #define MEMATTR_VM_ACTION_SKIP	0 /* drop the write / read zeros, continue */
 #define MEMATTR_VM_ACTION_ALLOW 1 /* perform this one access anyway */
-
-/**
- * struct memattr_vm_msg - memory intercept message, in guest memory
- * @type: MEMATTR_VM_MSG_*; the handler sets MEMATTR_VM_MSG_NONE when done
- * @vp_vtl: the VTL whose access was stopped
- * @gpa: guest-physical address of the access
- * @access: MEMATTR_VM_ACCESS_*
- * @insn_count: number of valid bytes in @insn
- * @rip: the faulting instruction's address for a read; for a write, KVM has
- *	already retired the instruction when it exits, so the next one's
- * @insn: instruction bytes fetched at @rip
- * @action: the handler's decision, MEMATTR_VM_ACTION_*; for an execute
- *	access none applies: the fetch is retried if the handler lifted the
- *	protection, else the run stops with -EACCES
- * @len: access size in bytes (0 for execute)
- */
-struct memattr_vm_msg {
-	uint32_t type;
-	uint32_t vp_vtl;
-	uint64_t gpa;
-	uint32_t access;
-	uint32_t insn_count;
-	uint64_t rip;
-	uint8_t insn[16];
-	uint32_t action;
-	uint32_t len;
-};
 
 /* VTL entry reasons (TLFS HV_VTL_ENTRY_REASON). */
 #define MEMATTR_VM_ENTRY_VTL_CALL  1
@@ -89,6 +84,14 @@ struct memattr_vm_msg {
  * @reserved: zero
  * @vtl_return_rax: RAX the lower VTL gets back on VtlReturn
  * @vtl_return_rcx: RCX the lower VTL gets back on VtlReturn
+ * @intercept_action: not TLFS, a memattr extension: the decision on the
+ *	intercept in the message page, MEMATTR_VM_ACTION_*; the VMM sets SKIP
+ *	before it enters the VTL, anything but ALLOW is SKIP.  For an execute
+ *	access (or a hypercall whose input page is closed) none applies: the
+ *	access is retried if the VTL lifted the protection, else the run stops
+ *	with -EACCES.  For a write, KVM has already retired the instruction when
+ *	it exits, so the message's Rip is the next instruction's address.
+ * @reserved2: zero
  *
  * As TLFS HV_VP_VTL_CONTROL in the VP assist page.  On a VTL switch the
  * registers the TLFS shares between VTLs (RAX, RBX, RCX, RDX, RSI, RDI, RBP,
@@ -101,6 +104,8 @@ struct memattr_vm_vtl_control {
 	uint32_t reserved;
 	uint64_t vtl_return_rax;
 	uint64_t vtl_return_rcx;
+	uint32_t intercept_action;
+	uint32_t reserved2;
 };
 
 /**
@@ -125,7 +130,8 @@ struct memattr_vm_vtl_control {
  *	read-only slots for read-only runs, none for no access), split on every
  *	change, instead of host protections.  The budget then counts slots
  *	(default: KVM's slot limit less one).
- * @msg_gpa: per VTL v >= 1, the page that receives intercepts from VTL v-1
+ * @msg_gpa: per VTL v >= 1, VTL v's message page: it receives the
+ *	intercepts for the protections VTL v set (TLFS HV_MESSAGE, see above)
  *	and holds VTL v's struct memattr_vm_vtl_control
  */
 struct memattr_vm_config {
@@ -142,14 +148,17 @@ struct memattr_vm_config {
 /**
  * struct memattr_vm_intercept - an intercept as the VMM saw it
  * @from_vtl: VTL whose access was stopped
- * @gpa: address of the access
+ * @to_vtl: VTL that received it: the one whose protection it broke
+ * @gpa: address of the access (of the first blocked page, for an access
+ *	straddling pages)
  * @access: MEMATTR_VM_ACCESS_*
  * @len: access size
- * @rip: as struct memattr_vm_msg's @rip
- * @action: what the higher VTL decided, MEMATTR_VM_ACTION_*
+ * @rip: the message's Rip (for a write, the next instruction's)
+ * @action: what the receiving VTL decided, MEMATTR_VM_ACTION_*
  */
 struct memattr_vm_intercept {
 	unsigned int from_vtl;
+	unsigned int to_vtl;
 	uint64_t gpa;
 	uint32_t access;
 	unsigned int len;
@@ -161,6 +170,7 @@ struct memattr_vm_intercept {
  * struct memattr_vm_stats - what the VMM did
  * @exits: KVM_RUN returns
  * @mmio_exits: KVM_EXIT_MMIO on guest RAM
+ * @device_mmio: KVM_EXIT_MMIO outside RAM that the MMIO handler served
  * @emulated: permitted accesses completed through the private mapping
  * @intercepts: forbidden accesses delivered to a higher VTL
  * @hypercalls: doorbell rings
@@ -175,11 +185,13 @@ struct memattr_vm_intercept {
  * @budget: host mappings (or memslots) each protected alias may use
  * @exit_reason: KVM's exit reason of the last exit (why a run failed)
  * @exit_detail: its detail: the internal-error suberror, the GPA of a
- *	memory fault
+ *	memory fault or of an MMIO access (the one that stopped a run with
+ *	-ENXIO)
  */
 struct memattr_vm_stats {
 	uint64_t exits;
 	uint64_t mmio_exits;
+	uint64_t device_mmio;
 	uint64_t emulated;
 	uint64_t intercepts;
 	uint64_t hypercalls;
@@ -205,12 +217,48 @@ struct memattr_vm_regs {
 struct memattr_vm;
 
 /**
+ * typedef memattr_vm_mmio_fn - a VMM's device model for MMIO outside guest RAM
+ * @opaque: as given to memattr_vm_set_mmio_handler()
+ * @vtl: the VTL whose vCPU made the access
+ * @gpa: guest-physical address of the access (not RAM)
+ * @len: its size in bytes, 1..8
+ * @is_write: a write of @data[0..@len-1], else a read into it
+ * @data: the bytes, little endian; for a read zeroed before the call, the
+ *	handler fills @len bytes and KVM completes the instruction with them
+ *
+ * Context: called on the thread in memattr_vm_run(); it must not run or
+ * destroy @vm.
+ * Return: 0 handled; -ENXIO when no device is at @gpa (the run stops with
+ * -ENXIO); any other -errno stops the run with that error.
+ */
+typedef int (*memattr_vm_mmio_fn)(void *opaque, unsigned int vtl, uint64_t gpa, unsigned int len,
+				  bool is_write, uint8_t data[8]);
+
+/**
+ * memattr_vm_set_mmio_handler() - serve MMIO outside guest RAM
+ * @vm: the VMM
+ * @fn: the device model, or NULL for none
+ * @opaque: passed to @fn
+ *
+ * KVM reports an access to a GPA no memslot covers as KVM_EXIT_MMIO.  On
+ * guest RAM that is a protection at work (the VMM checks the store); outside
+ * it, the access goes to @fn.  Without a handler, or when it answers -ENXIO,
+ * memattr_vm_run() stops with -ENXIO, stats exit_reason KVM_EXIT_MMIO (6)
+ * and exit_detail the GPA: an access no device claims is never ignored.
+ *
+ * Context: the thread that runs @vm, not during memattr_vm_run().
+ * Return: 0, or -EINVAL for a NULL @vm.
+ */
+int memattr_vm_set_mmio_handler(struct memattr_vm *vm, memattr_vm_mmio_fn fn, void *opaque);
+
+/**
  * memattr_vm_create() - open /dev/kvm, make one VM per VTL over one memfd
  * @cfg: the shape
  * @out: the new VMM
  *
  * Creates the memfd, the private mapping, one alias and one VM with one
- * vCPU per VTL, identity page tables (2 MiB pages over the first 1 GiB) and a
+ * vCPU per VTL, identity page tables (2 MiB pages over the first 1 GiB of
+ * guest-physical space, so that device MMIO below it is reachable) and a
  * GDT in the first 64 KiB of guest RAM, and registers the views' notifier.
  *
  * Context: the store's writer side (registers a notifier).
@@ -256,17 +304,20 @@ int memattr_vm_vcpu_init(struct memattr_vm *vm, unsigned int vtl, uint64_t rip, 
  * @halted_vtl: the VTL that executed HLT, or NULL
  *
  * Serves MMIO exits (emulation or intercepts), the hypercall doorbell and
- * VTL switches on the calling thread.  An intercept re-enters the higher VTL
+ * VTL switches on the calling thread.  An intercept re-enters the receiving VTL
  * where it last left with a VtlReturn, so that VTL must have run first.
  *
  * Context: one thread per VM.  It is the store's writer while it runs (the
  * guests' hypercalls set protections): other writers must not run meanwhile.
  *
  * Return: 0 on HLT; -EACCES when the VTL executed a page it may not access
- * and the higher VTL left it so; -EFAULT for an exit the VMM does not handle
- * (shutdown, other internal errors, access outside RAM, an intercept with no
- * higher VTL; memattr_vm_stats() has the exit reason);
- * -EIO for an unexpected port; another -errno from KVM.
+ * and the higher VTL left it so; -ENXIO for MMIO outside RAM that no handler
+ * claimed (memattr_vm_set_mmio_handler()), or the handler's own -errno;
+ * -EFAULT for an exit the VMM does not handle or a malformed one (shutdown,
+ * other internal errors, an access straddling the end of RAM, a length KVM
+ * should not report, an intercept with no VTL to receive it;
+ * memattr_vm_stats() has the exit reason); -EIO for an unexpected port;
+ * another -errno from KVM.
  */
 int memattr_vm_run(struct memattr_vm *vm, unsigned int vtl, unsigned int *halted_vtl);
 

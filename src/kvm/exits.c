@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The run loop: KVM exits become emulated accesses, intercepts for the next
- * VTL up, hypercalls and VTL switches.
+ * The run loop: KVM exits become emulated accesses, device MMIO, intercepts
+ * for the VTL whose protection an access breaks, hypercalls and VTL switches.
  *
  * Measured on this machine's KVM: a guest write to a page its alias maps
  * read-only, or any access to a PROT_NONE page, leaves KVM_RUN as
@@ -52,77 +52,69 @@ static void emulate(struct memattr_vm *vm, struct kvm_run *run)
 	vm->stats.emulated++;
 }
 
-static void record(struct memattr_vm *vm, unsigned int vtl, const struct memattr_vm_msg *m)
+static void record(struct memattr_vm *vm, const struct memattr_vm_intercept *r)
 {
-	struct memattr_vm_intercept *r;
-
 	vm->stats.intercepts++;
-	if (vm->nrec == MAX_RECORDED)
-		return;
-	r = &vm->rec[vm->nrec++];
-	r->from_vtl = vtl;
-	r->gpa = m->gpa;
-	r->access = m->access;
-	r->len = m->len;
-	r->rip = m->rip;
-	r->action = MEMATTR_VM_ACTION_SKIP;
+	if (vm->nrec < MAX_RECORDED)
+		vm->rec[vm->nrec++] = *r;
+}
+
+/* In the VTL's message page: VMM-owned like the message slot (see hypercall.c, msg_slot()). */
+static struct memattr_vm_vtl_control *control_of(struct memattr_vm *vm, unsigned int vtl)
+{
+	return (void *)(vm->ram + vm->msg_gpa[vtl] + MEMATTR_VM_CONTROL_OFFSET);
 }
 
 /*
- * Write the intercept into VTL vtl+1's message page (through the private
- * mapping: the message page is the higher VTL's, written by the "hypervisor")
- * and hold VTL @vtl's access until the higher VTL returns.
+ * Hold VTL @vtl's access and deliver it to the VTL whose protection it
+ * breaks: hypercall.c builds the TLFS message with the VSM front and enters
+ * that VTL, which decides in its VTL control's intercept_action.
  */
 int intercept_raise(struct memattr_vm *vm, unsigned int vtl, uint64_t gpa, uint32_t access,
-		    uint32_t len, bool retry)
+		    uint32_t len, enum icpt_kind kind, unsigned int *next)
 {
-	struct memattr_vm_msg *m = (void *)(vm->ram + vm->msg_gpa[vtl + 1]);
+	struct memattr_vm_intercept r;
 	struct kvm_regs regs;
+	int ret;
 
-	if (vtl + 1 >= vm->vtls || m->type != MEMATTR_VM_MSG_NONE)
-		return -EFAULT;
-	int ret = vcpu_regs_get(vm, vtl, &regs);
-
+	if (vm->pending_from >= 0)
+		return -EFAULT; /* one held access per VP */
+	ret = vcpu_regs_get(vm, vtl, &regs);
 	if (ret)
 		return ret;
-	memset(m, 0, sizeof(*m));
-	m->vp_vtl = vtl;
-	m->gpa = gpa;
-	m->access = access;
-	m->len = len;
-	m->rip = regs.rip;
-	/* The guests run identity mapped: the instruction's GVA is its GPA. */
-	if (regs.rip < vm->ram_size) {
-		m->insn_count = vm->ram_size - regs.rip < 16 ? vm->ram_size - regs.rip : 16;
-		memcpy(m->insn, vm->ram + regs.rip, m->insn_count);
-	}
-	m->action = MEMATTR_VM_ACTION_SKIP;
-	m->type = MEMATTR_VM_MSG_MEMORY;
-	record(vm, vtl, m);
+	ret = hv_intercept(vm, vtl, gpa, access, len, kind, &r);
+	if (ret)
+		return ret;
+	/* The decision starts as SKIP: a VTL that does not answer allows nothing. */
+	control_of(vm, r.to_vtl)->intercept_action = MEMATTR_VM_ACTION_SKIP;
+	record(vm, &r);
 	vm->pending_regs = regs;
 	vm->pending_from = (int)vtl;
-	vm->pending_gpa = gpa;
-	vm->pending_access = access;
-	vm->pending_retry = retry;
-	return hv_intercept_enter(vm, vtl);
+	vm->pending_to = r.to_vtl;
+	vm->pending_gpa = r.gpa;
+	vm->pending_access = r.access;
+	vm->pending_retry = kind != ICPT_MMIO;
+	*next = r.to_vtl;
+	return 0;
 }
 
 /*
- * The higher VTL returned: carry out its decision on the held access.  An
+ * The receiving VTL returned: carry out its decision on the held access.  An
  * instruction fetch, or a hypercall whose input page is closed, can be
- * neither skipped nor emulated: it is retried if the higher VTL lifted the
- * protection, else the VM stops (-EACCES), failing closed.  The message page
- * is the guest's to write: only its action is read back (anything but ALLOW
+ * neither skipped nor emulated: it is retried if the VTL lifted the
+ * protection, else the VM stops (-EACCES), failing closed.  Guest memory is
+ * the guest's to write: only the decision is read back (anything but ALLOW
  * is SKIP); the held access's GPA is the VMM's copy.
  */
 static int intercept_complete(struct memattr_vm *vm)
 {
 	unsigned int vtl = vm->pending_from;
 	struct kvm_run *run = vm->vcpu[vtl].run;
-	struct memattr_vm_msg *m = (void *)(vm->ram + vm->msg_gpa[vtl + 1]);
-	uint32_t action = m->action;
+	uint32_t action = control_of(vm, vm->pending_to)->intercept_action;
 	int ret = 0;
 
+	if (action != MEMATTR_VM_ACTION_ALLOW)
+		action = MEMATTR_VM_ACTION_SKIP;
 	if (vm->nrec && vm->rec[vm->nrec - 1].from_vtl == vtl)
 		vm->rec[vm->nrec - 1].action = action;
 	if (vm->pending_retry) {
@@ -134,27 +126,64 @@ static int intercept_complete(struct memattr_vm *vm)
 	} else if (!run->mmio.is_write) {
 		memset(run->mmio.data, 0, sizeof(run->mmio.data));
 	}
-	m->type = MEMATTR_VM_MSG_NONE;
+	hv_intercept_done(vm, vm->pending_to);
 	vm->pending_from = -1;
 	return ret;
+}
+
+/*
+ * MMIO outside RAM: a device's, served by the VMM's handler.  KVM's struct
+ * kvm_run carries at most 8 data bytes; a read's bytes go back to KVM, which
+ * writes them to the instruction's destination on the next KVM_RUN.
+ */
+static int device_mmio(struct memattr_vm *vm, unsigned int vtl, struct kvm_run *run)
+{
+	bool write = run->mmio.is_write;
+	uint8_t data[8] = { 0 };
+	int ret;
+
+	if (!vm->mmio_fn)
+		return -ENXIO; /* no device model: nothing may claim it */
+	if (write)
+		memcpy(data, run->mmio.data, run->mmio.len);
+	ret = vm->mmio_fn(vm->mmio_opaque, vtl, run->mmio.phys_addr, run->mmio.len, write, data);
+	if (ret > 0)
+		ret = -EIO; /* the contract is 0 or -errno: never treat it as handled */
+	if (ret)
+		return ret;
+	if (!write) {
+		memset(run->mmio.data, 0, sizeof(run->mmio.data));
+		memcpy(run->mmio.data, data, run->mmio.len);
+	}
+	vm->stats.device_mmio++;
+	return 0;
 }
 
 static int mmio_exit(struct memattr_vm *vm, unsigned int vtl, unsigned int *next)
 {
 	struct kvm_run *run = vm->vcpu[vtl].run;
 	uint64_t gpa = run->mmio.phys_addr;
+	uint32_t len = run->mmio.len;
 
-	vm->stats.mmio_exits++;
 	vm->stats.exit_detail = gpa;
-	if (gpa >= vm->ram_size || run->mmio.len > vm->ram_size - gpa || !run->mmio.len)
-		return -EFAULT; /* no devices: MMIO outside RAM is a guest bug */
-	if (range_allowed(vm, vtl, gpa, run->mmio.len, run->mmio.is_write)) {
+	*next = vtl;
+	/*
+	 * Everything in the exit is KVM's, but check it as input: the data
+	 * array holds 8 bytes, is_write is a flag, and the access must not wrap.
+	 */
+	if (!len || len > sizeof(run->mmio.data) || run->mmio.is_write > 1 ||
+	    gpa > UINT64_MAX - len)
+		return -EFAULT;
+	if (gpa >= vm->ram_size)
+		return device_mmio(vm, vtl, run);
+	vm->stats.mmio_exits++;
+	if (len > vm->ram_size - gpa)
+		return -EFAULT; /* half RAM, half not: neither a protection nor a device */
+	if (range_allowed(vm, vtl, gpa, len, run->mmio.is_write)) {
 		emulate(vm, run);
-		*next = vtl;
 		return 0;
 	}
-	*next = vtl + 1;
-	return intercept_raise(vm, vtl, gpa, run->mmio.is_write, run->mmio.len, false);
+	return intercept_raise(vm, vtl, gpa, run->mmio.is_write, len, ICPT_MMIO, next);
 }
 
 /*
@@ -178,8 +207,7 @@ static int fetch_exit(struct memattr_vm *vm, unsigned int vtl, unsigned int *nex
 	if (regs.rip >= vm->ram_size ||
 	    access_allowed(vtl_value(vm, vtl, regs.rip >> MEMATTR_PAGE_SHIFT), false))
 		return -EFAULT;
-	*next = vtl + 1;
-	return intercept_raise(vm, vtl, regs.rip, MEMATTR_VM_ACCESS_EXECUTE, 0, true);
+	return intercept_raise(vm, vtl, regs.rip, MEMATTR_VM_ACCESS_EXECUTE, 0, ICPT_FETCH, next);
 }
 
 /*
@@ -199,11 +227,6 @@ int vcpu_settle(struct memattr_vm *vm, unsigned int vtl)
 		ret = -EIO;
 	run->immediate_exit = 0;
 	return ret;
-}
-
-static struct memattr_vm_vtl_control *control_of(struct memattr_vm *vm, unsigned int vtl)
-{
-	return (void *)(vm->ram + vm->msg_gpa[vtl] + MEMATTR_VM_CONTROL_OFFSET);
 }
 
 /* The registers the TLFS shares between VTLs: all general-purpose ones but RSP. */

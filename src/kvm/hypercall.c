@@ -229,19 +229,153 @@ int hv_enter(struct memattr_vm *vm, unsigned int vtl)
 	return 0;
 }
 
-/* TLFS VSM "VTL Entry": a secure intercept enters the higher VTL. */
-int hv_intercept_enter(struct memattr_vm *vm, unsigned int from)
-{
-	struct memattr_vsm_intercept ic = { .target_vtl = from + 1, .vp = 0, .vp_vtl = from };
-	struct kvm_regs k;
-	int ret = regs_sync(vm, from, &k);
+/* HV_MESSAGE (TLFS "SynIC Messages"): a 16-byte header, then up to 240 bytes of payload. */
+#define HV_MESSAGE_SIZE	       256
+#define HV_MESSAGE_HEADER_SIZE 16
+#define HV_MESSAGE_TYPE_NONE   0x00000000u
+#define INSN_LENGTH_OFFSET     4 /* HV_X64_INTERCEPT_MESSAGE_HEADER.InstructionLength */
+#define INSN_BYTES	       16
 
+_Static_assert(MEMATTR_VM_MSG_PAYLOAD == HV_MESSAGE_HEADER_SIZE, "payload follows the header");
+_Static_assert(HV_MESSAGE_HEADER_SIZE + MEMATTR_VSM_INTERCEPT_MSG_SIZE <= HV_MESSAGE_SIZE,
+	       "an intercept fits one message slot");
+_Static_assert(MEMATTR_VM_MSG_GPA_INTERCEPT == MEMATTR_HV_MESSAGE_GPA_INTERCEPT,
+	       "the public name is the front's");
+_Static_assert(MEMATTR_VM_ACCESS_EXECUTE == MEMATTR_HV_INTERCEPT_ACCESS_EXECUTE &&
+		       MEMATTR_VM_ACCESS_WRITE == MEMATTR_HV_INTERCEPT_ACCESS_WRITE,
+	       "access types are TLFS HV_INTERCEPT_ACCESS_TYPE");
+
+/*
+ * Why the message is written straight into guest RAM, past every VTL rule:
+ * the message page stands for the receiving VTL's SynIC message page
+ * (SIMP), which the TLFS makes an overlay page the hypervisor owns and
+ * writes ("SynIC Message Page", "GPA Overlay Pages"): delivering a message
+ * is the hypervisor's own write, not an access on behalf of any VTL, so the
+ * VSM front's guest-memory accessors (which check a VTL's protections) do
+ * not apply.  It is safe because:
+ *  - the page is the receiving VTL's (msg_gpa, set by the VMM, page aligned,
+ *    in RAM past the VMM's own 64 KiB: checked at creation), and the VMM
+ *    writes only its first HV_MESSAGE slot;
+ *  - of the VTL's pages the VMM reads back only its decision
+ *    (intercept_action, reset to SKIP before the VTL is entered, anything
+ *    but ALLOW taken as SKIP) and the VtlReturn registers;
+ *  - unlike a real overlay, the page is ordinary RAM, so it is the
+ *    receiving VTL's protections that keep lower VTLs out of it (the demo's
+ *    VTL 1 makes its whole range NO_ACCESS to VTL 0).  A lower VTL that could
+ *    still write it gains nothing: it does not run while its access is held,
+ *    and a slot it leaves full only stops the run (-EFAULT), never allows.
+ */
+static uint8_t *msg_slot(struct memattr_vm *vm, unsigned int vtl)
+{
+	return vm->ram + vm->msg_gpa[vtl]; /* SINT 0, the intercept SINT: the first slot */
+}
+
+/* The front's access for a blocked access of the VMM's kind: CPL 3 fetches are user ones. */
+static enum memattr_access access_of(uint32_t access, const struct kvm_sregs *s)
+{
+	if (access == MEMATTR_VM_ACCESS_EXECUTE)
+		return (s->cs.selector & 3) == 3 ? MEMATTR_ACCESS_UEXEC : MEMATTR_ACCESS_KEXEC;
+	return access == MEMATTR_VM_ACCESS_WRITE ? MEMATTR_ACCESS_WRITE : MEMATTR_ACCESS_READ;
+}
+
+/*
+ * Ask the front which VTL's protection the access breaks and for the
+ * intercept's fields: memattr_vsm_check() of each page the access touches
+ * (the first blocked one is reported, as a fault on it would be).
+ * Return: 1 with *@ic filled, 0 if the front finds nothing blocked, -errno.
+ */
+static int blocked_by(struct memattr_vm *vm, uint64_t gpa, uint32_t len, enum memattr_access a,
+		      struct memattr_vsm_intercept *ic)
+{
+	uint64_t last = (gpa + (len ? len - 1 : 0)) >> MEMATTR_PAGE_SHIFT;
+
+	for (uint64_t g = gpa >> MEMATTR_PAGE_SHIFT; g <= last; g++) {
+		uint64_t at = g == gpa >> MEMATTR_PAGE_SHIFT ? gpa : g << MEMATTR_PAGE_SHIFT;
+		int ret = memattr_vsm_check(front(vm), 0, at, a, ic);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int hv_intercept(struct memattr_vm *vm, unsigned int from, uint64_t gpa, uint32_t access,
+		 uint32_t len, enum icpt_kind kind, struct memattr_vm_intercept *r)
+{
+	uint8_t payload[MEMATTR_VSM_INTERCEPT_MSG_SIZE], *m;
+	struct memattr_vsm_intercept ic;
+	struct kvm_sregs s;
+	struct kvm_regs k;
+	uint32_t type;
+	int ret;
+
+	if (memattr_vsm_vp_vtl(front(vm), 0) != from)
+		return -EFAULT; /* the front and the VMM disagree on what runs */
+	/* The front fills the message header from VP 0's registers: give it the vCPU's. */
+	ret = regs_sync(vm, from, &k);
+	if (!ret)
+		ret = vcpu_sregs_get(vm, from, &s);
 	if (ret)
 		return ret;
-	if (memattr_vsm_enter_intercept(front(vm), &ic) ||
-	    memattr_vsm_vp_vtl(front(vm), 0) != from + 1)
+	if (kind == ICPT_HYPERCALL) {
+		/* The front raised it while reading the input page; RIP is on the call again. */
+		if (memattr_vsm_pending_intercept(front(vm), 0, &ic) != 1)
+			return -EFAULT;
+		ic.rip = k.rip;
+	} else {
+		ret = blocked_by(vm, gpa, len, access_of(access, &s), &ic);
+		if (ret != 1)
+			return -EFAULT; /* the views stopped what the front allows: stop, never
+					   allow */
+	}
+	if (ic.vp_vtl != from || ic.target_vtl <= from || ic.target_vtl >= vm->vtls)
 		return -EFAULT;
+	m = msg_slot(vm, ic.target_vtl);
+	memcpy(&type, m + MEMATTR_VM_MSG_TYPE, 4);
+	if (type != HV_MESSAGE_TYPE_NONE)
+		return -EFAULT; /* the slot is still full: no queue, and the VP is held anyway */
+	/* The guests run identity mapped: the instruction's GVA is its GPA. */
+	ic.insn_len = 0;
+	if (ic.rip < vm->ram_size) {
+		ic.insn_len =
+			vm->ram_size - ic.rip < INSN_BYTES ? vm->ram_size - ic.rip : INSN_BYTES;
+		memcpy(ic.insn, vm->ram + ic.rip, ic.insn_len);
+	}
+	memattr_vsm_intercept_encode(&ic, payload);
+	/*
+	 * TLFS HV_X64_INTERCEPT_MESSAGE_HEADER: InstructionLength 0 means
+	 * unknown, the receiver decodes InstructionBytes.  KVM's emulator does
+	 * not report the length, and the bytes fetched are not it.
+	 */
+	payload[INSN_LENGTH_OFFSET] &= 0xf0;
+	/* HV_MESSAGE_HEADER: PayloadSize, MessageFlags 0, Reserved, Sender 0; the type last. */
+	memset(m, 0, HV_MESSAGE_SIZE);
+	m[MEMATTR_VM_MSG_PAYLOAD_SIZE] = MEMATTR_VSM_INTERCEPT_MSG_SIZE;
+	memcpy(m + MEMATTR_VM_MSG_PAYLOAD, payload, sizeof(payload));
+	type = MEMATTR_HV_MESSAGE_GPA_INTERCEPT;
+	memcpy(m + MEMATTR_VM_MSG_TYPE, &type, 4);
+
+	/* TLFS VSM "VTL Entry": a secure intercept enters the receiving VTL directly. */
+	if (memattr_vsm_enter_intercept(front(vm), &ic) ||
+	    memattr_vsm_vp_vtl(front(vm), 0) != ic.target_vtl)
+		return -EFAULT;
+	*r = (struct memattr_vm_intercept){
+		.from_vtl = from,
+		.to_vtl = ic.target_vtl,
+		.gpa = ic.gpa,
+		.access = ic.access_type,
+		.len = len,
+		.rip = ic.rip,
+		.action = MEMATTR_VM_ACTION_SKIP,
+	};
 	return 0;
+}
+
+void hv_intercept_done(struct memattr_vm *vm, unsigned int to)
+{
+	uint32_t none = HV_MESSAGE_TYPE_NONE;
+
+	memcpy(msg_slot(vm, to) + MEMATTR_VM_MSG_TYPE, &none, 4);
 }
 
 #define HVCALL_SET_VP_REGISTERS		 0x0051
@@ -317,7 +451,6 @@ static int inject_ud(struct memattr_vm *vm, unsigned int vtl)
 int hv_doorbell(struct memattr_vm *vm, unsigned int vtl, unsigned int *next_vtl)
 {
 	struct memattr_vsm *v = front(vm);
-	struct memattr_vsm_intercept ic;
 	struct kvm_regs k;
 	uint64_t result;
 	int ret;
@@ -335,14 +468,15 @@ int hv_doorbell(struct memattr_vm *vm, unsigned int vtl, unsigned int *next_vtl)
 	if (result & MEMATTR_VSM_INJECT_UD)
 		return inject_ud(vm, vtl);
 	if (result & MEMATTR_VSM_INTERCEPTED) {
-		/* The input page is closed to the caller: the higher VTL hears of the read. */
-		if (memattr_vsm_pending_intercept(v, 0, &ic) != 1 || ic.target_vtl != vtl + 1)
-			return -EFAULT;
+		/*
+		 * The input page is closed to the caller: the VTL that closed it
+		 * hears of the read (hv_intercept() takes the front's intercept).
+		 */
 		ret = rewind_out(vm, vtl, &k);
 		if (ret)
 			return ret;
-		*next_vtl = vtl + 1;
-		return intercept_raise(vm, vtl, ic.gpa, MEMATTR_VM_ACCESS_READ, 8, true);
+		return intercept_raise(vm, vtl, 0 /* the front's */, MEMATTR_VM_ACCESS_READ, 8,
+				       ICPT_HYPERCALL, next_vtl);
 	}
 	k.rax = result;
 	*next_vtl = memattr_vsm_vp_vtl(v, 0);

@@ -136,7 +136,12 @@ void guest_tables_write(struct memattr_vm *vm)
 	/* Accessed and dirty preset: the CPU never writes the tables. */
 	pml4[0] = PDPT_GPA | PTE_P | PTE_RW | PTE_A;
 	pdpt[0] = PD_GPA | PTE_P | PTE_RW | PTE_A;
-	for (uint64_t i = 0; i < identity_size(vm) >> 21; i++)
+	/*
+	 * The whole first 1 GiB of guest-physical space, RAM or not: an access
+	 * past RAM then reaches KVM as MMIO (a device's, for the VMM's MMIO
+	 * handler) instead of faulting in the guest.
+	 */
+	for (uint64_t i = 0; i < IDENTITY_MAX >> 21; i++)
 		pd[i] = (i << 21) | PTE_P | PTE_RW | PTE_A | PTE_D | PTE_PS;
 }
 

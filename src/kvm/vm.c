@@ -268,6 +268,15 @@ void *memattr_vm_ram(struct memattr_vm *vm)
 	return vm->ram;
 }
 
+int memattr_vm_set_mmio_handler(struct memattr_vm *vm, memattr_vm_mmio_fn fn, void *opaque)
+{
+	if (!vm)
+		return -EINVAL;
+	vm->mmio_fn = fn;
+	vm->mmio_opaque = opaque;
+	return 0;
+}
+
 const struct memattr_vm_intercept *memattr_vm_intercepts(const struct memattr_vm *vm,
 							 unsigned int *n)
 {

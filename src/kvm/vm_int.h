@@ -73,12 +73,16 @@ struct memattr_vm {
 	struct vcpu vcpu[MEMATTR_VM_MAX_VTLS];
 	struct alias alias[MEMATTR_VM_MAX_VTLS];
 
+	memattr_vm_mmio_fn mmio_fn; /* MMIO outside RAM; NULL: none */
+	void *mmio_opaque;
+
 	struct memattr_notifier notifier;
 	int view_error;	       /* a view could not be made strict enough: refuse to run */
 	uint64_t refreshed_at; /* stats.changes at the last views_refresh() */
 
 	/* An intercept waiting for the higher VTL's decision. */
 	int pending_from;	      /* -1: none */
+	unsigned int pending_to;      /* the VTL deciding it */
 	uint64_t pending_gpa;	      /* the held access's GPA, kept from the guest */
 	uint32_t pending_access;      /* MEMATTR_VM_ACCESS_* */
 	bool pending_retry;	      /* re-executed, not completed, on return */
@@ -114,12 +118,19 @@ int views_refresh(struct memattr_vm *vm);
 void views_fini(struct memattr_vm *vm);
 
 /* exits.c */
+/* What stopped an access the VMM delivers as an intercept. */
+enum icpt_kind {
+	ICPT_MMIO,	/* an MMIO exit on RAM: completed or dropped on return */
+	ICPT_FETCH,	/* an instruction fetch: retried on return */
+	ICPT_HYPERCALL, /* a hypercall's closed input page: retried on return */
+};
 /*
- * Stop VTL @vtl's access to @gpa and tell VTL @vtl + 1; with @retry the
- * instruction is re-executed on return (the caller left RIP on it).
+ * Stop VTL @vtl's access to @gpa and deliver it to the VTL whose protection
+ * it breaks (*@next); for a retried kind the caller left RIP on the
+ * instruction.
  */
 int intercept_raise(struct memattr_vm *vm, unsigned int vtl, uint64_t gpa, uint32_t access,
-		    uint32_t len, bool retry);
+		    uint32_t len, enum icpt_kind kind, unsigned int *next);
 int vcpu_settle(struct memattr_vm *vm, unsigned int vtl);
 bool access_allowed(uint64_t value, bool write);
 
@@ -130,7 +141,14 @@ void hv_fini(struct memattr_vm *vm);
 int hv_doorbell(struct memattr_vm *vm, unsigned int vtl, unsigned int *next_vtl);
 /* memattr_vm_run() starts at @vtl: make the front agree (enable, enter it). */
 int hv_enter(struct memattr_vm *vm, unsigned int vtl);
-/* An intercept takes VP 0 from @from up to @from + 1. */
-int hv_intercept_enter(struct memattr_vm *vm, unsigned int from);
+/*
+ * Build the TLFS intercept message for VTL @from's blocked access with the
+ * front, post it to the owning VTL's message page and take VP 0 into that
+ * VTL; @r gets what was delivered (to_vtl, gpa, rip).
+ */
+int hv_intercept(struct memattr_vm *vm, unsigned int from, uint64_t gpa, uint32_t access,
+		 uint32_t len, enum icpt_kind kind, struct memattr_vm_intercept *r);
+/* The receiving VTL @to returned: free its message slot. */
+void hv_intercept_done(struct memattr_vm *vm, unsigned int to);
 
 #endif
