@@ -522,13 +522,13 @@ static void test_config(void **state)
 	struct memattr_vm_config cfg = { .vtls = 3,
 					 .ram_size = 2 << 20,
 					 .msg_gpa = { 0, 0x100000, 0x110000 } };
-	struct memattr_store *s;
+	struct memattr_store *s, *s1;
 	struct memattr_vm *vm;
 
 	(void)state;
 	assert_int_equal(memattr_store_create(&scfg, &s), 0);
 	cfg.store = s;
-	/* Three VTLs in the VSM layout need three layers. */
+	/* Three VTLs in the VSM layout need a store for VTL 1 besides VTL 0's. */
 	assert_int_equal(memattr_vm_create(&cfg, &vm), -EINVAL);
 	cfg.layer_mask[0] = 1;
 	cfg.layer_mask[1] = 4;
@@ -536,6 +536,17 @@ static void test_config(void **state)
 	cfg.layer_mask[1] = 2;
 	/* The VSM front owns the layout: other masks would read the wrong layers. */
 	assert_int_equal(memattr_vm_create(&cfg, &vm), -EINVAL);
+	cfg.layer_mask[0] = cfg.layer_mask[1] = 0;
+	scfg.layers = 1;
+	assert_int_equal(memattr_store_create(&scfg, &s1), 0);
+	cfg.vtl_store[1] = s1;
+	assert_int_equal(memattr_vm_create(&cfg, &vm), 0);
+	assert_int_equal(memattr_vm_layer_mask(vm, 0), 3);
+	assert_int_equal(memattr_vm_layer_mask(vm, 1), 1);
+	assert_int_equal(memattr_vm_layer_mask(vm, 2), 0);
+	memattr_vm_destroy(vm);
+	cfg.vtl_store[1] = NULL;
+	memattr_store_destroy(s1);
 	cfg.vtls = 2;
 	cfg.layer_mask[0] = cfg.layer_mask[1] = 0;
 	cfg.ram_size = 3 << 20;
@@ -627,30 +638,34 @@ static void test_views_refresh(void **state)
 
 /*
  * Three VTLs in the VSM layout: VTL 0's alias shows what VTL 1 (layer 0) and
- * VTL 2 (layer 1) allow together, VTL 1's what VTL 2 allows (layer 2).
+ * VTL 2 (layer 1) of VTL 0's store allow together, VTL 1's what VTL 2 allows
+ * (layer 0 of VTL 1's store).
  */
 static void test_views_combined(void **state)
 {
-	struct memattr_config scfg = { .layers = 3, .gpa_bits = 32 };
+	struct memattr_config scfg = { .layers = 2, .gpa_bits = 32 };
 	struct memattr_vm_config cfg = { .vtls = 3,
 					 .ram_size = 2 << 20,
 					 .msg_gpa = { 0, 0x100000, 0x110000 } };
-	struct memattr_store *s;
+	struct memattr_store *s, *s1;
 	struct memattr_vm *vm;
 	uint64_t next;
 
 	(void)state;
 	assert_int_equal(memattr_store_create(&scfg, &s), 0);
+	scfg.layers = 1;
+	assert_int_equal(memattr_store_create(&scfg, &s1), 0);
 	cfg.store = s;
+	cfg.vtl_store[1] = s1;
 	/* Protections already in the store are applied at creation. */
 	assert_int_equal(memattr_set(s, 1, 0x40, 0x48, MEMATTR_READ, 0, &next), 0);
 	assert_int_equal(memattr_vm_create(&cfg, &vm), 0);
 	assert_int_equal(memattr_vm_layer_mask(vm, 0), 3);
-	assert_int_equal(memattr_vm_layer_mask(vm, 1), 4);
+	assert_int_equal(memattr_vm_layer_mask(vm, 1), 1);
 	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x40), PROT_READ);
 	assert_int_equal(memattr_set(s, 0, 0x44, 0x50, MEMATTR_READ | MEMATTR_WRITE, 0, &next), 0);
 	assert_int_equal(memattr_set(s, 0, 0x46, 0x47, MEMATTR_NO_ACCESS, 0, &next), 0);
-	assert_int_equal(memattr_set(s, 2, 0x60, 0x61, MEMATTR_NO_ACCESS, 0, &next), 0);
+	assert_int_equal(memattr_set(s1, 0, 0x60, 0x61, MEMATTR_NO_ACCESS, 0, &next), 0);
 	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x43), PROT_READ);
 	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x45), PROT_READ);
 	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x46), PROT_NONE);
@@ -664,6 +679,7 @@ static void test_views_combined(void **state)
 	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x43), PROT_READ | PROT_WRITE);
 	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x46), PROT_NONE);
 	memattr_vm_destroy(vm);
+	memattr_store_destroy(s1);
 	memattr_store_destroy(s);
 }
 
