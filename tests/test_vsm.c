@@ -784,6 +784,120 @@ static void test_check_two_owners(void **state)
 }
 
 /*
+ * Fifteen VTLs, the TLFS architectural limit (HV_VTL is 4 bits): the
+ * partition is created and VTLs 1..15 are enabled by hypercalls as TLFS
+ * HvCallEnablePartitionVtl and HvCallEnableVpVtl ("Restrictions") allow: a
+ * VTL enables a higher one only as the highest VTL enabled below it, a VP
+ * VTL once enabled somewhere only from itself or above; VtlCall enters the
+ * next higher VTL enabled (VSM "VTL Entry").
+ */
+static void test_fifteen_vtls(void **state)
+{
+	struct fx f;
+	uint64_t page = 40;
+
+	(void)state;
+	assert_int_equal(fx_init(&f, 15, 2, 64, 0, false), 0);
+	assert_int_equal(ST(fx_enable_partition_vtl(&f, 0, 16, 0)), S_PARAM); /* > max_vtl */
+	/* Up to VTL 7 the usual way: each VTL enables the next and calls into it. */
+	for (unsigned int t = 1; t <= 7; t++) {
+		assert_int_equal(ST(fx_enable_partition_vtl(&f, 0, t, 0)), S_OK);
+		assert_int_equal(ST(fx_enable_vp_vtl(&f, 0, 0, t, 0)), S_OK);
+		assert_int_equal(memattr_vsm_hypercall(f.v, 0, HC_CALL, 0, 0), 0);
+		assert_int_equal(memattr_vsm_vp_vtl(f.v, 0), t);
+	}
+	/* VTL 3 is not the highest VTL enabled below 15 (7 is): no. */
+	fx_go(&f, 0, 3);
+	assert_int_equal(ST(fx_enable_partition_vtl(&f, 0, 15, 0)), S_DENIED);
+	/* A lower VTL may always be enabled by a higher one... */
+	fx_go(&f, 0, 7);
+	assert_int_equal(ST(fx_enable_partition_vtl(&f, 0, 15, 0)), S_OK);
+	assert_int_equal(ST(fx_enable_partition_vtl(&f, 0, 15, 0)), S_VTLSTATE);
+	/* ...and 15 (enabled, not on a VP yet) is enabled on VP 0 by 7, the highest below. */
+	assert_int_equal(ST(fx_enable_vp_vtl(&f, 0, 0, 15, 0)), S_OK);
+	/* Now only 15 may enable 15 on VP 1: VTL 7 (also 0's VTL there) may not. */
+	assert_int_equal(ST(fx_enable_vp_vtl(&f, 0, 1, 15, 0)), S_DENIED);
+	/* The call from 7 skips nothing: 8..14 are not enabled, so 15 is next. */
+	assert_int_equal(memattr_vsm_hypercall(f.v, 0, HC_CALL, 0, 0), 0);
+	assert_int_equal(memattr_vsm_vp_vtl(f.v, 0), 15);
+	assert_int_equal(memattr_vsm_hypercall(f.v, 0, HC_CALL, 0, 0), MEMATTR_VSM_INJECT_UD);
+	assert_int_equal(ST(fx_enable_vp_vtl(&f, 0, 1, 15, 0)), S_OK);
+	/* 15 enables 8..14 for the partition: all lower. */
+	for (unsigned int t = 8; t < 15; t++)
+		assert_int_equal(ST(fx_enable_partition_vtl(&f, 0, t, 0)), S_OK);
+	assert_int_equal(memattr_vsm_partition_vtls(f.v), 0xffff);
+	/* VTL 15 protects VTL 3's page: its layer 11 of VTL 3's store. */
+	assert_int_equal(fx_protection_on(&f, 0), S_OK);
+	assert_int_equal(ST(fx_protect(&f, 0, 3, F_R, &page, 1, 0)), S_OK);
+	assert_int_equal(memattr_get(f.stores[3], 11, page), MEMATTR_READ);
+	assert_int_equal(fx_prot(&f, 15, 3, page), MEMATTR_READ);
+	/* Nor does VTL 15 protect itself (TLFS VSM "Memory Protection Hierarchy"). */
+	assert_int_equal(ST(fx_protect(&f, 0, 15, F_R, &page, 1, 0)), S_DENIED);
+	for (unsigned int t = 0; t < 15; t++)
+		for (unsigned int s = t + 1; s <= 15; s++)
+			assert_int_equal(fx_prot(&f, s, t, page),
+					 s == 15 && t == 3 ? (int)MEMATTR_READ : 0);
+	fx_fini(&f);
+}
+
+/*
+ * TLFS VSM "Memory Protection Hierarchy" with far-apart VTLs: VTL 15 and
+ * VTL 7 both protect VTL 3's page; both hold (their intersection), and the
+ * intercept goes to the highest VTL whose protection forbids the access
+ * ("Memory Access Violations"; higher VTLs supersede lower ones).  Neither
+ * binds VTL 2 or VTL 4.
+ */
+static void test_check_vtl15_vtl7(void **state)
+{
+	struct memattr_vsm_intercept ic;
+	uint64_t page = 33;
+	struct fx f;
+
+	(void)state;
+	assert_int_equal(fx_init(&f, 15, 3, 64, 0, false), 0);
+	fx_enable_all(&f, 15, 3);
+	fx_go(&f, 0, 3);
+	fx_go(&f, 1, 7);
+	fx_go(&f, 2, 15);
+	/* VTL 7: read+write, VTL 15: read only.  A write goes to 15, a read is fine. */
+	assert_int_equal(ST(fx_protect(&f, 1, 3, F_R | F_W, &page, 1, 0)), S_OK);
+	assert_int_equal(ST(fx_protect(&f, 2, 3, F_R, &page, 1, 0)), S_OK);
+	assert_int_equal(memattr_vsm_check(f.v, 0, page * PAGE, RD, &ic), 0);
+	assert_int_equal(memattr_vsm_check(f.v, 0, page * PAGE, WR, &ic), 1);
+	assert_int_equal(ic.target_vtl, 15);
+	assert_int_equal(ic.vp_vtl, 3);
+	assert_int_equal(ic.execution_state >> 7 & 0xf, 3);
+	/* Execute: both forbid it (7: R|W, 15: R), so 15 is told; once 15 allows it, 7. */
+	assert_int_equal(memattr_vsm_check(f.v, 0, page * PAGE, KX, &ic), 1);
+	assert_int_equal(ic.target_vtl, 15);
+	assert_int_equal(ST(fx_protect(&f, 2, 3, F_R | F_W | F_KX, &page, 1, 0)), S_OK);
+	assert_int_equal(memattr_vsm_check(f.v, 0, page * PAGE, KX, &ic), 1);
+	assert_int_equal(ic.target_vtl, 7);
+	assert_int_equal(memattr_vsm_check(f.v, 0, page * PAGE, WR, &ic), 0);
+	/* Both forbid writes: the higher, 15, is told. */
+	assert_int_equal(ST(fx_protect(&f, 2, 3, F_R | F_KX, &page, 1, 0)), S_OK);
+	assert_int_equal(ST(fx_protect(&f, 1, 3, F_R, &page, 1, 0)), S_OK);
+	assert_int_equal(memattr_vsm_check(f.v, 0, page * PAGE, WR, &ic), 1);
+	assert_int_equal(ic.target_vtl, 15);
+	/* VTL 15 opens up fully: VTL 7's read-only still holds, now 7 is told. */
+	assert_int_equal(ST(fx_protect(&f, 2, 3, F_R | F_W | F_KX, &page, 1, 0)), S_OK);
+	assert_int_equal(memattr_vsm_check(f.v, 0, page * PAGE, WR, &ic), 1);
+	assert_int_equal(ic.target_vtl, 7);
+	/* The same page at VTLs 2 and 4 is not protected by either. */
+	for (unsigned int vtl = 2; vtl <= 4; vtl += 2) {
+		fx_go(&f, 0, vtl);
+		for (unsigned int a = RD; a <= UX; a++)
+			assert_int_equal(memattr_vsm_check(f.v, 0, page * PAGE, a, &ic), 0);
+	}
+	/* Only the two (setter, target) pairs carry a value. */
+	for (unsigned int t = 0; t < 15; t++)
+		for (unsigned int s = t + 1; s <= 15; s++)
+			assert_int_equal(fx_prot(&f, s, t, page),
+					 t == 3 && s == 7 ? (int)MEMATTR_READ : 0);
+	fx_fini(&f);
+}
+
+/*
  * MBEC: enabled per VTL by EnablePartitionVtl; user and kernel execute split,
  * and KMX without UMX (undefined in the TLFS) refused.
  */
@@ -1149,6 +1263,8 @@ int main(void)
 		cmocka_unit_test(test_check_intercept),
 		cmocka_unit_test(test_intercept_message),
 		cmocka_unit_test(test_check_two_owners),
+		cmocka_unit_test(test_fifteen_vtls),
+		cmocka_unit_test(test_check_vtl15_vtl7),
 		cmocka_unit_test(test_mbec),
 		cmocka_unit_test(test_partition_config),
 		cmocka_unit_test(test_guest_memory),
