@@ -24,13 +24,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void snapshot(struct fx *f, uint8_t (*out)[LOW_PAGES])
+/* Every (setter, target) protection: out[s][t][g], from target t's store. */
+static void snapshot(struct fx *f, uint8_t (*out)[TOP_VTL][LOW_PAGES])
 {
-	unsigned int layers = memattr_layers(f->store);
-
-	for (unsigned int l = 0; l < layers; l++)
-		for (uint64_t g = 0; g < LOW_PAGES; g++)
-			out[l][g] = (uint8_t)memattr_get(f->store, l, g);
+	for (unsigned int s = 1; s <= TOP_VTL; s++)
+		for (unsigned int t = 0; t < s; t++)
+			for (uint64_t g = 0; g < LOW_PAGES; g++)
+				out[s][t][g] = (uint8_t)fx_prot(f, s, t, g);
 }
 
 /* Is gfn @g among the reps [start, done) of the list the call read? */
@@ -48,7 +48,8 @@ static bool listed(const uint8_t *page, unsigned int start, unsigned int done, u
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static uint8_t before[16][LOW_PAGES], after[16][LOW_PAGES];
+	static uint8_t before[TOP_VTL + 1][TOP_VTL][LOW_PAGES],
+		after[TOP_VTL + 1][TOP_VTL][LOW_PAGES];
 	uint8_t page[PAGE] = { 0 };
 	uint64_t control, result;
 	unsigned int count, start, done, code, vtl;
@@ -82,14 +83,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (count && done > count)
 			abort();
 	}
-	for (unsigned int l = 0; l < memattr_layers(f.store); l++)
-		for (uint64_t g = 0; g < LOW_PAGES; g++) {
-			if (before[l][g] == after[l][g])
-				continue;
-			if (code != MEMATTR_HVCALL_MODIFY_VTL_PROTECTION_MASK ||
-			    !listed(page, start, done < count ? done : count, g))
-				abort();
-		}
+	for (unsigned int s = 1; s <= TOP_VTL; s++)
+		for (unsigned int t = 0; t < s; t++)
+			for (uint64_t g = 0; g < LOW_PAGES; g++) {
+				if (before[s][t][g] == after[s][t][g])
+					continue;
+				/* Only the caller's protections change, and only listed pages. */
+				if (code != MEMATTR_HVCALL_MODIFY_VTL_PROTECTION_MASK || s != vtl ||
+				    !listed(page, start, done < count ? done : count, g))
+					abort();
+			}
 	fx_fini(&f);
 	return 0;
 }

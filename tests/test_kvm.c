@@ -721,7 +721,8 @@ static void test_intercept_owner(void **state)
 {
 	const uint64_t a = 0x400000, b = 0x401000, c = 0x402000; /* VTL 2's, VTL 1's, both */
 	const uint32_t msg1 = 0x100000, msg2 = 0x110000, log1 = 0x120000, log2 = 0x130000;
-	struct memattr_config scfg = { .layers = 3, .gpa_bits = 32 };
+	struct memattr_config scfg = { .layers = 2, .gpa_bits = 32 };
+	struct memattr_config scfg1 = { .layers = 1, .gpa_bits = 32 };
 	struct memattr_vm_config cfg = { .vtls = 3,
 					 .ram_size = 8 << 20,
 					 .msg_gpa = { 0, msg1, msg2 } };
@@ -734,7 +735,7 @@ static void test_intercept_owner(void **state)
 		     { 0x402000, MEMATTR_VM_ACCESS_WRITE, 2 } };
 	const struct memattr_vm_intercept *ic;
 	struct memattr_vm_regs regs;
-	struct memattr_store *s;
+	struct memattr_store *s, *s1;
 	struct memattr_vm *vm;
 	unsigned int n, halted = 99;
 	uint8_t *ram, *p, *m;
@@ -742,8 +743,11 @@ static void test_intercept_owner(void **state)
 	uint32_t v;
 
 	(void)state;
+	/* The VSM front's layout: VTL 0's protections in @s, VTL 1's (by VTL 2) in @s1. */
 	assert_int_equal(memattr_store_create(&scfg, &s), 0);
+	assert_int_equal(memattr_store_create(&scfg1, &s1), 0);
 	cfg.store = s;
+	cfg.vtl_store[1] = s1;
 	assert_int_equal(memattr_vm_create(&cfg, &vm), 0);
 	ram = memattr_vm_ram(vm);
 	/* VTL 0: movq $1, a; mov b, %rax; movq $1, c; hlt. */
@@ -762,7 +766,7 @@ static void test_intercept_owner(void **state)
 	assert_int_equal(memattr_vm_vcpu_init(vm, 0, 0x200000, 0x280000), 0);
 	assert_int_equal(memattr_vm_vcpu_init(vm, 1, 0x300000, 0x340000), 0);
 	assert_int_equal(memattr_vm_vcpu_init(vm, 2, 0x380000, 0x3c0000), 0);
-	/* Layer s(s-1)/2 + t: VTL 1 on VTL 0 is layer 0, VTL 2 on VTL 0 layer 1. */
+	/* Layer s - t - 1 of VTL 0's store: VTL 1's protections layer 0, VTL 2's layer 1. */
 	assert_int_equal(memattr_set(s, 1, a >> 12, (a >> 12) + 1, MEMATTR_READ, 0, &next), 0);
 	assert_int_equal(memattr_set(s, 0, b >> 12, (b >> 12) + 1, MEMATTR_NO_ACCESS, 0, &next), 0);
 	assert_int_equal(memattr_set(s, 0, c >> 12, (c >> 12) + 1, MEMATTR_READ, 0, &next), 0);
@@ -816,6 +820,7 @@ static void test_intercept_owner(void **state)
 	assert_int_equal(get64(m + MEMATTR_VM_MSG_RIP), 0x20000c);
 	assert_memory_equal(m + MEMATTR_VM_MSG_PAYLOAD + 64, "\x48\x8b\x04\x25", 4);
 	memattr_vm_destroy(vm);
+	memattr_store_destroy(s1);
 	memattr_store_destroy(s);
 }
 
@@ -884,13 +889,13 @@ static void test_config(void **state)
 	struct memattr_vm_config cfg = { .vtls = 3,
 					 .ram_size = 2 << 20,
 					 .msg_gpa = { 0, 0x100000, 0x110000 } };
-	struct memattr_store *s;
+	struct memattr_store *s, *s1;
 	struct memattr_vm *vm;
 
 	(void)state;
 	assert_int_equal(memattr_store_create(&scfg, &s), 0);
 	cfg.store = s;
-	/* Three VTLs in the VSM layout need three layers. */
+	/* Three VTLs in the VSM layout need a store for VTL 1 besides VTL 0's. */
 	assert_int_equal(memattr_vm_create(&cfg, &vm), -EINVAL);
 	cfg.layer_mask[0] = 1;
 	cfg.layer_mask[1] = 4;
@@ -898,6 +903,17 @@ static void test_config(void **state)
 	cfg.layer_mask[1] = 2;
 	/* The VSM front owns the layout: other masks would read the wrong layers. */
 	assert_int_equal(memattr_vm_create(&cfg, &vm), -EINVAL);
+	cfg.layer_mask[0] = cfg.layer_mask[1] = 0;
+	scfg.layers = 1;
+	assert_int_equal(memattr_store_create(&scfg, &s1), 0);
+	cfg.vtl_store[1] = s1;
+	assert_int_equal(memattr_vm_create(&cfg, &vm), 0);
+	assert_int_equal(memattr_vm_layer_mask(vm, 0), 3);
+	assert_int_equal(memattr_vm_layer_mask(vm, 1), 1);
+	assert_int_equal(memattr_vm_layer_mask(vm, 2), 0);
+	memattr_vm_destroy(vm);
+	cfg.vtl_store[1] = NULL;
+	memattr_store_destroy(s1);
 	cfg.vtls = 2;
 	cfg.layer_mask[0] = cfg.layer_mask[1] = 0;
 	cfg.ram_size = 3 << 20;
@@ -989,30 +1005,34 @@ static void test_views_refresh(void **state)
 
 /*
  * Three VTLs in the VSM layout: VTL 0's alias shows what VTL 1 (layer 0) and
- * VTL 2 (layer 1) allow together, VTL 1's what VTL 2 allows (layer 2).
+ * VTL 2 (layer 1) of VTL 0's store allow together, VTL 1's what VTL 2 allows
+ * (layer 0 of VTL 1's store).
  */
 static void test_views_combined(void **state)
 {
-	struct memattr_config scfg = { .layers = 3, .gpa_bits = 32 };
+	struct memattr_config scfg = { .layers = 2, .gpa_bits = 32 };
 	struct memattr_vm_config cfg = { .vtls = 3,
 					 .ram_size = 2 << 20,
 					 .msg_gpa = { 0, 0x100000, 0x110000 } };
-	struct memattr_store *s;
+	struct memattr_store *s, *s1;
 	struct memattr_vm *vm;
 	uint64_t next;
 
 	(void)state;
 	assert_int_equal(memattr_store_create(&scfg, &s), 0);
+	scfg.layers = 1;
+	assert_int_equal(memattr_store_create(&scfg, &s1), 0);
 	cfg.store = s;
+	cfg.vtl_store[1] = s1;
 	/* Protections already in the store are applied at creation. */
 	assert_int_equal(memattr_set(s, 1, 0x40, 0x48, MEMATTR_READ, 0, &next), 0);
 	assert_int_equal(memattr_vm_create(&cfg, &vm), 0);
 	assert_int_equal(memattr_vm_layer_mask(vm, 0), 3);
-	assert_int_equal(memattr_vm_layer_mask(vm, 1), 4);
+	assert_int_equal(memattr_vm_layer_mask(vm, 1), 1);
 	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x40), PROT_READ);
 	assert_int_equal(memattr_set(s, 0, 0x44, 0x50, MEMATTR_READ | MEMATTR_WRITE, 0, &next), 0);
 	assert_int_equal(memattr_set(s, 0, 0x46, 0x47, MEMATTR_NO_ACCESS, 0, &next), 0);
-	assert_int_equal(memattr_set(s, 2, 0x60, 0x61, MEMATTR_NO_ACCESS, 0, &next), 0);
+	assert_int_equal(memattr_set(s1, 0, 0x60, 0x61, MEMATTR_NO_ACCESS, 0, &next), 0);
 	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x43), PROT_READ);
 	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x45), PROT_READ);
 	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x46), PROT_NONE);
@@ -1026,6 +1046,7 @@ static void test_views_combined(void **state)
 	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x43), PROT_READ | PROT_WRITE);
 	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x46), PROT_NONE);
 	memattr_vm_destroy(vm);
+	memattr_store_destroy(s1);
 	memattr_store_destroy(s);
 }
 

@@ -33,30 +33,59 @@
 #define KX MEMATTR_ACCESS_KEXEC
 #define UX MEMATTR_ACCESS_UEXEC
 
+/*
+ * The store layout: one store per target VTL t, the protections of setter
+ * s > t in its layer s - t - 1, so the store for t needs max_vtl - t layers.
+ */
 static void test_layers(void **state)
 {
 	struct fx f;
 
 	(void)state;
-	assert_int_equal(memattr_vsm_layers_needed(1), 1);
-	assert_int_equal(memattr_vsm_layers_needed(2), 3);
-	assert_int_equal(memattr_vsm_layers_needed(5), 15);
-	/* (1,0) (2,0) (2,1) (3,0) ... are 0 1 2 3 ...: distinct and dense. */
+	assert_int_equal(memattr_vsm_layers_needed(1, 0), 1);
+	assert_int_equal(memattr_vsm_layers_needed(2, 0), 2);
+	assert_int_equal(memattr_vsm_layers_needed(2, 1), 1);
+	assert_int_equal(memattr_vsm_layers_needed(2, 2), 0);
+	assert_int_equal(memattr_vsm_layers_needed(15, 0), 15);
+	assert_int_equal(memattr_vsm_layers_needed(15, 14), 1);
 	assert_int_equal(memattr_vsm_layer(1, 0), 0);
 	assert_int_equal(memattr_vsm_layer(2, 0), 1);
-	assert_int_equal(memattr_vsm_layer(2, 1), 2);
-	assert_int_equal(memattr_vsm_layer(5, 4), 14);
+	assert_int_equal(memattr_vsm_layer(2, 1), 0);
+	assert_int_equal(memattr_vsm_layer(15, 0), 14);
+	assert_int_equal(memattr_vsm_layer(15, 14), 0);
 	assert_int_equal(fx_init(&f, 2, 1, 64, 0, false), 0);
 	assert_int_equal(memattr_vsm_layer_mask(f.v, 0), 0x3);
-	assert_int_equal(memattr_vsm_layer_mask(f.v, 1), 0x4);
+	assert_int_equal(memattr_vsm_layer_mask(f.v, 1), 0x1);
 	assert_int_equal(memattr_vsm_layer_mask(f.v, 2), 0);
+	assert_ptr_equal(memattr_vsm_store(f.v, 0), f.stores[0]);
+	assert_ptr_equal(memattr_vsm_store(f.v, 1), f.stores[1]);
+	assert_null(memattr_vsm_store(f.v, 2));
 	fx_fini(&f);
+	assert_int_equal(fx_init(&f, 15, 1, 64, 0, false), 0);
+	for (unsigned int t = 0; t < 15; t++) {
+		assert_int_equal(memattr_layers(memattr_vsm_store(f.v, t)), 15 - t);
+		assert_int_equal(memattr_vsm_layer_mask(f.v, t), (1U << (15 - t)) - 1);
+	}
+	assert_null(memattr_vsm_store(f.v, 15));
+	assert_int_equal(memattr_vsm_layer_mask(f.v, 15), 0);
+	fx_fini(&f);
+}
+
+/* A config naming @max_vtl VTLs over @st (NULL-terminated by max_vtl) and one page of RAM. */
+static struct memattr_vsm_config config_of(struct memattr_store *const *st, unsigned int max_vtl,
+					   const struct memattr_vsm_ram *ram)
+{
+	struct memattr_vsm_config c = { .max_vtl = max_vtl, .nvps = 1, .ram = ram, .nram = 1 };
+
+	for (unsigned int t = 0; t < max_vtl && t < MEMATTR_VSM_MAX_VTL; t++)
+		c.stores[t] = st[t];
+	return c;
 }
 
 static void test_create_checks(void **state)
 {
 	struct memattr_config sc = { .layers = 3, .gpa_bits = 32 };
-	struct memattr_store *s, *s1;
+	struct memattr_store *s, *s1, *s2, *s40, *smbec, *big[15], *few[14];
 	static uint8_t mem[2 * PAGE];
 	struct memattr_vsm_ram ok = { 0, PAGE, mem };
 	struct memattr_vsm_ram overlap[2] = { { 0, 2 * PAGE, mem }, { PAGE, PAGE, mem } };
@@ -64,40 +93,90 @@ static void test_create_checks(void **state)
 	struct memattr_vsm_ram beyond = { 1ULL << 32, PAGE, mem };
 	struct memattr_vsm_ram nohost = { 0, PAGE, NULL };
 	struct memattr_vsm *v = NULL;
+	struct memattr_vsm_config c;
 
 	(void)state;
 	assert_int_equal(memattr_store_create(&sc, &s), 0);
 	sc.layers = 1;
 	assert_int_equal(memattr_store_create(&sc, &s1), 0);
+	assert_int_equal(memattr_store_create(&sc, &s2), 0);
+	sc.gpa_bits = 40;
+	assert_int_equal(memattr_store_create(&sc, &s40), 0);
+	sc.gpa_bits = 32;
+	sc.flags = MEMATTR_F_MBEC;
+	assert_int_equal(memattr_store_create(&sc, &smbec), 0);
+	sc.flags = 0;
+	for (unsigned int t = 0; t < 15; t++) {
+		sc.layers = 15 - t;
+		assert_int_equal(memattr_store_create(&sc, &big[t]), 0);
+		sc.layers = 14 - t;
+		if (t < 14)
+			assert_int_equal(memattr_store_create(&sc, &few[t]), 0);
+	}
 	const struct {
-		struct memattr_store *store;
+		struct memattr_store *stores[3];
 		unsigned int max_vtl, nvps;
 		const struct memattr_vsm_ram *ram;
 		unsigned int nram;
 		bool mbec;
 	} bad[] = {
-		{ NULL, 1, 1, &ok, 1, false },	   /* no store */
-		{ s, 0, 1, &ok, 1, false },	   /* max_vtl 0 */
-		{ s, 16, 1, &ok, 1, false },	   /* max_vtl > 15 */
-		{ s, 3, 1, &ok, 1, false },	   /* 6 layers needed, 3 present */
-		{ s1, 2, 1, &ok, 1, false },	   /* 3 needed, 1 present */
-		{ s, 2, 0, &ok, 1, false },	   /* no VP */
-		{ s, 2, 4097, &ok, 1, false },	   /* too many VPs */
-		{ s, 2, 1, NULL, 1, false },	   /* no RAM */
-		{ s, 2, 1, &ok, 0, false },	   /* no RAM */
-		{ s, 2, 1, overlap, 2, false },	   /* overlapping RAM */
-		{ s, 2, 1, &unaligned, 1, false }, /* unaligned RAM */
-		{ s, 2, 1, &beyond, 1, false },	   /* RAM beyond the GPA width */
-		{ s, 2, 1, &nohost, 1, false },	   /* no host mapping */
-		{ s, 2, 1, &ok, 1, true },	   /* MBEC on a store without it */
+		{ { NULL }, 1, 1, &ok, 1, false },	   /* no store */
+		{ { s, NULL }, 2, 1, &ok, 1, false },	   /* no store for VTL 1 */
+		{ { NULL, s1 }, 2, 1, &ok, 1, false },	   /* no store for VTL 0 */
+		{ { s }, 0, 1, &ok, 1, false },		   /* max_vtl 0 */
+		{ { s, s1, s2 }, 16, 1, &ok, 1, false },   /* max_vtl > 15 */
+		{ { s1, s2 }, 2, 1, &ok, 1, false },	   /* VTL 0's: 2 needed, 1 present */
+		{ { s, s1, s2 }, 4, 1, &ok, 1, false },	   /* VTL 0's: 4 needed, 3 present */
+		{ { s, s }, 2, 1, &ok, 1, false },	   /* one store for VTLs 0 and 1 */
+		{ { s, s1, s1 }, 3, 1, &ok, 1, false },	   /* one store for VTLs 1 and 2 */
+		{ { s, s1 }, 1, 1, &ok, 1, false },	   /* a store beyond max_vtl */
+		{ { s, s40 }, 2, 1, &ok, 1, false },	   /* GPA widths differ */
+		{ { s, smbec }, 2, 1, &ok, 1, false },	   /* MBEC in one store only */
+		{ { s, s1 }, 2, 0, &ok, 1, false },	   /* no VP */
+		{ { s, s1 }, 2, 4097, &ok, 1, false },	   /* too many VPs */
+		{ { s, s1 }, 2, 1, NULL, 1, false },	   /* no RAM */
+		{ { s, s1 }, 2, 1, &ok, 0, false },	   /* no RAM */
+		{ { s, s1 }, 2, 1, overlap, 2, false },	   /* overlapping RAM */
+		{ { s, s1 }, 2, 1, &unaligned, 1, false }, /* unaligned RAM */
+		{ { s, s1 }, 2, 1, &beyond, 1, false },	   /* RAM beyond the GPA width */
+		{ { s, s1 }, 2, 1, &nohost, 1, false },	   /* no host mapping */
+		{ { s, s1 }, 2, 1, &ok, 1, true },	   /* MBEC on stores without it */
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct memattr_vsm_config c = { bad[i].store, bad[i].max_vtl, bad[i].nvps,
-						bad[i].ram,   bad[i].nram,    bad[i].mbec };
-
+		c = (struct memattr_vsm_config){ .max_vtl = bad[i].max_vtl,
+						 .nvps = bad[i].nvps,
+						 .ram = bad[i].ram,
+						 .nram = bad[i].nram,
+						 .mbec = bad[i].mbec };
+		memcpy(c.stores, bad[i].stores, sizeof(bad[i].stores));
 		assert_int_equal(memattr_vsm_create(&c, &v), -EINVAL);
 	}
-	struct memattr_vsm_config good = { s, 2, 1, &ok, 1, false };
+	/* Fifteen VTLs: stores of 15, 14, ..., 1 layers, each one too few is refused. */
+	c = config_of(big, 15, &ok);
+	c.max_vtl = 16;
+	assert_int_equal(memattr_vsm_create(&c, &v), -EINVAL);
+	c.max_vtl = 15;
+	for (unsigned int t = 0; t < 14; t++) {
+		c.stores[t] = few[t]; /* 14 - t layers, 15 - t needed */
+		assert_int_equal(memattr_vsm_create(&c, &v), -EINVAL);
+		c.stores[t] = big[t];
+	}
+	for (unsigned int t = 1; t < 15; t++) {
+		c.stores[t] = big[0]; /* enough layers, but VTL 0's store */
+		assert_int_equal(memattr_vsm_create(&c, &v), -EINVAL);
+		c.stores[t] = big[t];
+	}
+	assert_int_equal(memattr_vsm_create(&c, &v), 0);
+	assert_int_equal(memattr_vsm_layer_mask(v, 0), 0x7fff);
+	memattr_vsm_destroy(v);
+	/* More layers than needed are fine. */
+	c = config_of(big, 2, &ok);
+	assert_int_equal(memattr_vsm_create(&c, &v), 0);
+	memattr_vsm_destroy(v);
+
+	struct memattr_vsm_config good = {
+		.stores = { s, s1 }, .max_vtl = 2, .nvps = 1, .ram = &ok, .nram = 1
+	};
 
 	assert_int_equal(memattr_vsm_create(&good, NULL), -EINVAL);
 	assert_int_equal(memattr_vsm_create(&good, &v), 0);
@@ -108,6 +187,13 @@ static void test_create_checks(void **state)
 	memattr_vsm_destroy(NULL);
 	memattr_store_destroy(s);
 	memattr_store_destroy(s1);
+	memattr_store_destroy(s2);
+	memattr_store_destroy(s40);
+	memattr_store_destroy(smbec);
+	for (unsigned int t = 0; t < 15; t++)
+		memattr_store_destroy(big[t]);
+	for (unsigned int t = 0; t < 14; t++)
+		memattr_store_destroy(few[t]);
 }
 
 /* TLFS "Hypercall Inputs": every malformed input value, one status each. */
@@ -481,10 +567,10 @@ static void test_modify_targets(void **state)
 	assert_int_equal(fx_protection_on(&f, 0), S_OK);
 	assert_int_equal(ST(fx_protect(&f, 0, 1, F_R, &page, 1, 0)), S_VTLSTATE);
 	assert_int_equal(ST(fx_protect(&f, 0, 0, F_R, &page, 1, 0)), S_OK);
-	assert_int_equal(memattr_get(f.store, memattr_vsm_layer(2, 0), page), MEMATTR_READ);
+	assert_int_equal(fx_prot(&f, 2, 0, page), MEMATTR_READ);
 	assert_int_equal(ST(fx_enable_partition_vtl(&f, 0, 1, 0)), S_OK);
 	assert_int_equal(ST(fx_protect(&f, 0, 1, 0, &page, 1, 0)), S_OK);
-	assert_int_equal(memattr_get(f.store, memattr_vsm_layer(2, 1), page), MEMATTR_NO_ACCESS);
+	assert_int_equal(fx_prot(&f, 2, 1, page), MEMATTR_NO_ACCESS);
 	fx_fini(&f);
 }
 
@@ -698,6 +784,120 @@ static void test_check_two_owners(void **state)
 }
 
 /*
+ * Fifteen VTLs, the TLFS architectural limit (HV_VTL is 4 bits): the
+ * partition is created and VTLs 1..15 are enabled by hypercalls as TLFS
+ * HvCallEnablePartitionVtl and HvCallEnableVpVtl ("Restrictions") allow: a
+ * VTL enables a higher one only as the highest VTL enabled below it, a VP
+ * VTL once enabled somewhere only from itself or above; VtlCall enters the
+ * next higher VTL enabled (VSM "VTL Entry").
+ */
+static void test_fifteen_vtls(void **state)
+{
+	struct fx f;
+	uint64_t page = 40;
+
+	(void)state;
+	assert_int_equal(fx_init(&f, 15, 2, 64, 0, false), 0);
+	assert_int_equal(ST(fx_enable_partition_vtl(&f, 0, 16, 0)), S_PARAM); /* > max_vtl */
+	/* Up to VTL 7 the usual way: each VTL enables the next and calls into it. */
+	for (unsigned int t = 1; t <= 7; t++) {
+		assert_int_equal(ST(fx_enable_partition_vtl(&f, 0, t, 0)), S_OK);
+		assert_int_equal(ST(fx_enable_vp_vtl(&f, 0, 0, t, 0)), S_OK);
+		assert_int_equal(memattr_vsm_hypercall(f.v, 0, HC_CALL, 0, 0), 0);
+		assert_int_equal(memattr_vsm_vp_vtl(f.v, 0), t);
+	}
+	/* VTL 3 is not the highest VTL enabled below 15 (7 is): no. */
+	fx_go(&f, 0, 3);
+	assert_int_equal(ST(fx_enable_partition_vtl(&f, 0, 15, 0)), S_DENIED);
+	/* A lower VTL may always be enabled by a higher one... */
+	fx_go(&f, 0, 7);
+	assert_int_equal(ST(fx_enable_partition_vtl(&f, 0, 15, 0)), S_OK);
+	assert_int_equal(ST(fx_enable_partition_vtl(&f, 0, 15, 0)), S_VTLSTATE);
+	/* ...and 15 (enabled, not on a VP yet) is enabled on VP 0 by 7, the highest below. */
+	assert_int_equal(ST(fx_enable_vp_vtl(&f, 0, 0, 15, 0)), S_OK);
+	/* Now only 15 may enable 15 on VP 1: VTL 7 (also 0's VTL there) may not. */
+	assert_int_equal(ST(fx_enable_vp_vtl(&f, 0, 1, 15, 0)), S_DENIED);
+	/* The call from 7 skips nothing: 8..14 are not enabled, so 15 is next. */
+	assert_int_equal(memattr_vsm_hypercall(f.v, 0, HC_CALL, 0, 0), 0);
+	assert_int_equal(memattr_vsm_vp_vtl(f.v, 0), 15);
+	assert_int_equal(memattr_vsm_hypercall(f.v, 0, HC_CALL, 0, 0), MEMATTR_VSM_INJECT_UD);
+	assert_int_equal(ST(fx_enable_vp_vtl(&f, 0, 1, 15, 0)), S_OK);
+	/* 15 enables 8..14 for the partition: all lower. */
+	for (unsigned int t = 8; t < 15; t++)
+		assert_int_equal(ST(fx_enable_partition_vtl(&f, 0, t, 0)), S_OK);
+	assert_int_equal(memattr_vsm_partition_vtls(f.v), 0xffff);
+	/* VTL 15 protects VTL 3's page: its layer 11 of VTL 3's store. */
+	assert_int_equal(fx_protection_on(&f, 0), S_OK);
+	assert_int_equal(ST(fx_protect(&f, 0, 3, F_R, &page, 1, 0)), S_OK);
+	assert_int_equal(memattr_get(f.stores[3], 11, page), MEMATTR_READ);
+	assert_int_equal(fx_prot(&f, 15, 3, page), MEMATTR_READ);
+	/* Nor does VTL 15 protect itself (TLFS VSM "Memory Protection Hierarchy"). */
+	assert_int_equal(ST(fx_protect(&f, 0, 15, F_R, &page, 1, 0)), S_DENIED);
+	for (unsigned int t = 0; t < 15; t++)
+		for (unsigned int s = t + 1; s <= 15; s++)
+			assert_int_equal(fx_prot(&f, s, t, page),
+					 s == 15 && t == 3 ? (int)MEMATTR_READ : 0);
+	fx_fini(&f);
+}
+
+/*
+ * TLFS VSM "Memory Protection Hierarchy" with far-apart VTLs: VTL 15 and
+ * VTL 7 both protect VTL 3's page; both hold (their intersection), and the
+ * intercept goes to the highest VTL whose protection forbids the access
+ * ("Memory Access Violations"; higher VTLs supersede lower ones).  Neither
+ * binds VTL 2 or VTL 4.
+ */
+static void test_check_vtl15_vtl7(void **state)
+{
+	struct memattr_vsm_intercept ic;
+	uint64_t page = 33;
+	struct fx f;
+
+	(void)state;
+	assert_int_equal(fx_init(&f, 15, 3, 64, 0, false), 0);
+	fx_enable_all(&f, 15, 3);
+	fx_go(&f, 0, 3);
+	fx_go(&f, 1, 7);
+	fx_go(&f, 2, 15);
+	/* VTL 7: read+write, VTL 15: read only.  A write goes to 15, a read is fine. */
+	assert_int_equal(ST(fx_protect(&f, 1, 3, F_R | F_W, &page, 1, 0)), S_OK);
+	assert_int_equal(ST(fx_protect(&f, 2, 3, F_R, &page, 1, 0)), S_OK);
+	assert_int_equal(memattr_vsm_check(f.v, 0, page * PAGE, RD, &ic), 0);
+	assert_int_equal(memattr_vsm_check(f.v, 0, page * PAGE, WR, &ic), 1);
+	assert_int_equal(ic.target_vtl, 15);
+	assert_int_equal(ic.vp_vtl, 3);
+	assert_int_equal(ic.execution_state >> 7 & 0xf, 3);
+	/* Execute: both forbid it (7: R|W, 15: R), so 15 is told; once 15 allows it, 7. */
+	assert_int_equal(memattr_vsm_check(f.v, 0, page * PAGE, KX, &ic), 1);
+	assert_int_equal(ic.target_vtl, 15);
+	assert_int_equal(ST(fx_protect(&f, 2, 3, F_R | F_W | F_KX, &page, 1, 0)), S_OK);
+	assert_int_equal(memattr_vsm_check(f.v, 0, page * PAGE, KX, &ic), 1);
+	assert_int_equal(ic.target_vtl, 7);
+	assert_int_equal(memattr_vsm_check(f.v, 0, page * PAGE, WR, &ic), 0);
+	/* Both forbid writes: the higher, 15, is told. */
+	assert_int_equal(ST(fx_protect(&f, 2, 3, F_R | F_KX, &page, 1, 0)), S_OK);
+	assert_int_equal(ST(fx_protect(&f, 1, 3, F_R, &page, 1, 0)), S_OK);
+	assert_int_equal(memattr_vsm_check(f.v, 0, page * PAGE, WR, &ic), 1);
+	assert_int_equal(ic.target_vtl, 15);
+	/* VTL 15 opens up fully: VTL 7's read-only still holds, now 7 is told. */
+	assert_int_equal(ST(fx_protect(&f, 2, 3, F_R | F_W | F_KX, &page, 1, 0)), S_OK);
+	assert_int_equal(memattr_vsm_check(f.v, 0, page * PAGE, WR, &ic), 1);
+	assert_int_equal(ic.target_vtl, 7);
+	/* The same page at VTLs 2 and 4 is not protected by either. */
+	for (unsigned int vtl = 2; vtl <= 4; vtl += 2) {
+		fx_go(&f, 0, vtl);
+		for (unsigned int a = RD; a <= UX; a++)
+			assert_int_equal(memattr_vsm_check(f.v, 0, page * PAGE, a, &ic), 0);
+	}
+	/* Only the two (setter, target) pairs carry a value. */
+	for (unsigned int t = 0; t < 15; t++)
+		for (unsigned int s = t + 1; s <= 15; s++)
+			assert_int_equal(fx_prot(&f, s, t, page),
+					 t == 3 && s == 7 ? (int)MEMATTR_READ : 0);
+	fx_fini(&f);
+}
+
+/*
  * MBEC: enabled per VTL by EnablePartitionVtl; user and kernel execute split,
  * and KMX without UMX (undefined in the TLFS) refused.
  */
@@ -771,20 +971,21 @@ static void test_partition_config(void **state)
 			 S_PARAM);
 	/* Mask without enable: just remembered. */
 	assert_int_equal(memattr_vsm_set_partition_config(f.v, 0, (uint64_t)F_R << 1), S_OK);
-	assert_int_equal(memattr_get(f.store, memattr_vsm_layer(2, 0), 0), 0);
+	assert_int_equal(fx_prot(&f, 2, 0, 0), 0);
 	uint64_t before = memattr_vsm_store_sets(f.v);
 
 	assert_int_equal(memattr_vsm_set_partition_config(f.v, 0, en | (uint64_t)F_R << 1), S_OK);
 	/* Two lower VTLs times two RAM regions: four range sets. */
 	assert_int_equal(memattr_vsm_store_sets(f.v) - before, 4);
 	for (unsigned int t = 0; t < 2; t++) {
+		struct memattr_store *st = memattr_vsm_store(f.v, t);
 		unsigned int l = memattr_vsm_layer(2, t);
 
-		assert_int_equal(memattr_range_has(f.store, l, 0, 64, 0xff, MEMATTR_READ), 1);
-		assert_int_equal(memattr_range_has(f.store, l, (1ULL << 30) / PAGE,
+		assert_int_equal(memattr_range_has(st, l, 0, 64, 0xff, MEMATTR_READ), 1);
+		assert_int_equal(memattr_range_has(st, l, (1ULL << 30) / PAGE,
 						   (1ULL << 30) / PAGE + 8, 0xff, MEMATTR_READ),
 				 1);
-		assert_int_equal(memattr_get(f.store, l, 64), 0); /* not RAM */
+		assert_int_equal(memattr_get(st, l, 64), 0); /* not RAM */
 	}
 	assert_int_equal(ST(fx_protect(&f, 0, 0, F_R | F_W, &page, 1, 0)), S_OK);
 	/* Enable and mask are fixed from now on; the other fields are not. */
@@ -853,7 +1054,7 @@ static void test_input_denied(void **state)
 	assert_int_equal(ST(fx_protect(&f, 0, 1, 0, &in_page, 1, 0)), S_OK);
 	r = fx_protect(&f, 1, 0, F_R, &page, 1, 0);
 	assert_int_equal(r, MEMATTR_VSM_INTERCEPTED);
-	assert_int_equal(memattr_get(f.store, memattr_vsm_layer(1, 0), page), 0);
+	assert_int_equal(fx_prot(&f, 1, 0, page), 0);
 	assert_int_equal(memattr_vsm_pending_intercept(f.v, 1, &ic), 1);
 	assert_int_equal(ic.target_vtl, 2);
 	assert_int_equal(ic.vp, 1);
@@ -945,8 +1146,8 @@ static void test_vp_registers(void **state)
 	/* VTL 2 writes VTL 1's instance (fixed now) and its own, with a read-only default. */
 	assert_int_equal(ST(fx_set_reg(&f, 1, 0x11, CFG, 1, 0)), S_PARAM);
 	assert_int_equal(ST(fx_set_reg(&f, 1, 0x00, CFG, 1 | 1 << 1, 0)), S_OK);
-	assert_int_equal(memattr_get(f.store, memattr_vsm_layer(2, 0), 5), MEMATTR_READ);
-	assert_int_equal(memattr_get(f.store, memattr_vsm_layer(2, 1), 5), MEMATTR_READ);
+	assert_int_equal(fx_prot(&f, 2, 0, 5), MEMATTR_READ);
+	assert_int_equal(fx_prot(&f, 2, 1, 5), MEMATTR_READ);
 
 	/* Get, from VTL 2 on VP 1, about VP 0 and VTL 1. */
 	in = fx_host(&f, INPUT_GPA(1));
@@ -1062,6 +1263,8 @@ int main(void)
 		cmocka_unit_test(test_check_intercept),
 		cmocka_unit_test(test_intercept_message),
 		cmocka_unit_test(test_check_two_owners),
+		cmocka_unit_test(test_fifteen_vtls),
+		cmocka_unit_test(test_check_vtl15_vtl7),
 		cmocka_unit_test(test_mbec),
 		cmocka_unit_test(test_partition_config),
 		cmocka_unit_test(test_guest_memory),

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The VSM front against a trivially correct model, and its batching:
- * random protection histories made through real hypercalls against an array
- * per (setter, target) VTL pair; the store updates a scattered 4,095-page
- * list costs; exact reps completed when memory runs out part-way; a VSM boot
- * trace (bench's generator) replayed through the hypercall path.
+ * random protection histories made through real hypercalls, on partitions of
+ * up to 15 VTLs, against an array per (setter, target) VTL pair; the store
+ * updates a clustered and a truly scattered 4,095-page list cost; exact reps
+ * completed when memory runs out part-way; a VSM boot trace (bench's
+ * generator) replayed through the hypercall path.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -26,11 +27,13 @@
 /* ---- the model: per (setter, target) pair, per page, the rights or "unset" ---- */
 
 #define NPAGES	 512 /* RAM pages; the lists also name pages up to NPAGES + 16 */
-#define MAXV	 2
+#define MAXV	 MEMATTR_VSM_MAX_VTL
 #define UNSET	 0xff
+#define FULL	 (F_R | F_W | F_KX | F_UX)
 #define LIST_MAX 510 /* (4096 - 16) / 8: the list fits the input page */
 
 struct model {
+	unsigned int max_vtl;
 	uint8_t rights[MAXV + 1][MAXV + 1][NPAGES]; /* [setter][target][page] */
 	uint32_t mbec_vtls;
 };
@@ -57,7 +60,7 @@ static unsigned int model_blocker(const struct model *m, unsigned int t, uint64_
 {
 	static const uint8_t need[] = { F_R, F_W, F_KX, F_UX };
 
-	for (unsigned int s = MAXV; s > t; s--) {
+	for (unsigned int s = m->max_vtl; s > t; s--) {
 		uint8_t r = m->rights[s][t][page];
 
 		if (r != UNSET && !(r & need[a]))
@@ -74,11 +77,11 @@ static uint64_t model_modify(struct model *m, unsigned int caller, uint8_t in_vt
 	unsigned int target = (in_vtl & 0x10) ? in_vtl & 0xf : caller;
 	uint8_t rights;
 
-	if (caller < MAXV && model_blocker(m, caller, input_page, 0))
+	if (caller < m->max_vtl && model_blocker(m, caller, input_page, 0))
 		return MEMATTR_VSM_INTERCEPTED;
 	if (in_vtl & 0xe0)
 		return MEMATTR_HV_STATUS_INVALID_PARAMETER | (uint64_t)start << 32;
-	if (target > MAXV)
+	if (target > m->max_vtl)
 		return MEMATTR_HV_STATUS_INVALID_PARAMETER | (uint64_t)start << 32;
 	if (target >= caller)
 		return MEMATTR_HV_STATUS_ACCESS_DENIED | (uint64_t)start << 32;
@@ -92,12 +95,66 @@ static uint64_t model_modify(struct model *m, unsigned int caller, uint8_t in_vt
 	return (uint64_t)n << 32;
 }
 
+/* The rights a store value grants, as the model writes them (unset and full alike). */
+static uint8_t rights_of(int value, bool store_mbec)
+{
+	uint8_t r = 0;
+
+	if (value == 0)
+		return FULL;
+	if (value & MEMATTR_NO_ACCESS)
+		return 0;
+	r |= value & MEMATTR_READ ? F_R : 0;
+	r |= value & MEMATTR_WRITE ? F_W : 0;
+	r |= value & MEMATTR_EXECUTE ? (store_mbec ? F_KX : F_KX | F_UX) : 0;
+	r |= value & MEMATTR_USER_EXECUTE ? F_UX : 0;
+	return r;
+}
+
 /*
- * Random histories: VP 1 runs at VTL 1 and VP 2 at VTL 2 and both protect
- * lower VTLs with random (sometimes illegal) calls over clustered page lists
- * (sometimes naming a page beyond RAM, sometimes closing each other's input
- * pages); after every call, every page's decision for VTLs 0 and 1 and all
- * four accesses matches the model, intercept owner included.
+ * Every page's decision for VTL @t and all four accesses matches the model,
+ * intercept owner included.
+ */
+static void decisions_check(struct fx *f, const struct model *m, unsigned int t,
+			    unsigned long *blocked)
+{
+	for (uint64_t p = 0; p < NPAGES; p++) {
+		for (unsigned int a = 0; a < 4; a++) {
+			struct memattr_vsm_intercept ic;
+			unsigned int b = model_blocker(m, t, p, a);
+			int ret = memattr_vsm_check(f->v, t, p * PAGE, a, &ic);
+
+			assert_int_equal(ret, b ? 1 : 0);
+			blocked[b]++;
+			if (b)
+				assert_int_equal(ic.target_vtl, b);
+		}
+	}
+}
+
+/* Every (setter, target) pair's stored protection is the model's, page by page. */
+static void pairs_check(struct fx *f, const struct model *m, bool store_mbec)
+{
+	for (unsigned int t = 0; t < m->max_vtl; t++)
+		for (unsigned int s = t + 1; s <= m->max_vtl; s++)
+			for (uint64_t p = 0; p < NPAGES; p++) {
+				uint8_t want = m->rights[s][t][p];
+
+				assert_int_equal(rights_of(fx_prot(f, s, t, p), store_mbec),
+						 want == UNSET ? FULL : want);
+			}
+}
+
+/*
+ * Random histories on partitions of a random max_vtl (1..15; 2, the common
+ * case, and 15, the TLFS limit, always among them): VP k runs at VTL k and
+ * VPs 1..max_vtl protect lower VTLs with random (sometimes illegal) calls
+ * over clustered page lists (sometimes naming a page beyond RAM, sometimes
+ * closing a lower VP's input page).  After every call, every page's decision
+ * for the VTL the call named matches the model (an array per setter/target
+ * pair), intercept owner included; every tenth call and at the end, every
+ * lower VTL's decisions and every pair's stored value do: the pairs are
+ * independent.
  */
 static void test_random_histories(void **state)
 {
@@ -112,6 +169,7 @@ static void test_random_histories(void **state)
 						 F_KX,
 						 0x10 };
 	unsigned long outcomes[16] = { 0 }, blocked[MAXV + 1] = { 0 }, intercepted = 0;
+	unsigned int vtls_seen = 0;
 	uint64_t pages[LIST_MAX];
 	struct rng rng;
 
@@ -119,33 +177,43 @@ static void test_random_histories(void **state)
 	for (uint64_t seed = 1; seed <= 12; seed++) {
 		bool mbec = seed & 1;
 		struct model *m = calloc(1, sizeof(*m));
+		unsigned int top, nvps;
 		struct fx f;
 
 		rng_seed(&rng, seed);
+		top = seed == 1 ? 2 : seed == 2 ? 15 : 1 + (unsigned int)rng_below(&rng, MAXV);
+		nvps = top + 1;
+		vtls_seen |= 1U << top;
+		m->max_vtl = top;
 		memset(m->rights, UNSET, sizeof(m->rights));
-		assert_int_equal(fx_init(&f, MAXV, 3, NPAGES, 0, mbec), 0);
-		/* VTL 1 with MBEC on odd seeds; VTL 2 never. */
-		assert_int_equal(ST(fx_enable_partition_vtl(&f, 0, 1, mbec)), 0);
-		m->mbec_vtls = mbec ? 2 : 0;
-		assert_int_equal(ST(fx_enable_vp_vtl(&f, 0, 0, 1, 0)), 0);
-		fx_go(&f, 0, 1);
-		assert_int_equal(ST(fx_enable_partition_vtl(&f, 0, 2, 0)), 0);
-		assert_int_equal(ST(fx_enable_vp_vtl(&f, 0, 1, 1, 0)), 0);
-		assert_int_equal(ST(fx_enable_vp_vtl(&f, 0, 2, 1, 0)), 0);
-		assert_int_equal(ST(fx_enable_vp_vtl(&f, 0, 2, 2, 0)), 0);
-		fx_go(&f, 0, 0);
-		fx_go(&f, 1, 1);
-		fx_go(&f, 2, 2);
-		assert_int_equal(fx_protection_on(&f, 1), 0);
-		assert_int_equal(fx_protection_on(&f, 2), 0);
+		assert_int_equal(fx_init(&f, top, nvps, NPAGES, 0, mbec), 0);
+		/*
+		 * VTLs 1..top in turn, on every VP, with EnableMbec at random on an
+		 * MBEC store; VTL protection on with a full-access default mask.
+		 */
+		for (unsigned int t = 1; t <= top; t++) {
+			bool vtl_mbec = mbec && rng_below(&rng, 2);
+
+			assert_int_equal(ST(fx_enable_partition_vtl(&f, 0, t, vtl_mbec)), 0);
+			m->mbec_vtls |= vtl_mbec ? 1U << t : 0;
+			/* VTL t - 1 enables t on its VP; then only t may, on the others. */
+			assert_int_equal(ST(fx_enable_vp_vtl(&f, 0, 0, t, 0)), 0);
+			fx_go(&f, 0, t);
+			for (unsigned int vp = 1; vp < nvps; vp++)
+				assert_int_equal(ST(fx_enable_vp_vtl(&f, 0, vp, t, 0)), 0);
+			assert_int_equal(fx_protection_on(&f, 0), 0);
+		}
+		for (unsigned int vp = 0; vp < nvps; vp++)
+			fx_go(&f, vp, vp);
 		for (int step = 0; step < 150; step++) {
-			unsigned int vp = 1 + (unsigned int)rng_below(&rng, 2);
+			unsigned int vp = 1 + (unsigned int)rng_below(&rng, top);
 			unsigned int n = 1 + (unsigned int)rng_below(
 						     &rng, rng_below(&rng, 8) ? 40 : LIST_MAX);
 			unsigned int start = (unsigned int)rng_below(&rng, n);
 			uint32_t flags = flag_choices[rng_below(&rng, 10)];
 			uint8_t in_vtl = (uint8_t)(0x10 | rng_below(&rng, vp));
 			uint64_t base = rng_below(&rng, NPAGES);
+			unsigned int named;
 			uint64_t want, got;
 			uint8_t *in;
 
@@ -155,11 +223,13 @@ static void test_random_histories(void **state)
 				pages[i] = (base + rng_below(&rng, 24)) % NPAGES;
 			if (rng_below(&rng, 10) == 0)
 				pages[rng_below(&rng, n)] = NPAGES + rng_below(&rng, 16);
-			/* Now and then VTL 2 closes or opens VTL 1's input page. */
-			if (vp == 2 && rng_below(&rng, 8) == 0) {
-				pages[0] = INPUT_GPA(1) / PAGE;
+			/* Now and then a VTL closes or opens a lower VP's input page. */
+			if (vp >= 2 && rng_below(&rng, 8) == 0) {
+				unsigned int low = 1 + (unsigned int)rng_below(&rng, vp - 1);
+
+				pages[0] = INPUT_GPA(low) / PAGE;
 				start = 0;
-				in_vtl = 0x11;
+				in_vtl = (uint8_t)(0x10 | low);
 				flags = rng_below(&rng, 2) ? 0 : F_R;
 			}
 			want = model_modify(m, vp, in_vtl, flags, pages, n, start,
@@ -179,37 +249,33 @@ static void test_random_histories(void **state)
 
 				intercepted++;
 				assert_int_equal(memattr_vsm_pending_intercept(f.v, vp, &ic), 1);
-				assert_int_equal(ic.target_vtl, 2);
+				assert_int_equal(ic.target_vtl,
+						 model_blocker(m, vp, INPUT_GPA(vp) / PAGE, 0));
 				assert_int_equal(ic.gpa, INPUT_GPA(vp));
 			}
 			outcomes[ST(got) < 16 ? ST(got) : 15]++;
-			for (unsigned int t = 0; t < 2; t++) {
-				for (uint64_t p = 0; p < NPAGES; p++) {
-					for (unsigned int a = 0; a < 4; a++) {
-						struct memattr_vsm_intercept ic;
-						unsigned int b = model_blocker(m, t, p, a);
-						int ret =
-							memattr_vsm_check(f.v, t, p * PAGE, a, &ic);
-
-						assert_int_equal(ret, b ? 1 : 0);
-						blocked[b]++;
-						if (b)
-							assert_int_equal(ic.target_vtl, b);
-					}
-				}
+			/* Only the named target's protections can have changed. */
+			named = (in_vtl & 0x10) ? in_vtl & 0xf : vp;
+			if (named < top)
+				decisions_check(&f, m, named, blocked);
+			if (step % 10 == 9 || step == 149) {
+				for (unsigned int t = 0; t < top; t++)
+					decisions_check(&f, m, t, blocked);
+				pairs_check(&f, m, mbec);
 			}
 		}
 		fx_fini(&f);
 		free(m);
 	}
-	print_message(
-		"statuses: ok %lu, invalid parameter %lu, access denied %lu, input "
-		"intercepted %lu; decisions: allowed %lu, blocked by VTL 1 %lu, by VTL 2 %lu\n",
-		outcomes[0], outcomes[5], outcomes[6], intercepted, blocked[0], blocked[1],
-		blocked[2]);
+	print_message("max_vtl seen 0x%x; statuses: ok %lu, invalid parameter %lu, access denied "
+		      "%lu, input intercepted %lu; decisions: allowed %lu, blocked by VTL 1 %lu, "
+		      "by VTL 2 %lu, by VTL 15 %lu\n",
+		      vtls_seen, outcomes[0], outcomes[5], outcomes[6], intercepted, blocked[0],
+		      blocked[1], blocked[2], blocked[15]);
 	/* The histories reach every outcome. */
 	assert_true(outcomes[0] && outcomes[5] && outcomes[6] && intercepted && blocked[0] &&
-		    blocked[1] && blocked[2]);
+		    blocked[1] && blocked[2] && blocked[15]);
+	assert_true((vtls_seen & (1U << 2)) && (vtls_seen & (1U << 15)));
 }
 
 /*
@@ -350,13 +416,16 @@ static void test_batching_counts(void **state)
 	fx_enable_all(&f, 1, 1);
 	c.n.opaque = &c;
 	memattr_notifier_register(f.store, &c.n);
-	uint64_t before = memattr_vsm_store_sets(f.v);
+	uint64_t before = memattr_vsm_store_sets(f.v), calls = memattr_vsm_store_calls(f.v);
 
 	assert_int_equal(memattr_vsm_protect(f.v, 1, 0, F_R, pages, n, &done), 0);
 	assert_int_equal(done, 4095);
-	print_message("4095 scattered pages in 8 clusters: %llu store sets, %lu notifications\n",
-		      (unsigned long long)(memattr_vsm_store_sets(f.v) - before), c.calls);
+	print_message("4095 scattered pages in 8 clusters: %llu store sets, %llu store calls, %lu "
+		      "notifications\n",
+		      (unsigned long long)(memattr_vsm_store_sets(f.v) - before),
+		      (unsigned long long)(memattr_vsm_store_calls(f.v) - calls), c.calls);
 	assert_int_equal(memattr_vsm_store_sets(f.v) - before, 8);
+	assert_int_equal(memattr_vsm_store_calls(f.v) - calls, 1);
 	assert_int_equal(c.calls, 8);
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(memattr_get(f.store, 0, pages[i]), MEMATTR_READ);
@@ -383,6 +452,73 @@ static void test_batching_counts(void **state)
 	assert_true(memattr_vsm_store_sets(f.v) - before <= 9 * 2);
 	assert_int_equal(
 		memattr_range_has(f.store, 0, 1000, 1512, 0xff, MEMATTR_READ | MEMATTR_WRITE), 1);
+	memattr_notifier_unregister(f.store, &c.n);
+	fx_fini(&f);
+}
+
+/*
+ * A truly scattered list: 4,095 random distinct pages, no two adjacent, in
+ * random order, through memattr_vsm_protect().  Nothing coalesces, so the
+ * runs are the pages: memattr_vsm_store_sets() (ranges the store walks) and
+ * the notifier both count 4,095.  What batching still buys is the call
+ * count: ONE memattr_set_runs() for the whole list (one value), all or
+ * nothing, where a per-page apply makes 4,095 store calls.  Through the
+ * hypercall path, 510 reps a call, it is one store call per hypercall (9).
+ */
+static void test_batching_scattered(void **state)
+{
+	struct counter c = { .n = { .notify = count_change, .layers = 1 } };
+	static uint64_t slots[16384];
+	uint64_t pages[4095], sets, calls;
+	struct rng rng;
+	size_t done;
+	struct fx f;
+
+	(void)state;
+	rng_seed(&rng, 11);
+	/* Distinct even pages of [0, 32768): never adjacent. */
+	for (uint64_t i = 0; i < 16384; i++)
+		slots[i] = 2 * i;
+	for (size_t i = 0; i < 4095; i++) {
+		size_t j = i + rng_below(&rng, 16384 - i);
+		uint64_t t = slots[i];
+
+		slots[i] = slots[j];
+		slots[j] = t;
+		pages[i] = slots[i];
+	}
+	assert_int_equal(fx_init(&f, 1, 1, 32768, 0, false), 0);
+	fx_enable_all(&f, 1, 1);
+	c.n.opaque = &c;
+	memattr_notifier_register(f.store, &c.n);
+	sets = memattr_vsm_store_sets(f.v);
+	calls = memattr_vsm_store_calls(f.v);
+	assert_int_equal(memattr_vsm_protect(f.v, 1, 0, F_R, pages, 4095, &done), 0);
+	assert_int_equal(done, 4095);
+	sets = memattr_vsm_store_sets(f.v) - sets;
+	calls = memattr_vsm_store_calls(f.v) - calls;
+	print_message("4095 scattered non-adjacent pages: %llu store call(s), %llu ranges set, %lu "
+		      "notifications\n",
+		      (unsigned long long)calls, (unsigned long long)sets, c.calls);
+	assert_int_equal(calls, 1);
+	assert_int_equal(sets, 4095);
+	assert_int_equal(c.calls, 4095);
+	for (size_t i = 0; i < 4095; i++) {
+		assert_int_equal(memattr_get(f.store, 0, pages[i]), MEMATTR_READ);
+		assert_int_equal(memattr_get(f.store, 0, pages[i] + 1), 0);
+	}
+	/* The same pages again, read-write, as nine hypercalls of at most 510 reps. */
+	fx_go(&f, 0, 1);
+	calls = memattr_vsm_store_calls(f.v);
+	for (size_t i = 0; i < 4095; i += LIST_MAX) {
+		unsigned int k = (unsigned int)(4095 - i < LIST_MAX ? 4095 - i : LIST_MAX);
+
+		assert_int_equal(fx_protect(&f, 0, 0, F_R | F_W, pages + i, k, 0),
+				 (uint64_t)k << 32);
+	}
+	calls = memattr_vsm_store_calls(f.v) - calls;
+	print_message("same pages by 9 hypercalls: %llu store calls\n", (unsigned long long)calls);
+	assert_int_equal(calls, 9);
 	memattr_notifier_unregister(f.store, &c.n);
 	fx_fini(&f);
 }
@@ -528,6 +664,7 @@ int main(void)
 		cmocka_unit_test(test_random_histories),
 		cmocka_unit_test(test_hostile_input),
 		cmocka_unit_test(test_batching_counts),
+		cmocka_unit_test(test_batching_scattered),
 		cmocka_unit_test(test_enomem_all_or_nothing),
 		cmocka_unit_test(test_boot_trace),
 	};

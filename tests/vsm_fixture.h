@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The VSM tests' partition: a store, guest RAM in host memory, and helpers
+ * The VSM tests' partition: its stores (one per target VTL), guest RAM in
+ * host memory, and helpers
  * that write a hypercall's input page into guest RAM and make the call with
  * the real control word, as a guest would.
  */
@@ -32,6 +33,8 @@
 #define INPUT_GPA(vp) ((uint64_t)(1 + (vp)) * PAGE)
 
 struct fx {
+	/* stores[t]: the protections on VTL t; store is stores[0], VTL 0's */
+	struct memattr_store *stores[MEMATTR_VSM_MAX_VTL];
 	struct memattr_store *store;
 	struct memattr_vsm *v;
 	struct memattr_vsm_ram ram[2];
@@ -46,16 +49,22 @@ static inline int fx_init_alloc(struct fx *f, unsigned int max_vtl, unsigned int
 				uint64_t low_pages, uint64_t high_pages, bool mbec,
 				const struct memattr_allocator *alloc)
 {
-	struct memattr_config sc = {
-		.layers = 16, .gpa_bits = 40, .flags = mbec ? MEMATTR_F_MBEC : 0, .allocator = alloc
-	};
+	struct memattr_config sc = { .gpa_bits = 40,
+				     .flags = mbec ? MEMATTR_F_MBEC : 0,
+				     .allocator = alloc };
 	struct memattr_vsm_config vc = { .max_vtl = max_vtl, .nvps = nvps, .mbec = mbec };
 	int ret;
 
 	memset(f, 0, sizeof(*f));
-	ret = memattr_store_create(&sc, &f->store);
-	if (ret)
-		return ret;
+	/* The store for target t, exactly as many layers as VTLs above t (at least 1). */
+	for (unsigned int t = 0; t < max_vtl && t < MEMATTR_VSM_MAX_VTL; t++) {
+		sc.layers = memattr_vsm_layers_needed(max_vtl, t);
+		ret = memattr_store_create(&sc, &f->stores[t]);
+		if (ret)
+			return ret;
+		vc.stores[t] = f->stores[t];
+	}
+	f->store = f->stores[0];
 	f->ram[0] = (struct memattr_vsm_ram){ 0, low_pages * PAGE, calloc(low_pages, PAGE) };
 	f->nram = 1;
 	if (high_pages) {
@@ -63,7 +72,6 @@ static inline int fx_init_alloc(struct fx *f, unsigned int max_vtl, unsigned int
 						      calloc(high_pages, PAGE) };
 		f->nram = 2;
 	}
-	vc.store = f->store;
 	vc.ram = f->ram;
 	vc.nram = f->nram;
 	ret = memattr_vsm_create(&vc, &f->v);
@@ -87,9 +95,16 @@ static inline int fx_init(struct fx *f, unsigned int max_vtl, unsigned int nvps,
 static inline void fx_fini(struct fx *f)
 {
 	memattr_vsm_destroy(f->v);
-	memattr_store_destroy(f->store);
+	for (unsigned int t = 0; t < MEMATTR_VSM_MAX_VTL; t++)
+		memattr_store_destroy(f->stores[t]);
 	for (unsigned int i = 0; i < f->nram; i++)
 		free(f->ram[i].host);
+}
+
+/* The value of the protection VTL @setter placed on VTL @target at @gfn. */
+static inline int fx_prot(struct fx *f, unsigned int setter, unsigned int target, uint64_t gfn)
+{
+	return memattr_get(memattr_vsm_store(f->v, target), memattr_vsm_layer(setter, target), gfn);
 }
 
 /* The VMM's own view of guest RAM (no protections), or NULL outside RAM. */

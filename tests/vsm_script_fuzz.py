@@ -39,13 +39,13 @@ def command(rng):
     kind = rng.randrange(16)
     vp = n(rng, 3)
     if kind == 0:
-        return 'enable-partition-vtl %s %s%s' % (vp, n(rng, 4), rng.choice(['', ' mbec']))
+        return 'enable-partition-vtl %s %s%s' % (vp, n(rng, 17), rng.choice(['', ' mbec']))
     if kind == 1:
-        return 'enable-vp-vtl %s %s %s %s' % (vp, n(rng, 3), n(rng, 4), n(rng))
+        return 'enable-vp-vtl %s %s %s %s' % (vp, n(rng, 3), n(rng, 17), n(rng))
     if kind in (2, 3):
         pages = ' '.join(page(rng) for _ in range(rng.randrange(1, 12)))
         start = ' start=%d' % rng.randrange(8) if rng.random() < 0.2 else ''
-        return 'protect %s %s %s %s%s' % (vp, n(rng, 3), rng.choice(FLAGS), pages, start)
+        return 'protect %s %s %s %s%s' % (vp, n(rng, 16), rng.choice(FLAGS), pages, start)
     if kind == 4:
         return 'check %s %s %s' % (vp, hex(rng.randrange(1 << 26)), rng.choice(ACCESS))
     if kind in (5, 6):
@@ -67,9 +67,9 @@ def command(rng):
             return 'read %s %s' % (vp, hex(rng.randrange(1 << 26)))
         return 'write %s %s %s' % (vp, hex(rng.randrange(1 << 26)), n(rng))
     if kind == 12:
-        return rng.choice(['dump ' + n(rng, 4), 'stats', 'deliver'])
+        return rng.choice(['dump ' + n(rng, 17), 'stats', 'deliver'])
     if kind == 13:
-        return 'config vtls=%s vps=%s ram=%s' % (n(rng, 7), n(rng, 4), n(rng))
+        return 'config vtls=%s vps=%s ram=%s' % (n(rng, 18), n(rng, 4), n(rng))
     line = command(rng)
     cut = rng.randrange(len(line) + 1)
     return line[:cut] + rng.choice(['', ' ', '#', 'zz', '\t9'])
@@ -84,7 +84,7 @@ def main():
     a = ap.parse_args()
     rng = random.Random(a.seed)
     for i in range(a.scripts):
-        lines = ['config vtls=%d vps=3 ram=0x2000000' % rng.randrange(2, 5)]
+        lines = ['config vtls=%d vps=3 ram=0x2000000' % rng.randrange(2, 17)]
         # A usual start, so that later calls get past the VTL rules.
         lines += ['enable-partition-vtl 0 1', 'enable-vp-vtl 0 0 1', 'vtl-call 0',
                   'set-vp-register 0 0xd0007 0xf']

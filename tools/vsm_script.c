@@ -19,7 +19,8 @@
 #define LIST_MAX ((MEMATTR_PAGE_SIZE - 16) / 8)
 
 struct vscript {
-	struct memattr_store *store;
+	/* stores[t]: the protections on VTL t (the front's layout, docs/vsm.md) */
+	struct memattr_store *stores[MEMATTR_VSM_MAX_VTL];
 	struct memattr_vsm *v;
 	void *ram;
 	uint64_t ram_size;
@@ -112,22 +113,27 @@ static void print_error(FILE *out, int err)
 	fprintf(out, "error %s\n", name ? name : "EIO");
 }
 
+static void stores_destroy(struct memattr_store **stores)
+{
+	for (unsigned int t = 0; t < MEMATTR_VSM_MAX_VTL; t++) {
+		memattr_store_destroy(stores[t]);
+		stores[t] = NULL;
+	}
+}
+
 static void partition_close(struct vscript *sc)
 {
 	memattr_vsm_destroy(sc->v);
-	memattr_store_destroy(sc->store);
+	stores_destroy(sc->stores);
 	free(sc->ram);
 	sc->v = NULL;
-	sc->store = NULL;
 	sc->ram = NULL;
 }
 
 static int partition_open(struct vscript *sc, unsigned int vtls, unsigned int vps,
 			  uint64_t ram_size, bool mbec)
 {
-	struct memattr_config scfg = { .layers = MEMATTR_MAX_LAYERS,
-				       .gpa_bits = 48,
-				       .flags = mbec ? MEMATTR_F_MBEC : 0 };
+	struct memattr_config scfg = { .gpa_bits = 48, .flags = mbec ? MEMATTR_F_MBEC : 0 };
 	struct memattr_vsm_ram ram = { 0, ram_size, NULL };
 	struct memattr_vsm_config vcfg = {
 		.max_vtl = vtls - 1, .nvps = vps, .ram = &ram, .nram = 1, .mbec = mbec
@@ -136,16 +142,21 @@ static int partition_open(struct vscript *sc, unsigned int vtls, unsigned int vp
 	int ret;
 
 	/* The script's input pages: VP n uses guest page n, so RAM must hold them. */
-	if (vtls < 2 || vps < 1 || ram_size < (uint64_t)vps * MEMATTR_PAGE_SIZE ||
-	    ram_size > (1ULL << 36))
+	if (vtls < 2 || vtls > MEMATTR_VSM_MAX_VTL + 1 || vps < 1 ||
+	    ram_size < (uint64_t)vps * MEMATTR_PAGE_SIZE || ram_size > (1ULL << 36))
 		return -EINVAL;
 	ram.host = calloc(1, ram_size);
 	if (!ram.host)
 		return -ENOMEM;
-	ret = memattr_store_create(&scfg, &next.store);
-	if (ret)
-		goto out_free;
-	vcfg.store = next.store;
+	/* One store per target VTL t, a layer for each VTL above it. */
+	memset(next.stores, 0, sizeof(next.stores));
+	for (unsigned int t = 0; t < vtls - 1; t++) {
+		scfg.layers = memattr_vsm_layers_needed(vtls - 1, t);
+		ret = memattr_store_create(&scfg, &next.stores[t]);
+		if (ret)
+			goto out_store;
+		vcfg.stores[t] = next.stores[t];
+	}
 	ret = memattr_vsm_create(&vcfg, &next.v);
 	if (ret)
 		goto out_store;
@@ -167,8 +178,7 @@ static int partition_open(struct vscript *sc, unsigned int vtls, unsigned int vp
 	return 0;
 
 out_store:
-	memattr_store_destroy(next.store);
-out_free:
+	stores_destroy(next.stores);
 	free(ram.host);
 	return ret;
 }
@@ -637,8 +647,8 @@ static bool do_dump(void *ctx, char **tok, int n)
 	}
 	mask = memattr_vsm_layer_mask(sc->v, vtl);
 	if (mask)
-		memattr_combined_runs(sc->store, mask, 0, sc->ram_size >> MEMATTR_PAGE_SHIFT,
-				      print_run, sc->out);
+		memattr_combined_runs(memattr_vsm_store(sc->v, vtl), mask, 0,
+				      sc->ram_size >> MEMATTR_PAGE_SHIFT, print_run, sc->out);
 	fprintf(sc->out, "end\n");
 	return true;
 }

@@ -113,10 +113,15 @@ struct memattr_vm_vtl_control {
  * @store: the attributes; must hold every layer @layer_mask names and outlive
  *	the VM
  * @vtls: number of VTLs (one KVM VM each), 2..MEMATTR_VM_MAX_VTLS
- * @layer_mask: per VTL, the store layers whose memattr_combine() limits its
- *	accesses (memattr_vsm_layer_mask() when the VSM front owns the store);
- *	0 means nothing limits it.  All zero for the VSM front's layout: the
- *	protections VTL s places on VTL t in layer s * (s - 1) / 2 + t.
+ * @layer_mask: per VTL, the layers of its store whose memattr_combine()
+ *	limits its accesses (memattr_vsm_layer_mask() when the VSM front owns
+ *	the stores); 0 means nothing limits it.  All zero for the VSM front's
+ *	layout: the protections VTL s places on VTL t in layer s - t - 1 of
+ *	VTL t's store.
+ * @vtl_store: per VTL, the store @layer_mask names layers of; NULL for
+ *	@store.  The VSM front keeps the protections on each lower VTL in a
+ *	store of its own (memattr_vsm_store()), so with three or more VTLs
+ *	every VTL t from 1 to @vtls - 2 needs one here, distinct from @store.
  * @ram_size: bytes of guest RAM at GPA 0, a multiple of 2 MiB, at most 128 GiB
  *	(the test guests' identity page tables map the first 1 GiB of it)
  * @vma_budget: host mappings (VMAs) each alias may use; 0 for a default
@@ -138,6 +143,7 @@ struct memattr_vm_config {
 	struct memattr_store *store;
 	unsigned int vtls;
 	uint32_t layer_mask[MEMATTR_VM_MAX_VTLS];
+	struct memattr_store *vtl_store[MEMATTR_VM_MAX_VTLS];
 	uint64_t ram_size;
 	unsigned int vma_budget;
 	uint64_t max_map_count;

@@ -8,11 +8,14 @@
  * protections, keeps the protections in the store, and answers access checks
  * with memory-intercept messages.  See docs/vsm.md.
  *
- * Store layout: the protections VTL s places on a lower VTL t live in store
- * layer memattr_vsm_layer(s, t) = s * (s - 1) / 2 + t, so max_vtl VTLs need
- * max_vtl * (max_vtl + 1) / 2 layers (max_vtl <= 5 with 16 layers).  What VTL
- * t may do at a page is memattr_combine() of the layers in
- * memattr_vsm_layer_mask(v, t).  Layer value 0 means "no restriction".
+ * Store layout: one store per target VTL.  The protections placed ON VTL t
+ * (t < max_vtl) live in the partition's store for t, memattr_vsm_store(v, t),
+ * and those VTL s > t places on t in its layer memattr_vsm_layer(s, t) =
+ * s - t - 1, so the store for t needs memattr_vsm_layers_needed(max_vtl, t) =
+ * max_vtl - t layers (15 VTLs: stores of 15, 14, ..., 1 layers).  What VTL t
+ * may do at a page is memattr_combine() of the layers in
+ * memattr_vsm_layer_mask(v, t) of that store.  Layer value 0 means "no
+ * restriction".
  *
  * The VMM keeps each VP's running-VTL registers in memattr_vsm_vp_regs()
  * (CS and CR0 at least before a hypercall), handles the two non-TLFS results
@@ -117,8 +120,10 @@ struct memattr_vsm_ram {
 
 /**
  * struct memattr_vsm_config - shape of a partition
- * @store: the store holding the protections; needs
- *	memattr_vsm_layers_needed(@max_vtl) layers and, with @mbec, MEMATTR_F_MBEC
+ * @stores: @stores[t], t < @max_vtl, holds the protections placed on VTL t:
+ *	at least memattr_vsm_layers_needed(@max_vtl, t) layers, a different
+ *	store for every t, all of one GPA width and all with MEMATTR_F_MBEC or
+ *	all without (with @mbec: all with); entries from @max_vtl on must be NULL
  * @max_vtl: highest VTL the partition may enable, 1..MEMATTR_VSM_MAX_VTL
  * @nvps: virtual processors, 1..4096
  * @ram: guest RAM regions, not overlapping, within the store's GPA width
@@ -126,7 +131,7 @@ struct memattr_vsm_ram {
  * @mbec: mode-based execute control is available to EnablePartitionVtl
  */
 struct memattr_vsm_config {
-	struct memattr_store *store;
+	struct memattr_store *stores[MEMATTR_VSM_MAX_VTL];
 	unsigned int max_vtl;
 	unsigned int nvps;
 	const struct memattr_vsm_ram *ram;
@@ -246,29 +251,45 @@ struct memattr_vsm_vp_regs {
 };
 
 /**
- * memattr_vsm_layers_needed() - store layers a partition of @max_vtl VTLs needs
- * @max_vtl: 1..MEMATTR_VSM_MAX_VTL
+ * memattr_vsm_layers_needed() - layers the store for target VTL @target needs
+ * @max_vtl: the partition's highest VTL, 1..MEMATTR_VSM_MAX_VTL
+ * @target: a VTL below @max_vtl
  *
- * Return: max_vtl * (max_vtl + 1) / 2.
+ * One layer per VTL above @target that may protect it.
+ *
+ * Return: @max_vtl - @target; 0 if @target >= @max_vtl (no store).
  */
-unsigned int memattr_vsm_layers_needed(unsigned int max_vtl);
+unsigned int memattr_vsm_layers_needed(unsigned int max_vtl, unsigned int target);
 
 /**
- * memattr_vsm_layer() - store layer of the protections @setter places on @target
+ * memattr_vsm_layer() - layer of the protections @setter places on @target
  * @setter: the higher VTL
  * @target: the lower VTL, < @setter
  *
- * Return: the layer index.
+ * The layer is one of the store for @target, memattr_vsm_store(v, @target).
+ *
+ * Return: @setter - @target - 1.
  */
 unsigned int memattr_vsm_layer(unsigned int setter, unsigned int target);
+
+/**
+ * memattr_vsm_store() - the store holding the protections placed on VTL @vtl
+ * @v: the partition
+ * @vtl: a VTL
+ *
+ * Return: the config's stores[@vtl]; NULL for @vtl >= max_vtl (nothing
+ * limits the highest VTL).
+ */
+struct memattr_store *memattr_vsm_store(const struct memattr_vsm *v, unsigned int vtl);
 
 /**
  * memattr_vsm_layer_mask() - layers whose combination limits VTL @vtl
  * @v: the partition
  * @vtl: a VTL <= max_vtl
  *
- * Return: bit mask for memattr_combined_get()/memattr_combined_runs(); 0 for
- * the highest VTL (nothing limits it).
+ * Return: bit mask of layers of memattr_vsm_store(@v, @vtl), for
+ * memattr_combined_get()/memattr_combined_runs(): (1 << (max_vtl - @vtl)) - 1;
+ * 0 for the highest VTL (nothing limits it).
  */
 uint32_t memattr_vsm_layer_mask(const struct memattr_vsm *v, unsigned int vtl);
 
@@ -278,12 +299,14 @@ uint32_t memattr_vsm_layer_mask(const struct memattr_vsm *v, unsigned int vtl);
  * @out: the new partition
  *
  * Context: any thread.
- * Return: 0, -EINVAL for a bad config, -ENOMEM.
+ * Return: 0, -EINVAL for a bad config (among others: max_vtl > 15, a
+ * missing store, a store with too few layers, one store for two targets),
+ * -ENOMEM.
  */
 int memattr_vsm_create(const struct memattr_vsm_config *cfg, struct memattr_vsm **out);
 
 /**
- * memattr_vsm_destroy() - free a partition (not its store)
+ * memattr_vsm_destroy() - free a partition (not its stores)
  * @v: the partition, or NULL
  *
  * Context: no concurrent use of @v.
@@ -468,12 +491,27 @@ int memattr_vsm_guest_write(const struct memattr_vsm *v, unsigned int vp, uint64
 			    const void *buf, size_t len);
 
 /**
- * memattr_vsm_store_sets() - memattr_set() calls the front has made
+ * memattr_vsm_store_sets() - range sets the front has made
  * @v: the partition
+ *
+ * Counts each memattr_set() call and each range of a memattr_set_runs()
+ * batch: what the store walks.  A list of n pages in k runs of consecutive
+ * pages counts k.
  *
  * Return: the count, for tests and benchmarks of batching.
  */
 uint64_t memattr_vsm_store_sets(const struct memattr_vsm *v);
+
+/**
+ * memattr_vsm_store_calls() - store write calls the front has made
+ * @v: the partition
+ *
+ * Counts memattr_set() and memattr_set_runs() calls: one per applied
+ * protection list, however many runs it has.
+ *
+ * Return: the count, for tests and benchmarks of batching.
+ */
+uint64_t memattr_vsm_store_calls(const struct memattr_vsm *v);
 
 #ifdef __cplusplus
 }

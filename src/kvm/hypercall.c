@@ -31,7 +31,6 @@ int hv_init(struct memattr_vm *vm)
 {
 	struct memattr_vsm_ram ram = { .gpa = 0, .size = vm->ram_size, .host = vm->ram };
 	struct memattr_vsm_config cfg = {
-		.store = vm->store,
 		.max_vtl = vm->vtls - 1,
 		.nvps = 1,
 		.ram = &ram,
@@ -42,15 +41,19 @@ int hv_init(struct memattr_vm *vm)
 
 	if (!h)
 		return -ENOMEM;
+	/* The front keeps the protections on each lower VTL in that VTL's store. */
+	for (unsigned int t = 0; t + 1 < vm->vtls; t++)
+		cfg.stores[t] = vm->vstore[t];
 	ret = memattr_vsm_create(&cfg, &h->v);
 	if (ret) {
 		free(h);
 		return ret;
 	}
 	vm->hv = h;
-	/* The front owns the store's layout: the views must read the same layers. */
+	/* The front owns the stores' layout: the views must read the same layers. */
 	for (unsigned int t = 0; t < vm->vtls; t++)
-		if (vm->mask[t] != memattr_vsm_layer_mask(h->v, t))
+		if (vm->mask[t] != memattr_vsm_layer_mask(h->v, t) ||
+		    (vm->mask[t] && vm->vstore[t] != memattr_vsm_store(h->v, t)))
 			return -EINVAL;
 	return 0;
 }

@@ -58,7 +58,8 @@ struct alias {
 struct memattr_vm {
 	struct memattr_store *store;
 	unsigned int vtls;
-	uint32_t mask[MEMATTR_VM_MAX_VTLS]; /* layers limiting each VTL */
+	uint32_t mask[MEMATTR_VM_MAX_VTLS];		   /* layers limiting each VTL */
+	struct memattr_store *vstore[MEMATTR_VM_MAX_VTLS]; /* the store of those layers */
 	uint64_t ram_size;
 	uint64_t pages;
 	uint64_t budget;
@@ -76,7 +77,8 @@ struct memattr_vm {
 	memattr_vm_mmio_fn mmio_fn; /* MMIO outside RAM; NULL: none */
 	void *mmio_opaque;
 
-	struct memattr_notifier notifier;
+	/* notifier[v]: on vstore[v], for the first VTL v using that store */
+	struct memattr_notifier notifier[MEMATTR_VM_MAX_VTLS];
 	int view_error;	       /* a view could not be made strict enough: refuse to run */
 	uint64_t refreshed_at; /* stats.changes at the last views_refresh() */
 

@@ -42,8 +42,9 @@ static bool allows(const struct memattr_vsm *v, uint64_t value, enum memattr_acc
 unsigned int vsm_blocker(const struct memattr_vsm *v, unsigned int vtl, uint64_t gfn,
 			 enum memattr_access a)
 {
+	/* The protections on @vtl are the layers of its store; highest setter first. */
 	for (unsigned int s = v->max_vtl; s > vtl; s--) {
-		int val = memattr_get(v->store, memattr_vsm_layer(s, vtl), gfn);
+		int val = memattr_get(v->stores[vtl], memattr_vsm_layer(s, vtl), gfn);
 
 		if (val < 0 || !allows(v, (uint64_t)val, a))
 			return s;

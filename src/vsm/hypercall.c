@@ -27,7 +27,7 @@
  */
 uint64_t vsm_read_input(struct memattr_vsm *v, unsigned int vp, uint64_t gpa, void *buf, size_t len)
 {
-	unsigned int bits = memattr_gpa_bits(v->store);
+	unsigned int bits = v->gpa_bits;
 	struct memattr_vsm_intercept ic;
 
 	if ((gpa & 7) || (gpa & 0xfff) + len > MEMATTR_PAGE_SIZE || (bits < 64 && gpa >> bits))
@@ -55,7 +55,7 @@ uint64_t vsm_read_input(struct memattr_vsm *v, unsigned int vp, uint64_t gpa, vo
  */
 uint64_t vsm_output_check(struct memattr_vsm *v, unsigned int vp, uint64_t gpa, size_t len)
 {
-	unsigned int bits = memattr_gpa_bits(v->store);
+	unsigned int bits = v->gpa_bits;
 	struct memattr_vsm_intercept ic;
 
 	if ((gpa & 7) || (gpa & 0xfff) + len > MEMATTR_PAGE_SIZE || (bits < 64 && gpa >> bits))

@@ -10,23 +10,33 @@
 
 #include "vsm.h"
 
-unsigned int memattr_vsm_layers_needed(unsigned int max_vtl)
+/*
+ * Store layout: one store per target VTL (TLFS VSM "Memory Access
+ * Protections": every VTL has its own set of GPA protections, which higher
+ * VTLs set; "Memory Protection Hierarchy": several higher VTLs may restrict
+ * one VTL).  The store for target t holds one layer per setter s > t, layer
+ * s - t - 1, so 15 VTLs need stores of 15, 14, ..., 1 layers and no store
+ * needs more than the 16 a store may have.  (One store with a layer per
+ * (setter, target) pair needed max_vtl(max_vtl+1)/2 layers: max_vtl <= 5.)
+ */
+unsigned int memattr_vsm_layers_needed(unsigned int max_vtl, unsigned int target)
 {
-	return max_vtl * (max_vtl + 1) / 2;
+	return target < max_vtl ? max_vtl - target : 0;
 }
 
 unsigned int memattr_vsm_layer(unsigned int setter, unsigned int target)
 {
-	return setter * (setter - 1) / 2 + target;
+	return setter - target - 1;
+}
+
+struct memattr_store *memattr_vsm_store(const struct memattr_vsm *v, unsigned int vtl)
+{
+	return vtl < v->max_vtl ? v->stores[vtl] : NULL;
 }
 
 uint32_t memattr_vsm_layer_mask(const struct memattr_vsm *v, unsigned int vtl)
 {
-	uint32_t mask = 0;
-
-	for (unsigned int s = vtl + 1; s <= v->max_vtl; s++)
-		mask |= 1U << memattr_vsm_layer(s, vtl);
-	return mask;
+	return vtl < v->max_vtl ? (1U << (v->max_vtl - vtl)) - 1 : 0;
 }
 
 static int ram_cmp(const void *a, const void *b)
@@ -36,16 +46,46 @@ static int ram_cmp(const void *a, const void *b)
 	return x->gpa < y->gpa ? -1 : x->gpa > y->gpa;
 }
 
+/*
+ * A store for every target VTL, each with a layer per VTL above it, no store
+ * serving two targets (their layer s - t - 1 would collide), and all of one
+ * GPA width and one MBEC setting (the values the front stores and the GPA
+ * space it checks input against are the partition's, not a store's).
+ */
+static bool stores_valid(const struct memattr_vsm_config *cfg)
+{
+	const struct memattr_store *s0 = cfg->stores[0];
+
+	for (unsigned int t = 0; t < MEMATTR_VSM_MAX_VTL; t++) {
+		const struct memattr_store *s = cfg->stores[t];
+
+		if (t >= cfg->max_vtl) {
+			if (s)
+				return false;
+			continue;
+		}
+		if (!s || memattr_layers(s) < memattr_vsm_layers_needed(cfg->max_vtl, t))
+			return false;
+		if (memattr_gpa_bits(s) != memattr_gpa_bits(s0) ||
+		    memattr_supported(s) != memattr_supported(s0))
+			return false;
+		for (unsigned int u = 0; u < t; u++)
+			if (cfg->stores[u] == s)
+				return false;
+	}
+	return true;
+}
+
 static bool config_valid(const struct memattr_vsm_config *cfg)
 {
-	if (!cfg || !cfg->store || cfg->max_vtl < 1 || cfg->max_vtl > MEMATTR_VSM_MAX_VTL)
+	if (!cfg || cfg->max_vtl < 1 || cfg->max_vtl > MEMATTR_VSM_MAX_VTL)
 		return false;
-	if (memattr_vsm_layers_needed(cfg->max_vtl) > memattr_layers(cfg->store))
+	if (!stores_valid(cfg))
 		return false;
 	if (cfg->nvps < 1 || cfg->nvps > VSM_MAX_VPS || !cfg->ram || cfg->nram < 1 ||
 	    cfg->nram > VSM_MAX_RAM)
 		return false;
-	if (cfg->mbec && !(memattr_supported(cfg->store) & MEMATTR_USER_EXECUTE))
+	if (cfg->mbec && !(memattr_supported(cfg->stores[0]) & MEMATTR_USER_EXECUTE))
 		return false;
 	return true;
 }
@@ -80,16 +120,17 @@ int memattr_vsm_create(const struct memattr_vsm_config *cfg, struct memattr_vsm 
 		return -ENOMEM;
 	memcpy(v->ram, cfg->ram, cfg->nram * sizeof(*cfg->ram));
 	qsort(v->ram, cfg->nram, sizeof(v->ram[0]), ram_cmp);
-	if (!ram_valid(v->ram, cfg->nram, memattr_gpa_bits(cfg->store))) {
+	v->gpa_bits = memattr_gpa_bits(cfg->stores[0]);
+	if (!ram_valid(v->ram, cfg->nram, v->gpa_bits)) {
 		free(v);
 		return -EINVAL;
 	}
-	v->store = cfg->store;
+	memcpy(v->stores, cfg->stores, sizeof(v->stores));
 	v->max_vtl = cfg->max_vtl;
 	v->nvps = cfg->nvps;
 	v->nram = cfg->nram;
 	v->mbec = cfg->mbec;
-	v->store_mbec = memattr_supported(cfg->store) & MEMATTR_USER_EXECUTE;
+	v->store_mbec = memattr_supported(cfg->stores[0]) & MEMATTR_USER_EXECUTE;
 	v->vtls = 1;
 	v->vps = calloc(cfg->nvps, sizeof(*v->vps));
 	if (!v->vps)
@@ -144,6 +185,11 @@ struct memattr_vsm_vp_regs *memattr_vsm_vp_regs(struct memattr_vsm *v, unsigned 
 uint64_t memattr_vsm_store_sets(const struct memattr_vsm *v)
 {
 	return v->store_sets;
+}
+
+uint64_t memattr_vsm_store_calls(const struct memattr_vsm *v)
+{
+	return v->store_calls;
 }
 
 /* The highest VTL enabled for the partition below @vtl (VTL 0 always is). */
@@ -300,13 +346,16 @@ unsigned int vsm_config_write(struct memattr_vsm *v, unsigned int vtl, uint64_t 
 		    (MEMATTR_VSM_CONFIG_ENABLE_VTL_PROTECTION | MEMATTR_VSM_CONFIG_DEFAULT_MASK))
 		return MEMATTR_HV_STATUS_INVALID_PARAMETER;
 	if ((value & ~old) & MEMATTR_VSM_CONFIG_ENABLE_VTL_PROTECTION) {
-		/* The default mask now covers all RAM of every lower VTL. */
+		/*
+		 * The default mask now covers all RAM of every lower VTL: in the
+		 * store for each target t, this VTL's layer.
+		 */
 		for (unsigned int t = 0; t < vtl; t++) {
 			for (unsigned int i = 0; i < v->nram; i++) {
 				uint64_t s = v->ram[i].gpa >> MEMATTR_PAGE_SHIFT;
 				uint64_t e = s + (v->ram[i].size >> MEMATTR_PAGE_SHIFT);
 
-				status = vsm_set_range(v, memattr_vsm_layer(vtl, t), s, e, prot);
+				status = vsm_set_range(v, vtl, t, s, e, prot);
 				if (status)
 					return status;
 			}

@@ -58,20 +58,23 @@ int vsm_map_flags_value(const struct memattr_vsm *v, unsigned int setter, uint32
 	return 0;
 }
 
-static int set_counted(struct memattr_vsm *v, unsigned int layer, uint64_t start, uint64_t end,
-		       uint64_t value, uint64_t *next)
+static int set_counted(struct memattr_vsm *v, unsigned int setter, unsigned int target,
+		       uint64_t start, uint64_t end, uint64_t value, uint64_t *next)
 {
 	v->store_sets++;
-	return memattr_set(v->store, layer, start, end, value, 0, next);
+	v->store_calls++;
+	return memattr_set(v->stores[target], memattr_vsm_layer(setter, target), start, end, value,
+			   0, next);
 }
 
-unsigned int vsm_set_range(struct memattr_vsm *v, unsigned int layer, uint64_t start, uint64_t end,
-			   uint64_t value)
+/* The protection @setter places on @target over [@start, @end). */
+unsigned int vsm_set_range(struct memattr_vsm *v, unsigned int setter, unsigned int target,
+			   uint64_t start, uint64_t end, uint64_t value)
 {
 	while (start < end) {
 		uint64_t next;
 
-		if (set_counted(v, layer, start, end, value, &next) || next == start)
+		if (set_counted(v, setter, target, start, end, value, &next) || next == start)
 			return MEMATTR_HV_STATUS_INSUFFICIENT_MEMORY;
 		start = next;
 	}
@@ -145,8 +148,8 @@ static bool runs_in_ram(const struct memattr_vsm *v, const uint64_t *gfns, size_
  * reps completed exact without undoing anything: when memory runs out no
  * rep is done and the guest retries (TLFS: HV_STATUS_INSUFFICIENT_MEMORY).
  */
-static unsigned int protect_list(struct memattr_vsm *v, unsigned int layer, uint64_t value,
-				 const uint64_t *pages, size_t n, size_t *done)
+static unsigned int protect_list(struct memattr_vsm *v, unsigned int setter, unsigned int target,
+				 uint64_t value, const uint64_t *pages, size_t n, size_t *done)
 {
 	unsigned int status = MEMATTR_HV_STATUS_SUCCESS;
 	struct memattr_range *runs;
@@ -180,7 +183,10 @@ static unsigned int protect_list(struct memattr_vsm *v, unsigned int layer, uint
 		runs[nruns++] = (struct memattr_range){ start, end };
 	}
 	v->store_sets += nruns;
-	if (memattr_set_runs(v->store, layer, runs, nruns, value))
+	v->store_calls++;
+	/* The protections @setter places on @target: @target's store, @setter's layer. */
+	if (memattr_set_runs(v->stores[target], memattr_vsm_layer(setter, target), runs, nruns,
+			     value))
 		status = MEMATTR_HV_STATUS_INSUFFICIENT_MEMORY; /* nothing changed */
 	else
 		*done = m;
@@ -223,8 +229,7 @@ unsigned int memattr_vsm_protect(struct memattr_vsm *v, unsigned int caller_vtl,
 		return status;
 	if (vsm_map_flags_value(v, caller_vtl, map_flags, &value))
 		return MEMATTR_HV_STATUS_INVALID_PARAMETER;
-	return protect_list(v, memattr_vsm_layer(caller_vtl, target_vtl), value, gpa_pages, n,
-			    done);
+	return protect_list(v, caller_vtl, target_vtl, value, gpa_pages, n, done);
 }
 
 uint64_t vsm_modify_protection(struct memattr_vsm *v, unsigned int vp, uint64_t control,
@@ -261,7 +266,6 @@ uint64_t vsm_modify_protection(struct memattr_vsm *v, unsigned int vp, uint64_t 
 		return vsm_result(MEMATTR_HV_STATUS_INVALID_PARAMETER, start);
 	for (unsigned int i = 0; i < count; i++)
 		buf[2 + i] = vsm_le64(hdr + 16 + 8 * i);
-	status = protect_list(v, memattr_vsm_layer(caller, target), value, buf + 2 + start,
-			      count - start, &done);
+	status = protect_list(v, caller, target, value, buf + 2 + start, count - start, &done);
 	return vsm_result(status, start + done);
 }

@@ -30,8 +30,10 @@ struct vsm_vp {
 };
 
 struct memattr_vsm {
-	struct memattr_store *store;
+	/* stores[t]: the protections placed on VTL t, setter s in layer s - t - 1 */
+	struct memattr_store *stores[MEMATTR_VSM_MAX_VTL];
 	unsigned int max_vtl;
+	unsigned int gpa_bits; /* all stores' GPA width */
 	unsigned int nvps;
 	unsigned int nram;
 	bool mbec;		 /* MBEC available to EnablePartitionVtl */
@@ -40,7 +42,8 @@ struct memattr_vsm {
 	uint32_t mbec_vtls;	 /* VTLs enabled with EnableMbec */
 	uint32_t vp_vtls_seen;	 /* VTLs enabled on at least one VP by EnableVpVtl */
 	uint64_t vsm_config[16]; /* each VTL's HvRegisterVsmPartitionConfig */
-	uint64_t store_sets;
+	uint64_t store_sets;	 /* ranges set (memattr_vsm_store_sets()) */
+	uint64_t store_calls;	 /* memattr_set()/memattr_set_runs() calls */
 	struct memattr_vsm_ram ram[VSM_MAX_RAM]; /* sorted by gpa */
 	struct vsm_vp *vps;
 	struct memattr_vsm_vp_regs *regs; /* nvps * (max_vtl + 1) */
@@ -64,8 +67,8 @@ unsigned int vsm_blocker(const struct memattr_vsm *v, unsigned int vtl, uint64_t
 /* protect.c */
 int vsm_map_flags_value(const struct memattr_vsm *v, unsigned int setter, uint32_t flags,
 			uint64_t *value);
-unsigned int vsm_set_range(struct memattr_vsm *v, unsigned int layer, uint64_t start, uint64_t end,
-			   uint64_t value);
+unsigned int vsm_set_range(struct memattr_vsm *v, unsigned int setter, unsigned int target,
+			   uint64_t start, uint64_t end, uint64_t value);
 uint64_t vsm_read_input(struct memattr_vsm *v, unsigned int vp, uint64_t gpa, void *buf,
 			size_t len);
 uint64_t vsm_output_check(struct memattr_vsm *v, unsigned int vp, uint64_t gpa, size_t len);
