@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -117,4 +118,31 @@ out_vm:
 out_store:
 	memattr_store_destroy(s);
 	return ret;
+}
+
+bool demo_enforced(const struct demo_result *r)
+{
+	static const struct {
+		uint64_t gpa;
+		uint32_t access;
+	} want[] = {
+		{ VTL0_CODE_POKE, MEMATTR_VM_ACCESS_WRITE },
+		{ VTL0_SECRET, MEMATTR_VM_ACCESS_READ },
+		{ VTL1_LOG, MEMATTR_VM_ACCESS_READ },
+	};
+
+	if (r->done != 1 || !r->views_match || r->code_poke != 0 || r->secret_seen == DEMO_SECRET ||
+	    r->regs.rbx == DEMO_SECRET)
+		return false;
+	if (r->nintercepts < 3 || r->nlog < 3)
+		return false;
+	for (unsigned int i = 0; i < 3; i++) {
+		const struct memattr_vm_intercept *ic = &r->intercepts[i];
+
+		if (ic->from_vtl != 0 || ic->to_vtl != 1 || ic->gpa != want[i].gpa ||
+		    ic->access != want[i].access || r->log_gpa[i] != want[i].gpa ||
+		    r->log_access[i] != want[i].access)
+			return false;
+	}
+	return true;
 }

@@ -53,4 +53,13 @@ struct demo_result {
 /* Return: 0, or -errno (-ENODEV / -EACCES: no usable /dev/kvm). */
 int demo_run(const struct demo_opts *o, struct demo_result *r);
 
+/*
+ * Whether the run showed what the demo is for: VTL 0 finished, its blocked
+ * accesses did not happen (its code unchanged, the secret unseen), the first
+ * three (code write, secret read, VTL 1 memory read) reached VTL 1 as
+ * intercepts with their GPA and access type, in the VMM's record and in
+ * VTL 1's own log, and the views equal the store.  `memattr vm`'s status.
+ */
+bool demo_enforced(const struct demo_result *r);
+
 #endif

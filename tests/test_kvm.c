@@ -38,6 +38,7 @@ static void demo_check(const struct demo_result *r)
 
 	assert_int_equal(r->halted_vtl, 0);
 	assert_int_equal(r->done, 1);
+	assert_true(demo_enforced(r)); /* what `memattr vm`'s status says */
 	/* Permitted accesses went through. */
 	assert_int_equal(r->code_read,
 			 *(const uint64_t *)(const void *)"\xbf\xd1\xd1\xd1\xd1\x41\xbd\x13");
@@ -179,6 +180,14 @@ static void test_demo_fallback(void **state)
 	 */
 	assert_int_equal(r.stats.emulated, 15);
 	assert_int_equal(r.stats.mmio_exits, 3 + r.stats.emulated);
+	/*
+	 * Budgets of 2 and 3 put VTL 0's code page in a fallback block: its
+	 * fetches cannot be emulated, so the run stops with -ENOEXEC.
+	 */
+	for (unsigned int b = 2; b < 4; b++) {
+		o.vma_budget = b;
+		assert_int_equal(demo_run(&o, &r), -ENOEXEC);
+	}
 }
 
 static int kvm_vm(struct memattr_store **s, struct memattr_vm **vm, unsigned int budget,

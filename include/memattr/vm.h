@@ -317,7 +317,10 @@ int memattr_vm_vcpu_init(struct memattr_vm *vm, unsigned int vtl, uint64_t rip, 
  * guests' hypercalls set protections): other writers must not run meanwhile.
  *
  * Return: 0 on HLT; -EACCES when the VTL executed a page it may not access
- * and the higher VTL left it so; -ENXIO for MMIO outside RAM that no handler
+ * and the higher VTL left it so; -ENOEXEC when it executed a page it may
+ * run but whose view fell back to PROT_NONE for lack of VMAs (instruction
+ * fetches are not emulated; stats exit_detail is the RIP: raise the budget
+ * or lift protections); -ENXIO for MMIO outside RAM that no handler
  * claimed (memattr_vm_set_mmio_handler()), or the handler's own -errno;
  * -EFAULT for an exit the VMM does not handle or a malformed one (shutdown,
  * other internal errors, an access straddling the end of RAM, a length KVM

@@ -204,9 +204,16 @@ static int fetch_exit(struct memattr_vm *vm, unsigned int vtl, unsigned int *nex
 
 	if (ret)
 		return ret;
-	if (regs.rip >= vm->ram_size ||
-	    access_allowed(vtl_value(vm, vtl, regs.rip >> MEMATTR_PAGE_SHIFT), false))
+	vm->stats.exit_detail = regs.rip;
+	if (regs.rip >= vm->ram_size)
 		return -EFAULT;
+	/*
+	 * A fetch the attributes allow, from a page the view made stricter (a
+	 * fallback block): KVM does not emulate fetches and neither does the
+	 * VMM, so the VTL cannot go on; it stops, it gains nothing.
+	 */
+	if (access_allowed(vtl_value(vm, vtl, regs.rip >> MEMATTR_PAGE_SHIFT), false))
+		return -ENOEXEC;
 	return intercept_raise(vm, vtl, regs.rip, MEMATTR_VM_ACCESS_EXECUTE, 0, ICPT_FETCH, next);
 }
 
