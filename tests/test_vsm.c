@@ -594,6 +594,9 @@ static void test_modify_reps(void **state)
 	assert_int_equal(memattr_get(f.store, 0, 12), MEMATTR_READ);
 	assert_int_equal(memattr_get(f.store, 0, 20), 0); /* after the bad rep */
 	assert_int_equal(memattr_get(f.store, 0, 21), 0);
+	/* The failed rep changes nothing: the hole's own page and the one after it. */
+	assert_int_equal(memattr_get(f.store, 0, pages[3]), 0);
+	assert_int_equal(memattr_get(f.store, 0, pages[3] + 1), 0);
 	/* The guest resumes past the bad rep with the reps-completed protocol. */
 	r = fx_protect(&f, 0, 0, F_R, pages, 6, 4);
 	assert_int_equal(ST(r), S_OK);
