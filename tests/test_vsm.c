@@ -594,6 +594,9 @@ static void test_modify_reps(void **state)
 	assert_int_equal(memattr_get(f.store, 0, 12), MEMATTR_READ);
 	assert_int_equal(memattr_get(f.store, 0, 20), 0); /* after the bad rep */
 	assert_int_equal(memattr_get(f.store, 0, 21), 0);
+	/* The failed rep changes nothing: the hole's own page and the one after it. */
+	assert_int_equal(memattr_get(f.store, 0, pages[3]), 0);
+	assert_int_equal(memattr_get(f.store, 0, pages[3] + 1), 0);
 	/* The guest resumes past the bad rep with the reps-completed protocol. */
 	r = fx_protect(&f, 0, 0, F_R, pages, 6, 4);
 	assert_int_equal(ST(r), S_OK);
@@ -720,11 +723,20 @@ static void test_intercept_message(void **state)
 	r->cr0 = 0x80050033; /* PG, AM, WP, NE, ET, MP, PE */
 	r->efer = 0xd01;     /* LMA, LME, SCE, NXE */
 	assert_int_equal(memattr_vsm_check(f.v, 1, page * PAGE + 0x18, WR, &ic), 1);
-	ic.insn_len = 3;
-	memcpy(ic.insn, "\x48\x89\x07", 3); /* mov [rdi], rax */
+	/* The check knows neither the instruction's length nor its bytes. */
+	assert_int_equal(ic.insn_length, 0);
+	assert_int_equal(ic.insn_count, 0);
+	/*
+	 * A VMM that fetched 16 bytes and decoded a 3-byte instruction: the
+	 * length and the byte count are different fields.
+	 */
+	ic.insn_length = 3;
+	ic.insn_count = 16;
+	memcpy(ic.insn, "\x48\x89\x07\x90\x90\x90\x90\x90\x90\x90\x90\x90\x90\x90\x90\xc3",
+	       16); /* mov [rdi], rax; nops; ret */
 	memattr_vsm_intercept_encode(&ic, msg);
 	assert_int_equal(get_le(msg, 4), 1); /* VpIndex */
-	assert_int_equal(msg[4] & 0xf, 3);   /* InstructionLength */
+	assert_int_equal(msg[4], 3);	     /* InstructionLength 3:0, Reserved 7:4 zero */
 	assert_int_equal(msg[5], 1);	     /* InterceptAccessType: write */
 	/* ExecutionState: CPL 3, CR0.PE, CR0.AM, EFER.LMA, VTL 0. */
 	assert_int_equal(get_le(msg + 6, 2), 3 | 1 << 2 | 1 << 3 | 1 << 4 | 0 << 7);
@@ -734,10 +746,26 @@ static void test_intercept_message(void **state)
 	assert_int_equal(get_le(msg + 24, 8), 0x401000);   /* Rip */
 	assert_int_equal(get_le(msg + 32, 8), 0x202);	   /* Rflags */
 	assert_int_equal(get_le(msg + 40, 4), 6);	   /* CacheType: write back */
-	assert_int_equal(msg[44], 3);			   /* InstructionByteCount */
+	assert_int_equal(msg[44], 16);			   /* InstructionByteCount */
 	assert_int_equal(msg[45], 0);			   /* no GVA */
 	assert_int_equal(get_le(msg + 56, 8), page * PAGE + 0x18);
-	assert_memory_equal(msg + 64, "\x48\x89\x07", 3);
+	assert_memory_equal(msg + 64, ic.insn, 16);
+	/* Length unknown, 3 bytes fetched (the end of RAM, say): only those are copied. */
+	ic.insn_length = 0;
+	ic.insn_count = 3;
+	memattr_vsm_intercept_encode(&ic, msg);
+	assert_int_equal(msg[4], 0);
+	assert_int_equal(msg[44], 3);
+	assert_memory_equal(msg + 64, "\x48\x89\x07\0\0\0\0\0\0\0\0\0\0\0\0\0", 16);
+	/* The longest x86 instruction, 15 bytes, is a length; more is not (unknown, 0). */
+	ic.insn_length = 15;
+	memattr_vsm_intercept_encode(&ic, msg);
+	assert_int_equal(msg[4], 15);
+	ic.insn_length = 16;
+	ic.insn_count = 200; /* no more bytes than InstructionBytes holds */
+	memattr_vsm_intercept_encode(&ic, msg);
+	assert_int_equal(msg[4], 0);
+	assert_int_equal(msg[44], 16);
 	/* An execute from VTL 0 on VP 0: access type EXECUTE, VTL field 0. */
 	r->cs.selector = 0x10; /* VTL calls come from CPL 0 only */
 	fx_go(&f, 1, 1);

@@ -26,7 +26,8 @@
 
 /* ---- the model: per (setter, target) pair, per page, the rights or "unset" ---- */
 
-#define NPAGES	 512 /* RAM pages; the lists also name pages up to NPAGES + 16 */
+#define NPAGES	 512 /* RAM pages; the lists also name pages up to NPAGES + NONRAM */
+#define NONRAM	 16  /* the non-RAM pages the lists name, in the stores' GPA space */
 #define MAXV	 MEMATTR_VSM_MAX_VTL
 #define UNSET	 0xff
 #define FULL	 (F_R | F_W | F_KX | F_UX)
@@ -34,7 +35,8 @@
 
 struct model {
 	unsigned int max_vtl;
-	uint8_t rights[MAXV + 1][MAXV + 1][NPAGES]; /* [setter][target][page] */
+	/* [setter][target][page]; the NONRAM pages past RAM stay UNSET: no rep sets them */
+	uint8_t rights[MAXV + 1][MAXV + 1][NPAGES + NONRAM];
 	uint32_t mbec_vtls;
 };
 
@@ -88,6 +90,7 @@ static uint64_t model_modify(struct model *m, unsigned int caller, uint8_t in_vt
 	if (!model_rights(m, caller, flags, &rights))
 		return MEMATTR_HV_STATUS_INVALID_PARAMETER | (uint64_t)start << 32;
 	for (unsigned int i = start; i < n; i++) {
+		/* The failed rep and those after it change nothing, the page included. */
 		if (pages[i] >= NPAGES)
 			return MEMATTR_HV_STATUS_INVALID_PARAMETER | (uint64_t)i << 32;
 		m->rights[caller][target][pages[i]] = rights;
@@ -132,17 +135,24 @@ static void decisions_check(struct fx *f, const struct model *m, unsigned int t,
 	}
 }
 
-/* Every (setter, target) pair's stored protection is the model's, page by page. */
-static void pairs_check(struct fx *f, const struct model *m, bool store_mbec)
+/* Every (setter, target) pair's stored protection at pages [@from, @to) is the model's. */
+static void pages_check(struct fx *f, const struct model *m, bool store_mbec, uint64_t from,
+			uint64_t to)
 {
 	for (unsigned int t = 0; t < m->max_vtl; t++)
 		for (unsigned int s = t + 1; s <= m->max_vtl; s++)
-			for (uint64_t p = 0; p < NPAGES; p++) {
+			for (uint64_t p = from; p < to; p++) {
 				uint8_t want = m->rights[s][t][p];
 
 				assert_int_equal(rights_of(fx_prot(f, s, t, p), store_mbec),
 						 want == UNSET ? FULL : want);
 			}
+}
+
+/* The same for all of RAM and the non-RAM pages the lists name. */
+static void pairs_check(struct fx *f, const struct model *m, bool store_mbec)
+{
+	pages_check(f, m, store_mbec, 0, NPAGES + NONRAM);
 }
 
 /*
@@ -152,7 +162,9 @@ static void pairs_check(struct fx *f, const struct model *m, bool store_mbec)
  * over clustered page lists (sometimes naming a page beyond RAM, sometimes
  * closing a lower VP's input page).  After every call, every page's decision
  * for the VTL the call named matches the model (an array per setter/target
- * pair), intercept owner included; every tenth call and at the end, every
+ * pair), intercept owner included, and so does every pair's stored value at
+ * the non-RAM pages the lists name (a failed rep changes nothing, even where
+ * no guest could see it); every tenth call and at the end, every
  * lower VTL's decisions and every pair's stored value do: the pairs are
  * independent.
  */
@@ -222,7 +234,7 @@ static void test_random_histories(void **state)
 			for (unsigned int i = 0; i < n; i++)
 				pages[i] = (base + rng_below(&rng, 24)) % NPAGES;
 			if (rng_below(&rng, 10) == 0)
-				pages[rng_below(&rng, n)] = NPAGES + rng_below(&rng, 16);
+				pages[rng_below(&rng, n)] = NPAGES + rng_below(&rng, NONRAM);
 			/* Now and then a VTL closes or opens a lower VP's input page. */
 			if (vp >= 2 && rng_below(&rng, 8) == 0) {
 				unsigned int low = 1 + (unsigned int)rng_below(&rng, vp - 1);
@@ -258,6 +270,8 @@ static void test_random_histories(void **state)
 			named = (in_vtl & 0x10) ? in_vtl & 0xf : vp;
 			if (named < top)
 				decisions_check(&f, m, named, blocked);
+			/* A failed rep's non-RAM page keeps its store value too. */
+			pages_check(&f, m, mbec, NPAGES, NPAGES + NONRAM);
 			if (step % 10 == 9 || step == 149) {
 				for (unsigned int t = 0; t < top; t++)
 					decisions_check(&f, m, t, blocked);

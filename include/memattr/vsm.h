@@ -175,8 +175,14 @@ struct memattr_vsm_seg {
  * @access: what the VP tried
  * @access_type: header InterceptAccessType, MEMATTR_HV_INTERCEPT_ACCESS_*
  * @rip: header Rip, the faulting VTL's
- * @insn_len: InstructionByteCount; 0 from memattr_vsm_check(), a VMM that
- *	has fetched the instruction fills @insn and this
+ * @insn_length: header InstructionLength, the length of the intercepted
+ *	instruction, 1..15, or 0 for unknown; 0 from memattr_vsm_check(), a VMM
+ *	that has decoded the instruction fills it.  A value above 15 (longer
+ *	than any x86 instruction) is not a length: encoded as 0, unknown
+ * @insn_count: InstructionByteCount, how many bytes of @insn are valid,
+ *	0..16 (more is encoded as 16); 0 from memattr_vsm_check(), a VMM that
+ *	has fetched the instruction bytes fills @insn and this.  Not the
+ *	instruction's length: a fetch takes up to 16 bytes whatever it is
  * @insn: InstructionBytes
  * @execution_state: header ExecutionState (CPL 1:0, CR0.PE 2, CR0.AM 3,
  *	EFER.LMA 4, VTL 10:7)
@@ -191,7 +197,8 @@ struct memattr_vsm_intercept {
 	enum memattr_access access;
 	uint8_t access_type;
 	uint64_t rip;
-	uint8_t insn_len;
+	uint8_t insn_length;
+	uint8_t insn_count;
 	uint8_t insn[16];
 	uint16_t execution_state;
 	struct memattr_vsm_seg cs;

@@ -236,7 +236,6 @@ int hv_enter(struct memattr_vm *vm, unsigned int vtl)
 #define HV_MESSAGE_SIZE	       256
 #define HV_MESSAGE_HEADER_SIZE 16
 #define HV_MESSAGE_TYPE_NONE   0x00000000u
-#define INSN_LENGTH_OFFSET     4 /* HV_X64_INTERCEPT_MESSAGE_HEADER.InstructionLength */
 #define INSN_BYTES	       16
 
 _Static_assert(MEMATTR_VM_MSG_PAYLOAD == HV_MESSAGE_HEADER_SIZE, "payload follows the header");
@@ -337,20 +336,20 @@ int hv_intercept(struct memattr_vm *vm, unsigned int from, uint64_t gpa, uint32_
 	memcpy(&type, m + MEMATTR_VM_MSG_TYPE, 4);
 	if (type != HV_MESSAGE_TYPE_NONE)
 		return -EFAULT; /* the slot is still full: no queue, and the VP is held anyway */
-	/* The guests run identity mapped: the instruction's GVA is its GPA. */
-	ic.insn_len = 0;
+	/*
+	 * The guests run identity mapped: the instruction's GVA is its GPA.
+	 * TLFS HV_X64_INTERCEPT_MESSAGE_HEADER: InstructionLength 0 means
+	 * unknown, the receiver decodes InstructionBytes.  KVM's exit does not
+	 * report the length, and the bytes fetched are not it: leave it 0.
+	 */
+	ic.insn_length = 0;
+	ic.insn_count = 0;
 	if (ic.rip < vm->ram_size) {
-		ic.insn_len =
+		ic.insn_count =
 			vm->ram_size - ic.rip < INSN_BYTES ? vm->ram_size - ic.rip : INSN_BYTES;
-		memcpy(ic.insn, vm->ram + ic.rip, ic.insn_len);
+		memcpy(ic.insn, vm->ram + ic.rip, ic.insn_count);
 	}
 	memattr_vsm_intercept_encode(&ic, payload);
-	/*
-	 * TLFS HV_X64_INTERCEPT_MESSAGE_HEADER: InstructionLength 0 means
-	 * unknown, the receiver decodes InstructionBytes.  KVM's emulator does
-	 * not report the length, and the bytes fetched are not it.
-	 */
-	payload[INSN_LENGTH_OFFSET] &= 0xf0;
 	/* HV_MESSAGE_HEADER: PayloadSize, MessageFlags 0, Reserved, Sender 0; the type last. */
 	memset(m, 0, HV_MESSAGE_SIZE);
 	m[MEMATTR_VM_MSG_PAYLOAD_SIZE] = MEMATTR_VSM_INTERCEPT_MSG_SIZE;

@@ -114,11 +114,12 @@ static void put_le(uint8_t *p, uint64_t x, int n)
 void memattr_vsm_intercept_encode(const struct memattr_vsm_intercept *ic,
 				  uint8_t msg[MEMATTR_VSM_INTERCEPT_MSG_SIZE])
 {
-	uint8_t len = ic->insn_len > 15 ? 15 : ic->insn_len;
+	/* No x86 instruction is longer than 15 bytes: a larger length is unknown (0). */
+	uint8_t len = ic->insn_length > 15 ? 0 : ic->insn_length;
 
 	memset(msg, 0, MEMATTR_VSM_INTERCEPT_MSG_SIZE);
 	put_le(msg, ic->vp, 4);
-	msg[4] = len;
+	msg[4] = len; /* InstructionLength 3:0; Reserved 7:4 */
 	msg[5] = ic->access_type;
 	put_le(msg + 6, ic->execution_state, 2);
 	put_le(msg + 8, ic->cs.base, 8);
@@ -128,7 +129,7 @@ void memattr_vsm_intercept_encode(const struct memattr_vsm_intercept *ic,
 	put_le(msg + 24, ic->rip, 8);
 	put_le(msg + 32, ic->rflags, 8);
 	put_le(msg + 40, 6, 4); /* HV_CACHE_TYPE_WRITE_BACK: guest RAM */
-	msg[44] = ic->insn_len > 16 ? 16 : ic->insn_len;
+	msg[44] = ic->insn_count > 16 ? 16 : ic->insn_count;
 	put_le(msg + 56, ic->gpa, 8);
 	memcpy(msg + 64, ic->insn, msg[44]);
 }
