@@ -811,6 +811,17 @@ static void test_check_two_owners(void **state)
 	fx_fini(&f);
 }
 
+/* Of every (setter, target) pair of a 15-VTL partition, only @setter's on @target holds a value at
+ * @page. */
+static void only_pair_holds(struct fx *f, uint64_t page, unsigned int setter, unsigned int target,
+			    int value)
+{
+	for (unsigned int t = 0; t < 15; t++)
+		for (unsigned int s = t + 1; s <= 15; s++)
+			assert_int_equal(fx_prot(f, s, t, page),
+					 s == setter && t == target ? value : 0);
+}
+
 /*
  * Fifteen VTLs, the TLFS architectural limit (HV_VTL is 4 bits): the
  * partition is created and VTLs 1..15 are enabled by hypercalls as TLFS
@@ -861,10 +872,7 @@ static void test_fifteen_vtls(void **state)
 	assert_int_equal(fx_prot(&f, 15, 3, page), MEMATTR_READ);
 	/* Nor does VTL 15 protect itself (TLFS VSM "Memory Protection Hierarchy"). */
 	assert_int_equal(ST(fx_protect(&f, 0, 15, F_R, &page, 1, 0)), S_DENIED);
-	for (unsigned int t = 0; t < 15; t++)
-		for (unsigned int s = t + 1; s <= 15; s++)
-			assert_int_equal(fx_prot(&f, s, t, page),
-					 s == 15 && t == 3 ? (int)MEMATTR_READ : 0);
+	only_pair_holds(&f, page, 15, 3, MEMATTR_READ);
 	fx_fini(&f);
 }
 
@@ -918,10 +926,7 @@ static void test_check_vtl15_vtl7(void **state)
 			assert_int_equal(memattr_vsm_check(f.v, 0, page * PAGE, a, &ic), 0);
 	}
 	/* Only the two (setter, target) pairs carry a value. */
-	for (unsigned int t = 0; t < 15; t++)
-		for (unsigned int s = t + 1; s <= 15; s++)
-			assert_int_equal(fx_prot(&f, s, t, page),
-					 t == 3 && s == 7 ? (int)MEMATTR_READ : 0);
+	only_pair_holds(&f, page, 7, 3, MEMATTR_READ);
 	fx_fini(&f);
 }
 
