@@ -811,8 +811,7 @@ static void test_check_two_owners(void **state)
 	fx_fini(&f);
 }
 
-/* Of every (setter, target) pair of a 15-VTL partition, only @setter's on @target holds a value at
- * @page. */
+/* Of all (setter, target) pairs of a 15-VTL partition, only @setter's on @target has a value. */
 static void only_pair_holds(struct fx *f, uint64_t page, unsigned int setter, unsigned int target,
 			    int value)
 {
