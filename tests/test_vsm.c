@@ -924,7 +924,8 @@ static void test_check_vtl15_vtl7(void **state)
 		for (unsigned int a = RD; a <= UX; a++)
 			assert_int_equal(memattr_vsm_check(f.v, 0, page * PAGE, a, &ic), 0);
 	}
-	/* Only the two (setter, target) pairs carry a value. */
+	/* Only VTL 7's pair carries a value: VTL 15's full access is stored as 0, no restriction.
+	 */
 	only_pair_holds(&f, page, 7, 3, MEMATTR_READ);
 	fx_fini(&f);
 }
