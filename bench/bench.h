@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * memattr bench: the same workloads on the store and on its baselines (flat
- * array, Judy per-page map, KVM memslot splitting), in one process and one
+ * array, Judy per-page map, KVM memslot splitting; a dense two-level table as
+ * a reference for lookups), in one process and one
  * run, with ratios and targets (issue 3).  Results go into a struct bench
  * that report.c prints as a table or JSON.
  */
@@ -14,9 +15,11 @@
 
 #include "baseline_flat.h"
 #include "baseline_judy.h"
+#include "baseline_twolevel.h"
 #include "trace.h"
 
-enum impl { IMPL_STORE, IMPL_FLAT, IMPL_JUDY, IMPL_MEMSLOT, NIMPL };
+/* IMPL_TWOLEVEL is a reference for the lookup rows, not a baseline to beat. */
+enum impl { IMPL_STORE, IMPL_FLAT, IMPL_JUDY, IMPL_MEMSLOT, IMPL_TWOLEVEL, NIMPL };
 
 enum unit { UNIT_NS, UNIT_BYTES, UNIT_COUNT };
 
@@ -35,7 +38,8 @@ struct row {
 	struct cell c[NIMPL];
 };
 
-enum status { ST_PASS, ST_FAIL, ST_SKIP };
+/* ST_REF: a reference ratio beside the targets, judged against the same bound. */
+enum status { ST_PASS, ST_FAIL, ST_SKIP, ST_REF };
 
 /**
  * struct target - one of issue 3's targets
@@ -55,7 +59,7 @@ struct target {
 };
 
 #define MAX_ROWS    40
-#define MAX_TARGETS 24
+#define MAX_TARGETS 32
 #define MAX_NOTES   16
 
 struct bench_sizes {
@@ -87,7 +91,8 @@ struct bench {
 	struct flat flat;
 	struct judy judy;
 	bool judy_ready;
-	uint64_t ram_end; /* first gfn after RAM */
+	struct twolevel twolevel; /* built for the lookup rows only */
+	uint64_t ram_end;	  /* first gfn after RAM */
 };
 
 struct row *bench_row(struct bench *b, const char *id, const char *name, enum unit unit);

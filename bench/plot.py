@@ -11,7 +11,7 @@ import sys
 import tempfile
 
 IMPLS = [("store", "memattr store"), ("flat", "flat array"), ("judy", "Judy (per page)"),
-         ("memslot", "KVM memslots")]
+         ("memslot", "KVM memslots"), ("twolevel", "2-level table (reference)")]
 TIME = ["boot_sets", "boot_coalesced", "range_64g", "range_1t", "lookup_uniform",
         "lookup_uniform_dep", "lookup_hot", "lookup_hot_dep", "extent_uniform",
         "memslot_change", "kvm_view_change"]
@@ -66,7 +66,7 @@ set bmargin 4
 set format y '%g'
 set ylabel 'ns per operation (log)'
 set title 'time (lower is better)'
-plot for [i=2:5] '{t}' using i:xtic(1) title columnheader(i)
+plot for [i=2:6] '{t}' using i:xtic(1) title columnheader(i)
 set ylabel 'bytes (log)'
 set title 'memory (lower is better)'
 plot for [i=2:4] '{m}' using i:xtic(1) title columnheader(i)

@@ -8,10 +8,10 @@
 #include "bench.h"
 
 static const char *const impl_names[NIMPL] = { "store", "flat array", "Judy (per page)",
-					       "KVM memslots" };
-static const char *const impl_keys[NIMPL] = { "store", "flat", "judy", "memslot" };
+					       "KVM memslots", "2-level table" };
+static const char *const impl_keys[NIMPL] = { "store", "flat", "judy", "memslot", "twolevel" };
 static const char *const unit_keys[] = { "ns", "bytes", "count" };
-static const char *const status_names[] = { "PASS", "FAIL", "SKIP" };
+static const char *const status_names[] = { "PASS", "FAIL", "SKIP", "REF" };
 
 #define NAME_W 44
 #define CELL_W 24
@@ -160,8 +160,9 @@ void report_table(const struct bench *b, FILE *f)
 		if (t->status == ST_SKIP)
 			fprintf(f, "  SKIP  %-54s %s\n", t->what, t->why);
 		else
-			fprintf(f, "  %s  %-54s %12.4g  (limit %g)\n", status_names[t->status],
-				t->what, t->ratio, t->limit);
+			fprintf(f, "  %-4s  %-54s %12.4g  (limit %g)%s%s\n",
+				status_names[t->status], t->what, t->ratio, t->limit,
+				t->why[0] ? "  " : "", t->why);
 	}
 }
 

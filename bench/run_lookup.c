@@ -100,6 +100,29 @@ static uint64_t flat_lookups(const struct bench *b, const uint64_t *g, size_t n)
 	return sum;
 }
 
+static uint64_t twolevel_lookups(const struct bench *b, const uint64_t *g, size_t n)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < n; i++)
+		sum += twolevel_get(&b->twolevel, g[i]);
+	return sum;
+}
+
+static uint64_t twolevel_chain(const struct bench *b, const uint64_t *g, size_t n)
+{
+	uint64_t sum = 0;
+	size_t j = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t v = twolevel_get(&b->twolevel, g[j]);
+
+		sum += v;
+		j = (j + 1 + (v >> 6)) & (n - 1);
+	}
+	return sum;
+}
+
 static uint64_t judy_lookup_all(const struct bench *b, const uint64_t *g, size_t n)
 {
 	return judy_lookups(&b->judy, 0, g, n);
@@ -180,18 +203,21 @@ static int lookup_rows(struct bench *b, const char *id, const char *name, const 
 		return -ENOSPC;
 	cell_set(d, IMPL_STORE, timed(b, store_get_chain, g, n), "each waits for the previous");
 	cell_set(d, IMPL_FLAT, timed(b, flat_chain, g, n), NULL);
+	cell_set(d, IMPL_TWOLEVEL, timed(b, twolevel_chain, g, n), NULL);
 	if (b->judy_ready)
 		cell_set(d, IMPL_JUDY, timed(b, judy_chain, g, n), NULL);
 	else
 		cell_skip(d, IMPL_JUDY, "skipped: built without Judy");
 	cell_set(r, IMPL_STORE, timed(b, store_get, g, n), NULL);
 	cell_set(r, IMPL_FLAT, timed(b, flat_lookups, g, n), NULL);
+	cell_set(r, IMPL_TWOLEVEL, timed(b, twolevel_lookups, g, n), "dense, inlined: a reference");
 	if (b->judy_ready)
 		cell_set(r, IMPL_JUDY, timed(b, judy_lookup_all, g, n), NULL);
 	else
 		cell_skip(r, IMPL_JUDY, "skipped: built without Judy");
 	cell_set(m, IMPL_STORE, timed(b, store_get_many, g, n), "memattr_get_many()");
 	cell_set(m, IMPL_FLAT, r->c[IMPL_FLAT].v, NULL);
+	cell_set(m, IMPL_TWOLEVEL, r->c[IMPL_TWOLEVEL].v, NULL);
 	if (b->judy_ready)
 		cell_set(m, IMPL_JUDY, r->c[IMPL_JUDY].v, NULL);
 	return 0;
@@ -213,6 +239,11 @@ int bench_lookup(struct bench *b)
 
 	if (!g)
 		return -ENOMEM;
+	ret = twolevel_build(&b->twolevel, &b->flat);
+	if (ret) {
+		free(g);
+		return ret;
+	}
 	rng_seed(&r, b->trace.p.seed ^ 0x100c0b5);
 	bench_step(b, "random lookups: uniform");
 	gfns_uniform(b, &r, g, n);
@@ -232,6 +263,7 @@ int bench_lookup(struct bench *b)
 	gfns_hot(b, &r, g, n);
 	ret = lookup_rows(b, "lookup_hot", "lookup: hot set (16384 pages)", g, n);
 out:
+	twolevel_destroy(&b->twolevel);
 	free(g);
 	return ret;
 }

@@ -49,6 +49,31 @@ static void ratio_target(struct bench *b, const char *what, const char *num_id, 
 		judge(t, x / y);
 }
 
+/*
+ * A reference beside a target: the same ratio for the dense two-level table,
+ * the least any tree pays per lookup.  Above the bound means no tree-shaped
+ * store can meet that target on this machine, whatever its code.
+ */
+static void reference_ratio(struct bench *b, const char *what, const char *id, double limit)
+{
+	struct target *t = target_add(b, what, limit, false);
+	bool ok1, ok2;
+	double x, y;
+
+	if (!t)
+		return;
+	x = cell_value(b, id, IMPL_TWOLEVEL, &ok1);
+	y = cell_value(b, id, IMPL_FLAT, &ok2);
+	if (!ok1 || !ok2 || y <= 0) {
+		skip(t, "a figure is missing (see the table)");
+		return;
+	}
+	t->ratio = x / y;
+	t->status = ST_REF;
+	snprintf(t->why, sizeof(t->why), "%s",
+		 t->ratio <= limit ? "within the bound" : "above the bound: no tree meets it here");
+}
+
 /* The uniform 1 TiB layer's bound is absolute: its bytes over 64 KiB. */
 static void bytes_target(struct bench *b)
 {
@@ -144,6 +169,10 @@ void bench_targets(struct bench *b)
 		     "lookup_hot_dep", IMPL_FLAT, 1.5, false);
 	ratio_target(b, "lookup hot set dependent: Judy / store (>=)", "lookup_hot_dep", IMPL_JUDY,
 		     "lookup_hot_dep", IMPL_STORE, 3, true);
+	reference_ratio(b, "ref: hot set, get_many: 2-level table / flat (<=)", "lookup_hot_many",
+			1.5);
+	reference_ratio(b, "ref: hot set dependent: 2-level table / flat (<=)", "lookup_hot_dep",
+			1.5);
 	/*
 	 * The boot trace's single-page changes arrive as hypercall batches; the
 	 * VSM front sorts and coalesces each, and Judy is given the same sorted

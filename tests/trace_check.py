@@ -156,7 +156,14 @@ def main():
               f"bench row {rid}: a value or a skip with a reason")
     check(len(doc.get("targets", [])) >= 15, "bench: every target listed")
     for t in doc.get("targets", []):
-        check(t.get("status") in ("PASS", "FAIL", "SKIP"), f"target {t.get('what')}: a status")
+        check(t.get("status") in ("PASS", "FAIL", "SKIP", "REF"), f"target {t.get('what')}: a status")
+    for rid in ("lookup_uniform_many", "lookup_uniform_dep", "lookup_hot_many", "lookup_hot_dep"):
+        v = ids.get(rid, {}).get("twolevel", {}).get("value")
+        check(isinstance(v, (int, float)) and math.isfinite(v) and v > 0,
+              f"bench row {rid}: a positive two-level reference figure")
+    refs = [t for t in doc.get("targets", []) if t.get("status") == "REF"]
+    check(len(refs) == 2 and all(t.get("ratio", 0) > 0 and t.get("why") for t in refs),
+          "bench: the two two-level references, each with a ratio and a verdict")
 
     print(f"{len(failures)} failures")
     return 1 if failures else 0
