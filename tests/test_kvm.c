@@ -355,6 +355,10 @@ static void test_map_count(void **state)
 	assert_int_equal(vm_budget(0, 0, &ret), before / 4);
 	assert_int_equal(ret, 0);
 	assert_int_equal(vm_budget(0, 123, &ret), 123);
+	assert_int_equal(vm_budget(0, 1, &ret), 0); /* cannot keep the VMM's pages apart */
+	assert_int_equal(ret, -EINVAL);
+	assert_int_equal(vm_budget(0, 2, &ret), 2);
+	assert_int_equal(ret, 0);
 	assert_int_equal(vm_budget(before, 0, &ret), before / 4);
 	assert_int_equal(map_count_read(), before);
 	vm_budget(1ULL << 31, 0, &ret);

@@ -179,6 +179,11 @@ int cmd_vm(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (o.vma_budget == 1 && !o.memslots) {
+		fprintf(stderr, "memattr vm: --vma-budget must be 0 (the default) or at least 2: "
+				"one VMA cannot keep the VMM's own pages mapped\n");
+		return 2;
+	}
 	if (changes) {
 		ret = bench(changes, &o);
 		if (kvm_missing(ret))

@@ -125,8 +125,10 @@ struct memattr_vm_vtl_control {
  * @ram_size: bytes of guest RAM at GPA 0, a multiple of 2 MiB, at most 128 GiB
  *	(the test guests' identity page tables map the first 1 GiB of it)
  * @vma_budget: host mappings (VMAs) each alias may use; 0 for a default
- *	derived from vm.max_map_count.  When a change would need more, the
- *	affected region falls back to PROT_NONE and accesses are emulated.
+ *	derived from vm.max_map_count, else at least 2 (1 is -EINVAL: it
+ *	cannot keep the VMM's reserved pages mapped).  When a change would
+ *	need more, the affected region falls back to PROT_NONE and accesses
+ *	are emulated.
  * @max_map_count: 0, or raise the system's vm.max_map_count to this (at
  *	most INT32_MAX) first when it is lower.  Root only; a refusal is not an
  *	error, the default budget follows the limit in force.  The setting is

@@ -147,6 +147,14 @@ static bool config_valid(const struct memattr_vm_config *cfg, uint32_t *mask,
 		return false;
 	if (cfg->max_map_count > INT32_MAX) /* the sysctl is an int */
 		return false;
+	/*
+	 * One VMA cannot keep the VMM's reserved pages (page tables, stack)
+	 * apart from a PROT_NONE fallback block: the first fallback would take
+	 * the whole alias, and KVM_RUN would fail with -EFAULT at the first
+	 * page-table walk.  Two is the least that runs (and fails closed).
+	 */
+	if (!cfg->memslots && cfg->vma_budget == 1)
+		return false;
 	for (unsigned int v = 1; v < cfg->vtls; v++)
 		if (cfg->msg_gpa[v] % MEMATTR_PAGE_SIZE || cfg->msg_gpa[v] < VMM_RESERVED ||
 		    cfg->msg_gpa[v] >= cfg->ram_size)
