@@ -37,6 +37,52 @@
  * The store layout: one store per target VTL t, the protections of setter
  * s > t in its layer s - t - 1, so the store for t needs max_vtl - t layers.
  */
+/* The per-target stores: their layer counts, NULL beyond max_vtl, nothing left on an error. */
+static void test_stores_create(void **state)
+{
+	struct memattr_config base = { .layers = 7, .gpa_bits = 40, .flags = MEMATTR_F_MBEC };
+	struct memattr_config bad = { .gpa_bits = 5 };
+	struct memattr_store *st[MEMATTR_VSM_MAX_VTL];
+	static const unsigned int tops[] = { 1, 2, 15 };
+
+	(void)state;
+	for (unsigned int k = 0; k < sizeof(tops) / sizeof(tops[0]); k++) {
+		unsigned int top = tops[k];
+
+		memset(st, 0xa5, sizeof(st)); /* garbage the call must overwrite */
+		assert_int_equal(memattr_vsm_stores_create(top, &base, st), 0);
+		for (unsigned int t = 0; t < MEMATTR_VSM_MAX_VTL; t++) {
+			if (t >= top) {
+				assert_null(st[t]);
+				continue;
+			}
+			assert_non_null(st[t]);
+			assert_int_equal(memattr_layers(st[t]), top - t);
+			assert_int_equal(memattr_gpa_bits(st[t]), 40);
+			assert_true(memattr_supported(st[t]) & MEMATTR_USER_EXECUTE);
+			for (unsigned int u = 0; u < t; u++)
+				assert_ptr_not_equal(st[t], st[u]);
+		}
+		memattr_vsm_stores_destroy(st);
+		for (unsigned int t = 0; t < MEMATTR_VSM_MAX_VTL; t++)
+			assert_null(st[t]);
+	}
+	for (unsigned int top = 0; top <= MEMATTR_VSM_MAX_VTL + 1; top += MEMATTR_VSM_MAX_VTL + 1) {
+		memset(st, 0xa5, sizeof(st));
+		assert_int_equal(memattr_vsm_stores_create(top, &base, st), -EINVAL);
+		for (unsigned int t = 0; t < MEMATTR_VSM_MAX_VTL; t++)
+			assert_null(st[t]);
+	}
+	memset(st, 0xa5, sizeof(st));
+	assert_int_equal(memattr_vsm_stores_create(2, NULL, st), -EINVAL);
+	assert_null(st[0]);
+	assert_int_equal(memattr_vsm_stores_create(2, &bad, st), -EINVAL);
+	for (unsigned int t = 0; t < MEMATTR_VSM_MAX_VTL; t++)
+		assert_null(st[t]);
+	assert_int_equal(memattr_vsm_stores_create(2, &base, NULL), -EINVAL);
+	memattr_vsm_stores_destroy(NULL);
+}
+
 static void test_layers(void **state)
 {
 	struct fx f;
@@ -1280,6 +1326,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layers),
+		cmocka_unit_test(test_stores_create),
 		cmocka_unit_test(test_create_checks),
 		cmocka_unit_test(test_control_word),
 		cmocka_unit_test(test_vtl_switch_ud),

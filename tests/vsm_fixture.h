@@ -56,14 +56,10 @@ static inline int fx_init_alloc(struct fx *f, unsigned int max_vtl, unsigned int
 	int ret;
 
 	memset(f, 0, sizeof(*f));
-	/* The store for target t, exactly as many layers as VTLs above t (at least 1). */
-	for (unsigned int t = 0; t < max_vtl && t < MEMATTR_VSM_MAX_VTL; t++) {
-		sc.layers = memattr_vsm_layers_needed(max_vtl, t);
-		ret = memattr_store_create(&sc, &f->stores[t]);
-		if (ret)
-			return ret;
-		vc.stores[t] = f->stores[t];
-	}
+	ret = memattr_vsm_stores_create(max_vtl, &sc, f->stores);
+	if (ret)
+		return ret;
+	memcpy(vc.stores, f->stores, sizeof(vc.stores));
 	f->store = f->stores[0];
 	f->ram[0] = (struct memattr_vsm_ram){ 0, low_pages * PAGE, calloc(low_pages, PAGE) };
 	f->nram = 1;
@@ -95,8 +91,7 @@ static inline int fx_init(struct fx *f, unsigned int max_vtl, unsigned int nvps,
 static inline void fx_fini(struct fx *f)
 {
 	memattr_vsm_destroy(f->v);
-	for (unsigned int t = 0; t < MEMATTR_VSM_MAX_VTL; t++)
-		memattr_store_destroy(f->stores[t]);
+	memattr_vsm_stores_destroy(f->stores);
 	for (unsigned int i = 0; i < f->nram; i++)
 		free(f->ram[i].host);
 }

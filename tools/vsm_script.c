@@ -113,18 +113,10 @@ static void print_error(FILE *out, int err)
 	fprintf(out, "error %s\n", name ? name : "EIO");
 }
 
-static void stores_destroy(struct memattr_store **stores)
-{
-	for (unsigned int t = 0; t < MEMATTR_VSM_MAX_VTL; t++) {
-		memattr_store_destroy(stores[t]);
-		stores[t] = NULL;
-	}
-}
-
 static void partition_close(struct vscript *sc)
 {
 	memattr_vsm_destroy(sc->v);
-	stores_destroy(sc->stores);
+	memattr_vsm_stores_destroy(sc->stores);
 	free(sc->ram);
 	sc->v = NULL;
 	sc->ram = NULL;
@@ -148,15 +140,10 @@ static int partition_open(struct vscript *sc, unsigned int vtls, unsigned int vp
 	ram.host = calloc(1, ram_size);
 	if (!ram.host)
 		return -ENOMEM;
-	/* One store per target VTL t, a layer for each VTL above it. */
-	memset(next.stores, 0, sizeof(next.stores));
-	for (unsigned int t = 0; t < vtls - 1; t++) {
-		scfg.layers = memattr_vsm_layers_needed(vtls - 1, t);
-		ret = memattr_store_create(&scfg, &next.stores[t]);
-		if (ret)
-			goto out_store;
-		vcfg.stores[t] = next.stores[t];
-	}
+	ret = memattr_vsm_stores_create(vtls - 1, &scfg, next.stores);
+	if (ret)
+		goto out_store;
+	memcpy(vcfg.stores, next.stores, sizeof(vcfg.stores));
 	ret = memattr_vsm_create(&vcfg, &next.v);
 	if (ret)
 		goto out_store;
@@ -178,7 +165,7 @@ static int partition_open(struct vscript *sc, unsigned int vtls, unsigned int vp
 	return 0;
 
 out_store:
-	stores_destroy(next.stores);
+	memattr_vsm_stores_destroy(next.stores);
 	free(ram.host);
 	return ret;
 }

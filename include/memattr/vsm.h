@@ -269,6 +269,30 @@ struct memattr_vsm_vp_regs {
 unsigned int memattr_vsm_layers_needed(unsigned int max_vtl, unsigned int target);
 
 /**
+ * memattr_vsm_stores_create() - the stores a partition of @max_vtl VTLs needs
+ * @max_vtl: the partition's highest VTL, 1..MEMATTR_VSM_MAX_VTL
+ * @base: GPA width, flags and allocator of every store; its @layers is ignored
+ * @stores: receives @stores[t] for t < @max_vtl, the store for target VTL t
+ *	with memattr_vsm_layers_needed(@max_vtl, t) layers; the entries from
+ *	@max_vtl on are set to NULL.  Ready for memattr_vsm_config.stores.
+ *
+ * Context: any thread.
+ * Return: 0, -EINVAL (bad @max_vtl, NULL @base or @stores, or a @base that
+ * memattr_store_create() refuses), -ENOMEM.  On an error no store is left
+ * and every entry is NULL.
+ */
+int memattr_vsm_stores_create(unsigned int max_vtl, const struct memattr_config *base,
+			      struct memattr_store *stores[MEMATTR_VSM_MAX_VTL]);
+
+/**
+ * memattr_vsm_stores_destroy() - destroy every store of @stores and set its entry to NULL
+ * @stores: as filled by memattr_vsm_stores_create(); NULL entries are skipped
+ *
+ * Context: after memattr_vsm_destroy() of the partition that used them.
+ */
+void memattr_vsm_stores_destroy(struct memattr_store *stores[MEMATTR_VSM_MAX_VTL]);
+
+/**
  * memattr_vsm_layer() - layer of the protections @setter places on @target
  * @setter: the higher VTL
  * @target: the lower VTL, < @setter

@@ -24,6 +24,35 @@ unsigned int memattr_vsm_layers_needed(unsigned int max_vtl, unsigned int target
 	return target < max_vtl ? max_vtl - target : 0;
 }
 
+int memattr_vsm_stores_create(unsigned int max_vtl, const struct memattr_config *base,
+			      struct memattr_store *stores[MEMATTR_VSM_MAX_VTL])
+{
+	struct memattr_config cfg;
+	int ret = 0;
+
+	if (!stores)
+		return -EINVAL;
+	memset(stores, 0, MEMATTR_VSM_MAX_VTL * sizeof(*stores));
+	if (!base || max_vtl < 1 || max_vtl > MEMATTR_VSM_MAX_VTL)
+		return -EINVAL;
+	cfg = *base;
+	for (unsigned int t = 0; !ret && t < max_vtl; t++) {
+		cfg.layers = memattr_vsm_layers_needed(max_vtl, t);
+		ret = memattr_store_create(&cfg, &stores[t]);
+	}
+	if (ret)
+		memattr_vsm_stores_destroy(stores);
+	return ret;
+}
+
+void memattr_vsm_stores_destroy(struct memattr_store *stores[MEMATTR_VSM_MAX_VTL])
+{
+	for (unsigned int t = 0; stores && t < MEMATTR_VSM_MAX_VTL; t++) {
+		memattr_store_destroy(stores[t]);
+		stores[t] = NULL;
+	}
+}
+
 unsigned int memattr_vsm_layer(unsigned int setter, unsigned int target)
 {
 	return setter - target - 1;
