@@ -32,7 +32,8 @@ int memattr_vsm_stores_create(unsigned int max_vtl, const struct memattr_config 
 
 	if (!stores)
 		return -EINVAL;
-	memset(stores, 0, MEMATTR_VSM_MAX_VTL * sizeof(*stores));
+	for (unsigned int t = 0; t < MEMATTR_VSM_MAX_VTL; t++)
+		stores[t] = NULL;
 	if (!base || max_vtl < 1 || max_vtl > MEMATTR_VSM_MAX_VTL)
 		return -EINVAL;
 	cfg = *base;
