@@ -64,7 +64,8 @@ static void reference_ratio(struct bench *b, const char *what, const char *id, d
 		return;
 	t = &b->targets[n];
 	snprintf(t->why, sizeof(t->why), "%s",
-		 t->status == ST_PASS ? "within the bound" : "above the bound: no tree meets it here");
+		 t->status == ST_PASS ? "within the bound"
+				      : "above the bound: no tree meets it here");
 	t->status = ST_REF;
 }
 
