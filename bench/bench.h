@@ -2,9 +2,9 @@
 /*
  * memattr bench: the same workloads on the store and on its baselines (flat
  * array, Judy per-page map, KVM memslot splitting; a dense two-level table as
- * a reference for lookups), in one process and one
- * run, with ratios and targets (issue 3).  Results go into a struct bench
- * that report.c prints as a table or JSON.
+ * a reference for lookups), in one process and one run, with ratios and
+ * targets (issue 3).  Results go into a struct bench that report.c prints as
+ * a table or JSON.
  */
 #ifndef MEMATTR_BENCH_BENCH_H
 #define MEMATTR_BENCH_BENCH_H

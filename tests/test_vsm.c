@@ -33,10 +33,6 @@
 #define KX MEMATTR_ACCESS_KEXEC
 #define UX MEMATTR_ACCESS_UEXEC
 
-/*
- * The store layout: one store per target VTL t, the protections of setter
- * s > t in its layer s - t - 1, so the store for t needs max_vtl - t layers.
- */
 /* The per-target stores: their layer counts, NULL beyond max_vtl, nothing left on an error. */
 static void test_stores_create(void **state)
 {
@@ -83,6 +79,10 @@ static void test_stores_create(void **state)
 	memattr_vsm_stores_destroy(NULL);
 }
 
+/*
+ * The store layout: one store per target VTL t, the protections of setter
+ * s > t in its layer s - t - 1, so the store for t needs max_vtl - t layers.
+ */
 static void test_layers(void **state)
 {
 	struct fx f;
