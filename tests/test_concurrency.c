@@ -6,7 +6,7 @@
  * sweeps) while reader threads look up tracked pages.  The writer logs the tracked pages' values
  * after every operation; a reader notes how many operations had completed before its lookup (b) and
  * how many had started after it (a), and the value it saw must be one the page held at some point
- * in [b, a]:
+ * in [b, a] (memattr_get(), memattr_extent() and memattr_get_many() alike):
  *   - a read that starts after a set returned sees the new value (b moved on);
  *   - a read concurrent with a set sees the old or the new value;
  *   - a reader never touches a freed node (ASan/TSan runs catch that).
@@ -82,6 +82,23 @@ static void report(struct shared *sh, uint64_t b, uint64_t a, unsigned int t, ui
 	}
 }
 
+/* memattr_get_many() of every tracked page, twice: two groups of 64, so both of its walks run. */
+static void read_many(struct shared *sh, unsigned int layer)
+{
+	uint64_t gfns[2 * TRACKED], b, a;
+	uint8_t v[2 * TRACKED];
+	int ret;
+
+	for (unsigned int i = 0; i < 2 * TRACKED; i++)
+		gfns[i] = sh->tracked[i % TRACKED];
+	b = __atomic_load_n(&sh->completed, __ATOMIC_ACQUIRE);
+	ret = memattr_get_many(sh->s, layer, gfns, 2 * TRACKED, v);
+	a = __atomic_load_n(&sh->started, __ATOMIC_ACQUIRE);
+	for (unsigned int i = 0; i < 2 * TRACKED; i++)
+		if (ret || !seen_in_window(sh, b, a, layer, i % TRACKED, v[i]))
+			report(sh, b, a, i % TRACKED, ret ? (uint64_t)ret : v[i]);
+}
+
 static void *reader(void *arg)
 {
 	struct shared *sh = arg;
@@ -90,12 +107,17 @@ static void *reader(void *arg)
 	while (!__atomic_load_n(&sh->done, __ATOMIC_ACQUIRE)) {
 		unsigned int t = (unsigned int)(xorshift(&x) % TRACKED);
 		unsigned int layer = (unsigned int)(xorshift(&x) % LAYERS);
-		uint64_t gfn = sh->tracked[t], b, a;
+		uint64_t gfn = sh->tracked[t], b, a, form = xorshift(&x) % 8;
 		struct memattr_extent e;
 		int v;
 
+		n++;
+		if (form == 0) {
+			read_many(sh, layer);
+			continue;
+		}
 		b = __atomic_load_n(&sh->completed, __ATOMIC_ACQUIRE);
-		if (xorshift(&x) % 4) {
+		if (form > 2) {
 			v = memattr_get(sh->s, layer, gfn);
 		} else {
 			v = memattr_extent(sh->s, layer, gfn, &e) ? -1 : (int)e.value;
@@ -105,7 +127,6 @@ static void *reader(void *arg)
 		a = __atomic_load_n(&sh->started, __ATOMIC_ACQUIRE);
 		if (v < 0 || !seen_in_window(sh, b, a, layer, t, (uint8_t)v))
 			report(sh, b, a, t, (uint64_t)v);
-		n++;
 	}
 	__atomic_add_fetch(&sh->checks, n, __ATOMIC_RELAXED);
 	return NULL;

@@ -393,15 +393,23 @@ static void op_get(struct diff *d)
 		fail_at(d, "get differs");
 }
 
+/*
+ * Batches of up to 300 gfns, so that several groups of 64 take both of
+ * memattr_get_many()'s walks; spread over the space or clustered below one
+ * node of a random level, so that the walk the gfns share ends at each level.
+ */
 static void op_get_many(struct diff *d)
 {
 	unsigned int layer = (unsigned int)below(d->cfg->layers);
-	uint64_t gfns[100];
-	uint8_t values[100];
-	size_t n = 1 + below(100);
+	unsigned int span_bits = 9 * (unsigned int)below(7);
+	uint64_t low = span_bits < 64 ? (1ULL << span_bits) - 1 : UINT64_MAX;
+	uint64_t base = random_gfn(d) & ~low;
+	uint64_t gfns[300];
+	uint8_t values[300];
+	size_t n = 1 + below(300);
 
 	for (size_t i = 0; i < n; i++)
-		gfns[i] = random_gfn(d);
+		gfns[i] = base | (random_gfn(d) & low);
 	assert_int_equal(memattr_get_many(d->s, layer, gfns, n, values), 0);
 	for (size_t i = 0; i < n; i++)
 		if (values[i] != model_get(d->m, layer, gfns[i]))

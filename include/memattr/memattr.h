@@ -245,10 +245,12 @@ int memattr_get(const struct memattr_store *s, unsigned int layer, uint64_t gfn)
  * @n: how many
  * @values: the answers, @n bytes
  *
- * Walks the tree for a group of pages level by level, so that their cache
- * misses overlap: for scans (a hypercall's page list, migration, dirty
- * tracking) this is several times the throughput of memattr_get() in a loop.
- * Each value is what memattr_get() would return during the call.
+ * Walks the part of the tree the pages share once, then each page below it,
+ * choosing per group of 64 pages between a walk that is cheapest when the
+ * pages lie in leaves and one whose cache misses overlap when they do not:
+ * for scans (a hypercall's page list, migration, dirty tracking) this is
+ * several times the throughput of memattr_get() in a loop.  Each value is
+ * what memattr_get() would return during the call.
  *
  * Context: any thread, lock-free.
  * Return: 0, or -EINVAL (bad layer, a gfn beyond the space; nothing written).
