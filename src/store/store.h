@@ -46,8 +46,17 @@ struct inode {
 	slot_t slot[NODE_SLOTS];
 };
 
+/*
+ * @first: the top node's slot 0 while both the root and that slot point to
+ * nodes, else 0.  Single lookups of gfns under slot 0 start there, a level
+ * below the top: a guest's RAM starts at gfn 0 and, in a space wider than
+ * the RAM, lies under slot 0, so its lookups skip a load that is the same
+ * for all of them.  The writer refreshes it whenever the root or that slot
+ * changes, before it retires the node it replaced.
+ */
 struct layer {
 	slot_t root;
+	slot_t first;
 	uint64_t interior_nodes;
 	uint64_t leaves;
 };

@@ -33,11 +33,8 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
-static uint8_t lookup(const struct memattr_store *s, slot_t root, uint64_t gfn)
+static uint8_t walk(slot_t sl, unsigned int level, uint64_t gfn)
 {
-	slot_t sl = root;
-	unsigned int level = s->top;
-
 	while (!slot_is_value(sl)) {
 		if (level == 0)
 			return leaf_load(slot_leaf(sl), (unsigned int)gfn & NODE_MASK);
@@ -47,6 +44,16 @@ static uint8_t lookup(const struct memattr_store *s, slot_t root, uint64_t gfn)
 	return slot_value(sl);
 }
 
+/* A single lookup: through layer->first when it covers @gfn (see struct layer). */
+static uint8_t lookup(const struct memattr_store *s, const struct layer *l, uint64_t gfn)
+{
+	slot_t first = slot_load(&l->first);
+
+	if (first && !(gfn >> (NODE_SHIFT * s->top)))
+		return walk(first, s->top - 1, gfn);
+	return walk(slot_load(&l->root), s->top, gfn);
+}
+
 int memattr_get(const struct memattr_store *s, unsigned int layer, uint64_t gfn)
 {
 	uint8_t v;
@@ -54,7 +61,7 @@ int memattr_get(const struct memattr_store *s, unsigned int layer, uint64_t gfn)
 	if (!layer_valid(s, layer) || gfn >= s->nr_pages)
 		return -EINVAL;
 	reader_lock();
-	v = lookup(s, slot_load(&s->layer[layer].root), gfn);
+	v = lookup(s, &s->layer[layer], gfn);
 	reader_unlock();
 	return v;
 }
@@ -599,7 +606,7 @@ int memattr_combined_get(const struct memattr_store *s, uint32_t layers, uint64_
 	reader_lock();
 	for (unsigned int i = 0; i < s->nlayers; i++)
 		if (layers & (1U << i))
-			v = memattr_combine(v, lookup(s, slot_load(&s->layer[i].root), gfn));
+			v = memattr_combine(v, lookup(s, &s->layer[i], gfn));
 	reader_unlock();
 	return (int)v;
 }
@@ -624,7 +631,7 @@ int memattr_combined_runs(const struct memattr_store *s, uint32_t layers, uint64
 			if (!(layers & (1U << i)))
 				continue;
 			root = slot_load(&s->layer[i].root);
-			lv = lookup(s, root, at);
+			lv = walk(root, s->top, at);
 			v = memattr_combine(v, lv);
 			stop = min_u64(stop, run_end(s, root, at, lv));
 		}

@@ -357,6 +357,25 @@ static bool node_uniform(const struct set_ctx *c, slot_t node, unsigned int leve
 	return inode_uniform(slot_inode(node), n, c->vslot);
 }
 
+/*
+ * After a slot of the top two levels changed, and before the node it held is
+ * retired: a reader that loads the old layer->first is then still inside the
+ * grace period that keeps that node.
+ */
+static void first_refresh(struct set_ctx *c, unsigned int level)
+{
+	slot_t root = c->l->root, first = 0;
+
+	if (level + 1 < c->s->top)
+		return;
+	if (!slot_is_value(root) && c->s->top > 0) {
+		slot_t x = slot_inode(root)->slot[0];
+
+		first = slot_is_value(x) ? 0 : x;
+	}
+	slot_publish(&c->l->first, first);
+}
+
 static void apply(struct set_ctx *c, slot_t *slotp, unsigned int level, uint64_t base,
 		  uint64_t span)
 {
@@ -369,6 +388,7 @@ static void apply(struct set_ctx *c, slot_t *slotp, unsigned int level, uint64_t
 	if (lo == base && hi == base + span) {
 		if (old != c->vslot) {
 			slot_publish(slotp, c->vslot);
+			first_refresh(c, level);
 			if (!slot_is_value(old))
 				unlink_subtree(c, old, level);
 		}
@@ -381,12 +401,14 @@ static void apply(struct set_ctx *c, slot_t *slotp, unsigned int level, uint64_t
 		apply_within(c, node, level, base, lo, hi);
 		/* Pairs with slot_load(): readers see the node only fully built. */
 		slot_publish(slotp, node);
+		first_refresh(c, level);
 		return;
 	}
 	apply_within(c, old, level, base, lo, hi);
 	/* Canonical form: a node that became one value folds into its slot. */
 	if (node_uniform(c, old, level)) {
 		slot_publish(slotp, c->vslot);
+		first_refresh(c, level);
 		unlink_subtree(c, old, level);
 	}
 }
