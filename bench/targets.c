@@ -51,8 +51,9 @@ static void ratio_target(struct bench *b, const char *what, const char *num_id, 
 
 /*
  * A reference beside a target: the same ratio for the dense two-level table,
- * the least any tree pays per lookup.  Above the bound means no tree-shaped
- * store can meet that target on this machine, whatever its code.
+ * the least any tree pays per lookup behind the store's calls.  Above the
+ * bound means no tree-shaped store can meet that target on this machine,
+ * whatever its code.
  */
 static void reference_ratio(struct bench *b, const char *what, const char *id, double limit)
 {
@@ -164,6 +165,10 @@ void bench_targets(struct bench *b)
 		     "lookup_hot_dep", IMPL_FLAT, 1.5, false);
 	ratio_target(b, "lookup hot set dependent: Judy / store (>=)", "lookup_hot_dep", IMPL_JUDY,
 		     "lookup_hot_dep", IMPL_STORE, 3, true);
+	reference_ratio(b, "ref: uniform, get_many: 2-level table / flat (<=)",
+			"lookup_uniform_many", 1.5);
+	reference_ratio(b, "ref: uniform dependent: 2-level table / flat (<=)",
+			"lookup_uniform_dep", 1.5);
 	reference_ratio(b, "ref: hot set, get_many: 2-level table / flat (<=)", "lookup_hot_many",
 			1.5);
 	reference_ratio(b, "ref: hot set dependent: 2-level table / flat (<=)", "lookup_hot_dep",

@@ -162,8 +162,8 @@ def main():
         check(isinstance(v, (int, float)) and math.isfinite(v) and v > 0,
               f"bench row {rid}: a positive two-level reference figure")
     refs = [t for t in doc.get("targets", []) if t.get("status") == "REF"]
-    check(len(refs) == 2 and all(t.get("ratio", 0) > 0 and t.get("why") for t in refs),
-          "bench: the two two-level references, each with a ratio and a verdict")
+    check(len(refs) == 4 and all(t.get("ratio", 0) > 0 and t.get("why") for t in refs),
+          "bench: the four two-level references, each with a ratio and a verdict")
 
     print(f"{len(failures)} failures")
     return 1 if failures else 0
