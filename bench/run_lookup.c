@@ -76,7 +76,10 @@ static uint64_t judy_chain(const struct bench *b, const uint64_t *g, size_t n)
 	return sum;
 }
 
-static uint64_t store_get_many(const struct bench *b, const uint64_t *g, size_t n)
+/* One batch of lookups through a get_many-shaped call. */
+typedef int (*batch_fn)(const struct bench *b, const uint64_t *g, size_t n, uint8_t *v);
+
+static uint64_t in_batches(const struct bench *b, batch_fn fn, const uint64_t *g, size_t n)
 {
 	uint8_t v[MANY];
 	uint64_t sum = 0;
@@ -84,11 +87,21 @@ static uint64_t store_get_many(const struct bench *b, const uint64_t *g, size_t 
 	for (size_t i = 0; i < n; i += MANY) {
 		size_t k = n - i < MANY ? n - i : MANY;
 
-		memattr_get_many(b->store, 0, g + i, k, v);
+		fn(b, g + i, k, v);
 		for (size_t j = 0; j < k; j++)
 			sum += v[j];
 	}
 	return sum;
+}
+
+static int store_batch(const struct bench *b, const uint64_t *g, size_t n, uint8_t *v)
+{
+	return memattr_get_many(b->store, 0, g, n, v);
+}
+
+static uint64_t store_get_many(const struct bench *b, const uint64_t *g, size_t n)
+{
+	return in_batches(b, store_batch, g, n);
 }
 
 static uint64_t flat_lookups(const struct bench *b, const uint64_t *g, size_t n)
@@ -123,19 +136,14 @@ static uint64_t twolevel_chain(const struct bench *b, const uint64_t *g, size_t 
 	return sum;
 }
 
+static int twolevel_batch(const struct bench *b, const uint64_t *g, size_t n, uint8_t *v)
+{
+	return twolevel_get_many(&b->twolevel, g, n, v);
+}
+
 static uint64_t twolevel_many(const struct bench *b, const uint64_t *g, size_t n)
 {
-	uint8_t v[MANY];
-	uint64_t sum = 0;
-
-	for (size_t i = 0; i < n; i += MANY) {
-		size_t k = n - i < MANY ? n - i : MANY;
-
-		twolevel_get_many(&b->twolevel, g + i, k, v);
-		for (size_t j = 0; j < k; j++)
-			sum += v[j];
-	}
-	return sum;
+	return in_batches(b, twolevel_batch, g, n);
 }
 
 static uint64_t judy_lookup_all(const struct bench *b, const uint64_t *g, size_t n)
