@@ -72,7 +72,7 @@ int memattr_get(const struct memattr_store *s, unsigned int layer, uint64_t gfn)
  * The gfns of a call share the path from the root down to the level where
  * they first differ, so that part is walked once; each gfn walks only below
  * it (pages of a 64 GiB guest in a 46-bit space share the top level of
- * four; walks scattered over a few GiB share two).
+ * four; pages within one aligned GiB share two).
  *
  * Below it, two ways to walk, each best where the other is worst:
  * - direct: gfn after gfn, a branch per slot on "value or pointer".  The
