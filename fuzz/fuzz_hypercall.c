@@ -3,9 +3,11 @@
  * libFuzzer harness for the VSM front's hypercall decoder: the guest controls
  * the control word, the input page's bytes and which VTL the VP calls from.
  *
- * Input: 8 bytes of control word, 1 byte choosing the caller's VTL (0..2 on a
- * three-VTL partition, all VTLs enabled with protections on), then up to a
- * page of input bytes written at the VP's input GPA.  Whatever the bytes, the
+ * Input: 8 bytes of control word, 1 byte choosing the partition's state and
+ * the caller's VTL, then up to a page of input bytes written at the VP's input
+ * GPA.  The partition has VTLs 0..2; that byte's bit 6 leaves VTL 2 disabled,
+ * bit 7 leaves every VTL's EnableVtlProtection clear, and its low bits pick
+ * the caller among the enabled VTLs.  Whatever the bytes, the
  * call must return a TLFS result whose reserved bits are zero and that reports
  * no more reps than asked for (or exactly one of the front's two "no result"
  * values: inject #UD, intercepted), and change protections only for the GPA
@@ -89,7 +91,8 @@ static int64_t flags_value(uint32_t flags)
  * *@target, *@value and *@reps (reps completed) set.
  */
 static bool modify_expected(uint64_t control, const uint8_t *page, unsigned int vtl,
-			    unsigned int *target, int64_t *value, unsigned int *reps)
+			    bool protection, unsigned int *target, int64_t *value,
+			    unsigned int *reps)
 {
 	unsigned int count = (unsigned int)(control >> MEMATTR_HV_CONTROL_REP_COUNT_SHIFT) & 0xfff;
 	unsigned int start = (unsigned int)(control >> MEMATTR_HV_CONTROL_REP_START_SHIFT) & 0xfff;
@@ -106,9 +109,12 @@ static bool modify_expected(uint64_t control, const uint8_t *page, unsigned int 
 	memcpy(&flags, page + 8, 4);
 	if (id != SELF || (page[12] & 0xe0) || page[13] || page[14] || page[15])
 		return false;
-	/* All VTLs are enabled, with protections on: any lower target is fine. */
+	/*
+	 * Only a lower VTL, and only once the caller's EnableVtlProtection is
+	 * set (TLFS VSM "VTL Enablement"); every VTL below the caller is enabled.
+	 */
 	*target = (page[12] & 0x10) ? page[12] & 0xf : vtl;
-	if (*target >= vtl)
+	if (*target >= vtl || !protection)
 		return false;
 	*value = flags_value(flags);
 	if (*value < 0)
@@ -144,23 +150,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static uint64_t watch[WATCHED];
 	uint8_t page[PAGE] = { 0 };
 	uint64_t control, result;
-	unsigned int count, start, done, code, vtl, target = 0, reps = 0;
+	unsigned int count, start, done, code, vtl, top, target = 0, reps = 0;
 	int64_t value = 0;
-	bool valid = false;
+	bool valid = false, protection;
 	size_t nwatch;
 	struct fx f;
 
 	if (size < 9)
 		return 0;
 	memcpy(&control, data, sizeof(control));
-	vtl = data[8] % (TOP_VTL + 1);
+	top = data[8] & 0x40 ? TOP_VTL - 1 : TOP_VTL;
+	protection = !(data[8] & 0x80);
+	vtl = (data[8] & 0x3f) % (top + 1);
 	memcpy(page, data + 9, size - 9 < PAGE ? size - 9 : PAGE);
 	code = (unsigned int)MEMATTR_HV_CONTROL_CODE(control);
 	count = (unsigned int)(control >> MEMATTR_HV_CONTROL_REP_COUNT_SHIFT) & 0xfff;
 	start = (unsigned int)(control >> MEMATTR_HV_CONTROL_REP_START_SHIFT) & 0xfff;
 	if (fx_init(&f, TOP_VTL, 1, LOW_PAGES, 0, false))
 		abort();
-	fx_enable_all(&f, TOP_VTL, 1);
+	fx_enable_vtls(&f, top, 1, protection);
 	fx_go(&f, 0, vtl);
 	memcpy(fx_host(&f, INPUT_GPA(0)), page, PAGE);
 	snapshot(&f, before);
@@ -198,7 +206,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		 * The caller's VTL is at CPL 0 in protected mode and may read its
 		 * input page: the call runs, and reports exactly the reps it did.
 		 */
-		valid = modify_expected(control, page, vtl, &target, &value, &reps);
+		valid = modify_expected(control, page, vtl, protection, &target, &value, &reps);
 		if (result == MEMATTR_VSM_INTERCEPTED || result == MEMATTR_VSM_INJECT_UD)
 			abort();
 		if (valid && (done != reps || ST(result) != (reps == count ? 0 : 5)))
