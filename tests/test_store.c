@@ -156,6 +156,9 @@ static void test_set_checks(void **state)
 		/* One bad gfn: -EINVAL and nothing written. */
 		assert_int_equal(memattr_get_many(s, 0, gfns, 3, values), -EINVAL);
 		assert_int_equal(values[0], 9);
+		gfns[2] = UINT64_MAX;
+		assert_int_equal(memattr_get_many(s, 0, gfns, 3, values), -EINVAL);
+		assert_int_equal(values[0], 9);
 		assert_int_equal(memattr_get_many(s, 2, gfns, 2, values), -EINVAL);
 		assert_int_equal(memattr_get_many(s, 0, gfns, 2, values), 0);
 		assert_int_equal(values[0], R);
