@@ -8,8 +8,10 @@
 #ifndef MEMATTR_TESTS_VSM_FIXTURE_H
 #define MEMATTR_TESTS_VSM_FIXTURE_H
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <memattr/vsm.h>
 
@@ -43,11 +45,21 @@ struct fx {
 
 /*
  * A partition of @max_vtl VTLs and @nvps VPs: RAM [0, @low_pages) and, if
- * @high_pages, [1 GiB, 1 GiB + @high_pages) in guest page units.
+ * @high_pages, [@high_gpa, @high_gpa + @high_pages pages).  Guest RAM is
+ * mapped without reserve: pages never touched cost no host memory, so a
+ * 64 GiB guest fits on a small machine.
  */
-static inline int fx_init_alloc(struct fx *f, unsigned int max_vtl, unsigned int nvps,
-				uint64_t low_pages, uint64_t high_pages, bool mbec,
-				const struct memattr_allocator *alloc)
+static inline void *fx_ram_map(uint64_t pages)
+{
+	void *p = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static inline int fx_init_layout(struct fx *f, unsigned int max_vtl, unsigned int nvps,
+				 uint64_t low_pages, uint64_t high_gpa, uint64_t high_pages,
+				 bool mbec, const struct memattr_allocator *alloc)
 {
 	struct memattr_config sc = { .gpa_bits = 40,
 				     .flags = mbec ? MEMATTR_F_MBEC : 0,
@@ -61,13 +73,16 @@ static inline int fx_init_alloc(struct fx *f, unsigned int max_vtl, unsigned int
 		return ret;
 	memcpy(vc.stores, f->stores, sizeof(vc.stores));
 	f->store = f->stores[0];
-	f->ram[0] = (struct memattr_vsm_ram){ 0, low_pages * PAGE, calloc(low_pages, PAGE) };
+	f->ram[0] = (struct memattr_vsm_ram){ 0, low_pages * PAGE, fx_ram_map(low_pages) };
 	f->nram = 1;
 	if (high_pages) {
-		f->ram[1] = (struct memattr_vsm_ram){ 1ULL << 30, high_pages * PAGE,
-						      calloc(high_pages, PAGE) };
+		f->ram[1] = (struct memattr_vsm_ram){ high_gpa, high_pages * PAGE,
+						      fx_ram_map(high_pages) };
 		f->nram = 2;
 	}
+	for (unsigned int i = 0; i < f->nram; i++)
+		if (!f->ram[i].host)
+			return -ENOMEM;
 	vc.ram = f->ram;
 	vc.nram = f->nram;
 	ret = memattr_vsm_create(&vc, &f->v);
@@ -82,6 +97,14 @@ static inline int fx_init_alloc(struct fx *f, unsigned int max_vtl, unsigned int
 	return ret;
 }
 
+/* fx_init_layout() with high RAM, if any, at 1 GiB. */
+static inline int fx_init_alloc(struct fx *f, unsigned int max_vtl, unsigned int nvps,
+				uint64_t low_pages, uint64_t high_pages, bool mbec,
+				const struct memattr_allocator *alloc)
+{
+	return fx_init_layout(f, max_vtl, nvps, low_pages, 1ULL << 30, high_pages, mbec, alloc);
+}
+
 static inline int fx_init(struct fx *f, unsigned int max_vtl, unsigned int nvps, uint64_t low_pages,
 			  uint64_t high_pages, bool mbec)
 {
@@ -93,7 +116,8 @@ static inline void fx_fini(struct fx *f)
 	memattr_vsm_destroy(f->v);
 	memattr_vsm_stores_destroy(f->stores);
 	for (unsigned int i = 0; i < f->nram; i++)
-		free(f->ram[i].host);
+		if (f->ram[i].host)
+			munmap(f->ram[i].host, f->ram[i].size);
 }
 
 /* The value of the protection VTL @setter placed on VTL @target at @gfn. */
