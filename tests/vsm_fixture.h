@@ -43,12 +43,7 @@ struct fx {
 	unsigned int nram;
 };
 
-/*
- * A partition of @max_vtl VTLs and @nvps VPs: RAM [0, @low_pages) and, if
- * @high_pages, [@high_gpa, @high_gpa + @high_pages pages).  Guest RAM is
- * mapped without reserve: pages never touched cost no host memory, so a
- * 64 GiB guest fits on a small machine.
- */
+/* Guest RAM, zeroed; pages never touched cost no host memory (a 64 GiB guest fits). */
 static inline void *fx_ram_map(uint64_t pages)
 {
 	void *p = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE,
@@ -57,6 +52,10 @@ static inline void *fx_ram_map(uint64_t pages)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/*
+ * A partition of @max_vtl VTLs and @nvps VPs: RAM [0, @low_pages) and, if
+ * @high_pages, [@high_gpa, @high_gpa + @high_pages pages).
+ */
 static inline int fx_init_layout(struct fx *f, unsigned int max_vtl, unsigned int nvps,
 				 uint64_t low_pages, uint64_t high_gpa, uint64_t high_pages,
 				 bool mbec, const struct memattr_allocator *alloc)
