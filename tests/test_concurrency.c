@@ -82,7 +82,10 @@ static void report(struct shared *sh, uint64_t b, uint64_t a, unsigned int t, ui
 	}
 }
 
-/* memattr_get_many() of every tracked page, twice: two groups of 64, so both of its walks run. */
+/*
+ * memattr_get_many() of every tracked page, twice: two groups of 64, the
+ * second walked the way the first's walks decide.
+ */
 static void read_many(struct shared *sh, unsigned int layer)
 {
 	uint64_t gfns[2 * TRACKED], b, a;
