@@ -9,8 +9,11 @@
 
 #include <memattr/vm.h>
 
-/* VTL 1: VtlReturn, and again after each intercept (RCX = 0x12, out %al, $0x50). */
-static const unsigned char vtl1[] = { 0xb9, 0x12, 0, 0, 0, 0xe6, 0x50, 0xeb, 0xf7 };
+/*
+ * VTL 1: VtlReturn, and again after each intercept (RAX = 0, not a fast
+ * return; RCX = 0x12; out %al, $0x50).
+ */
+static const unsigned char vtl1[] = { 0x31, 0xc0, 0xb9, 0x12, 0, 0, 0, 0xe6, 0x50, 0xeb, 0xf5 };
 /* VTL 0: movq $1, 0x400000; hlt. */
 static const unsigned char vtl0[] = { 0x48, 0xc7, 0x04, 0x25, 0, 0, 0x40, 0, 1, 0, 0, 0, 0xf4 };
 
@@ -42,7 +45,10 @@ int main(void)
 	memcpy((char *)memattr_vm_ram(vm) + 0x200000, vtl0, sizeof(vtl0));
 	memattr_vm_vcpu_init(vm, 1, 0x100000, 0x110000);
 	memattr_vm_vcpu_init(vm, 0, 0x200000, 0x210000);
-	/* VTL 0 may only read gfn 0x400: the view makes the page read-only at once. */
+	/*
+	 * Layer 0 is VTL 1's protection mask, which limits VTL 0: VTL 0 may only
+	 * read gfn 0x400, and the view makes the page read-only at once.
+	 */
 	memattr_set(s, 0, 0x400, 0x401, MEMATTR_READ, 0, &next);
 
 	ret = memattr_vm_run(vm, 1, &halted);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -9,6 +10,22 @@
 #include "layout.h"
 #include "vtl0.h"
 #include "vtl1.h"
+
+/* The guests' copies of vm.h's layout (the assembler cannot read C headers). */
+_Static_assert(DEMO_PORT == MEMATTR_VM_DOORBELL_PORT, "the doorbell");
+_Static_assert(VTL1_CONTROL == VTL1_MSG + MEMATTR_VM_CONTROL_OFFSET, "VTL 1's control");
+_Static_assert(CTL_ENTRY == offsetof(struct memattr_vm_vtl_control, entry_reason) &&
+		       CTL_RAX == offsetof(struct memattr_vm_vtl_control, vtl_return_rax) &&
+		       CTL_RCX == offsetof(struct memattr_vm_vtl_control, vtl_return_rcx) &&
+		       CTL_ACTION == offsetof(struct memattr_vm_vtl_control, intercept_action),
+	       "struct memattr_vm_vtl_control");
+_Static_assert(ENTRY_VTL_CALL == MEMATTR_VM_ENTRY_VTL_CALL &&
+		       ENTRY_INTERCEPT == MEMATTR_VM_ENTRY_INTERCEPT,
+	       "entry reasons");
+_Static_assert(MSG_TYPE == MEMATTR_VM_MSG_TYPE && MSG_PAYLOAD_SIZE == MEMATTR_VM_MSG_PAYLOAD_SIZE &&
+		       MSG_ACCESS == MEMATTR_VM_MSG_ACCESS && MSG_GPA == MEMATTR_VM_MSG_GPA &&
+		       HV_MSG_GPA_ICPT == MEMATTR_VM_MSG_GPA_INTERCEPT,
+	       "the intercept message");
 
 static int collect_run(void *opaque, uint64_t start, uint64_t end, uint64_t value)
 {
@@ -23,7 +40,7 @@ static int collect_run(void *opaque, uint64_t start, uint64_t end, uint64_t valu
 static int views_check(struct memattr_vm *vm, struct memattr_store *s)
 {
 	for (uint64_t g = 0; g < DEMO_RAM_SIZE >> MEMATTR_PAGE_SHIFT; g++) {
-		int want = memattr_vm_prot_of(memattr_get(s, 0, g));
+		int want = memattr_vm_prot_of(memattr_get(s, 0, g)); /* VTL 1's mask */
 		int have = memattr_vm_host_prot(vm, 0, g);
 
 		if (have != want && have != PROT_NONE)

@@ -44,7 +44,7 @@ struct demo_result {
 	unsigned int nintercepts;
 	struct memattr_vm_intercept intercepts[DEMO_MAX_EVENTS];
 	unsigned int nruns;
-	struct demo_run runs[DEMO_MAX_RUNS]; /* VTL 0's layer after the run */
+	struct demo_run runs[DEMO_MAX_RUNS]; /* VTL 1's mask (layer 0) after the run */
 	int views_match;		     /* host protections == store everywhere */
 	struct memattr_vm_stats stats;
 	double seconds;

@@ -32,7 +32,7 @@
 #define R_DATA_READ  0x10  /* what it read back after writing DATA+8 */
 #define R_SECRET     0x18  /* what its read of the secret gave */
 #define R_VTL1	     0x20  /* what its read of VTL 1's log gave */
-#define R_HV_DENIED  0x30  /* result of its ModifyVtlProtectionMask on its own code */
+#define R_HV_DENIED  0x30  /* result of its ModifyVtlProtectionMask of VTL 1's mask */
 #define R_VTL_CALL   0x38  /* result of its VtlCall */
 #define R_DONE	     0x28  /* 1 when it reached the end */
 #define R_EXEC	     0x40  /* set by the host: finish by jumping into the secret */
@@ -54,8 +54,8 @@
 #define CTL_RAX		8
 #define CTL_RCX		16
 #define CTL_ACTION	24 /* intercept_action: a memattr extension, not TLFS */
-#define ENTRY_VTL_CALL	1
-#define ENTRY_INTERRUPT 2
+#define ENTRY_VTL_CALL	1 /* TLFS HV_VTL_ENTRY_REASON: a VtlCall */
+#define ENTRY_INTERCEPT 3 /* a secure intercept: a message waits */
 
 /* Values VTL 0 keeps in registers across the intercepts (shared with VTL 1). */
 #define VTL0_RDI 0xd1d1d1d1

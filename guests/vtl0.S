@@ -25,10 +25,13 @@ _start:
 	mov	$VTL0_RCX, %ecx
 	mov	VTL1_LOG, %rcx			/* read VTL 1's memory: intercept (read) */
 	mov	%rcx, VTL0_DATA + R_VTL1
-	/* Try to lift VTL 1's protection of its own code: VTL 0 may not (access denied). */
+	/*
+	 * Try to lift VTL 1's protection of its own code: the protection is in
+	 * VTL 1's mask, which a lower VTL may not set (access denied).
+	 */
 	movq	$-1, VTL0_DATA + HV_INPUT		/* HV_PARTITION_ID_SELF */
 	movl	$7, VTL0_DATA + HV_INPUT + 8		/* R|W|KX */
-	movl	$0, VTL0_DATA + HV_INPUT + 12
+	movl	$0x11, VTL0_DATA + HV_INPUT + 12	/* UseTargetVtl, TargetVtl 1; reserved */
 	movq	$(VTL0_CODE >> 12), VTL0_DATA + HV_INPUT + 16
 	movabs	$0x10000000c, %rcx			/* ModifyVtlProtectionMask, 1 rep */
 	mov	$(VTL0_DATA + HV_INPUT), %edx
@@ -36,6 +39,7 @@ _start:
 	out	%al, $DEMO_PORT
 	mov	%rax, VTL0_DATA + R_HV_DENIED
 	/* Call VTL 1: it counts the call and returns. */
+	xor	%eax, %eax				/* VtlCall's input: 0 */
 	mov	$0x11, %ecx				/* VtlCall */
 	out	%al, $DEMO_PORT
 	mov	%rax, VTL0_DATA + R_VTL_CALL

@@ -71,6 +71,11 @@ _start:
 	movq	$0, VTL1_CONTROL + CTL_RCX
 
 vtl_return:
+	/*
+	 * RAX is VtlReturn's input: 0, not the fast return, so VTL 0 gets RAX
+	 * and RCX from the VTL control (TLFS VSM "VTL Return").
+	 */
+	xor	%eax, %eax
 	mov	$HVCALL_VTL_RETURN, %ecx
 	out	%al, $DEMO_PORT
 	/* Entered again with VTL 0's registers: keep what the handler touches. */
@@ -89,7 +94,7 @@ handle:
 	jne	2f
 	incq	VTL1_LOG + LOG_CALLS
 	ret
-2:	cmpl	$ENTRY_INTERRUPT, VTL1_CONTROL + CTL_ENTRY
+2:	cmpl	$ENTRY_INTERCEPT, VTL1_CONTROL + CTL_ENTRY
 	jne	1f
 	/* A TLFS memory intercept message in SINT 0's slot, and all of its payload. */
 	cmpl	$HV_MSG_GPA_ICPT, VTL1_MSG + MSG_TYPE
@@ -111,11 +116,15 @@ handle:
 	movl	$HV_MSG_NONE, VTL1_MSG + MSG_TYPE /* done with the message: free the slot */
 1:	ret
 
-/* protect: %edx pages from gfn %rsi get map flags %edi for VTL 0 (rep hypercall). */
+/*
+ * protect: %edx pages from gfn %rsi get map flags %edi for VTL 0 (rep
+ * hypercall).  The call sets VTL 1's own protection mask, which limits every
+ * VTL below it, here VTL 0.
+ */
 protect:
 	movq	$-1, VTL1_IN			/* HV_PARTITION_ID_SELF */
 	movl	%edi, VTL1_IN + 8		/* MapFlags */
-	movl	$0x10, VTL1_IN + 12		/* TargetVtl 0, UseTargetVtl; reserved */
+	movl	$0, VTL1_IN + 12		/* CURRENT_VTL: VTL 1's own mask; reserved */
 	xor	%eax, %eax
 1:	lea	(%rsi, %rax), %r9
 	mov	%r9, VTL1_IN + 16(, %rax, 8)

@@ -60,7 +60,12 @@ static void demo_check(const struct demo_result *r)
 	assert_int_equal(r->hv_result[1], 1ULL << 32);
 	assert_int_equal(r->hv_result[2], 1ULL << 32);
 	assert_int_equal(r->hv_result[3], (uint64_t)VTL1_PAGES << 32);
-	/* VTL 0 may not change protections; its VtlCall reached VTL 1 and came back. */
+	/*
+	 * VTL 0 may not set VTL 1's mask, which holds the protection of VTL 0's
+	 * code (OpenVMM hardware_cvm modify_vtl_protection_mask(): a TargetVtl
+	 * above the caller is ACCESS_DENIED); its VtlCall reached VTL 1 and came
+	 * back.
+	 */
 	assert_int_equal(r->hv_denied, 6 /* HV_STATUS_ACCESS_DENIED */);
 	assert_int_equal(r->vtl_call, 0);
 	assert_int_equal(r->calls, 1);
@@ -389,6 +394,7 @@ struct raw_case {
 	uint64_t load;		/* nonzero: a read from this GPA instead of the OUT */
 	int ret;		/* what memattr_vm_run() returns */
 	int status;		/* HV status in RAX, -1: none */
+	uint8_t in_vtl;		/* the input's HV_INPUT_VTL; 0: CURRENT_VTL */
 };
 
 static size_t emit(uint8_t *p, const void *b, size_t n)
@@ -441,10 +447,10 @@ static void raw_run(const struct raw_case *c)
 		p += emit_call(p, c->rcx, c->rdx, c->port);
 	}
 	*p++ = 0xf4; /* hlt */
-	/* Input page: HV_PARTITION_ID_SELF, MapFlags, TargetVtl 0 + UseTargetVtl, one page. */
+	/* Input page: HV_PARTITION_ID_SELF, MapFlags, HV_INPUT_VTL, one page. */
 	memset(ram + in, 0xff, 8);
 	memcpy(ram + in + 8, &c->flags, 4);
-	ram[in + 12] = 0x10;
+	ram[in + 12] = c->in_vtl;
 	memcpy(ram + in + 16, &c->gfn_in, 4);
 	assert_int_equal(memattr_vm_vcpu_init(vm, c->vtl, 0x200000, 0x300000), 0);
 	if (c->vtl) /* VTL 0 as a loader would leave it: the VSM front checks its mode */
@@ -466,23 +472,31 @@ static void raw_run(const struct raw_case *c)
 
 /*
  * Hostile or broken guests get a TLFS answer or stop the run; never a crash.
- * 0xc | 1 << 32 is ModifyVtlProtectionMask with one rep.
+ * 0xc | 1 << 32 is ModifyVtlProtectionMask with one rep.  Its TargetVtl
+ * names the VTL whose mask is set (OpenVMM hardware_cvm
+ * modify_vtl_protection_mask()): VTL 0 has no mask (INVALID_PARAMETER), a
+ * higher VTL's is out of reach (ACCESS_DENIED).
  */
 static void test_bad_guests(void **state)
 {
 	static const struct raw_case cases[] = {
-		{ "unknown call code", 0, 0x9999, 0, 0, 0, 0x50, 0, 0, 2 },
+		{ "unknown call code", 0, 0x9999, 0, 0, 0, 0x50, 0, 0, 2, 0 },
 		/* TLFS: #UD; these guests have no IDT, so a triple fault. */
-		{ "VtlReturn from VTL 0", 0, 0x12, 0, 0, 0, 0x50, 0, -EFAULT, -1 },
-		{ "protect from VTL 0", 0, 0xc | 1ULL << 32, 0x210000, 1, 0x400, 0x50, 0, 0, 6 },
-		{ "misaligned input", 1, 0xc | 1ULL << 32, 0x210004, 1, 0x400, 0x50, 0, 0, 4 },
-		{ "page beyond RAM", 1, 0xc | 1ULL << 32, 0x210000, 1, 0x100000, 0x50, 0, 0, 5 },
-		{ "write without read", 1, 0xc | 1ULL << 32, 0x210000, 2, 0x400, 0x50, 0, 0, 5 },
-		{ "input beyond RAM", 1, 0xc | 1ULL << 32, 0x10000000, 1, 0x400, 0x50, 0, 0, 5 },
+		{ "VtlReturn from VTL 0", 0, 0x12, 0, 0, 0, 0x50, 0, -EFAULT, -1, 0 },
+		{ "protect from VTL 0, its own mask", 0, 0xc | 1ULL << 32, 0x210000, 1, 0x400, 0x50,
+		  0, 0, 5, 0 },
+		{ "protect from VTL 0, VTL 1's mask", 0, 0xc | 1ULL << 32, 0x210000, 1, 0x400, 0x50,
+		  0, 0, 6, 0x11 },
+		{ "protect from VTL 1, VTL 0's mask", 1, 0xc | 1ULL << 32, 0x210000, 1, 0x400, 0x50,
+		  0, 0, 5, 0x10 },
+		{ "misaligned input", 1, 0xc | 1ULL << 32, 0x210004, 1, 0x400, 0x50, 0, 0, 4, 0 },
+		{ "page beyond RAM", 1, 0xc | 1ULL << 32, 0x210000, 1, 0x100000, 0x50, 0, 0, 5, 0 },
+		{ "write without read", 1, 0xc | 1ULL << 32, 0x210000, 2, 0x400, 0x50, 0, 0, 5, 0 },
+		{ "input beyond RAM", 1, 0xc | 1ULL << 32, 0x10000000, 1, 0x400, 0x50, 0, 0, 5, 0 },
 		{ "rep start past count", 1, 0xc | 1ULL << 32 | 2ULL << 48, 0x210000, 1, 0x400,
-		  0x50, 0, 0, 3 },
-		{ "unknown port", 0, 0, 0, 0, 0, 0x51, 0, -EIO, -1 },
-		{ "read beyond RAM: no device there", 0, 0, 0, 0, 0, 0, 0x900000, -ENXIO, -1 },
+		  0x50, 0, 0, 3, 0 },
+		{ "unknown port", 0, 0, 0, 0, 0, 0x51, 0, -EIO, -1, 0 },
+		{ "read beyond RAM: no device there", 0, 0, 0, 0, 0, 0, 0x900000, -ENXIO, -1, 0 },
 	};
 
 	(void)state;
@@ -497,8 +511,8 @@ static void test_bad_guests(void **state)
  */
 static void test_closed_input(void **state)
 {
-	/* VTL 1: VtlReturn forever (RCX = 0x12; out %al, $0x50; jmp back). */
-	static const uint8_t vtl1[] = { 0xb9, 0x12, 0, 0, 0, 0xe6, 0x50, 0xeb, 0xf7 };
+	/* VTL 1: VtlReturn forever (RAX = 0, RCX = 0x12; out %al, $0x50; jmp back). */
+	static const uint8_t vtl1[] = { 0x31, 0xc0, 0xb9, 0x12, 0, 0, 0, 0xe6, 0x50, 0xeb, 0xf5 };
 	/* VTL 0: RCX = ModifyVtlProtectionMask, 1 rep; RDX = 0x401000; out; hlt. */
 	static const uint8_t vtl0[] = { 0x48, 0xb9, 0x0c, 0,	0,    0, 1,    0,    0,
 					0,    0xba, 0,	  0x10, 0x40, 0, 0xe6, 0x50, 0xf4 };
@@ -704,7 +718,8 @@ static uint64_t get64(const uint8_t *p)
 
 /*
  * A higher VTL that logs the type of the message in its message page @msg
- * and counts its entries at @log, then makes a VtlReturn, forever.
+ * and counts its entries at @log, then makes a VtlReturn (RAX 0: RAX and RCX
+ * from its VTL control), forever.
  */
 static size_t emit_logger(uint8_t *p, uint32_t msg, uint32_t log)
 {
@@ -717,6 +732,7 @@ static size_t emit_logger(uint8_t *p, uint32_t msg, uint32_t log)
 	n += emit(p + n, &log, 4);
 	n += emit(p + n, "\xff\x04\x25", 3); /* incl log + 8 */
 	n += emit(p + n, &count, 4);
+	n += emit(p + n, "\x31\xc0", 2);	     /* xor %eax, %eax: not fast */
 	n += emit(p + n, "\xb9\x12\x00\x00\x00", 5); /* mov $0x12, %ecx: VtlReturn */
 	n += emit(p + n, "\xe6\x50", 2);	     /* out %al, $0x50 */
 	p[n] = 0xeb;				     /* jmp back to the start */
@@ -735,7 +751,6 @@ static void test_intercept_owner(void **state)
 	const uint64_t a = 0x400000, b = 0x401000, c = 0x402000; /* VTL 2's, VTL 1's, both */
 	const uint32_t msg1 = 0x100000, msg2 = 0x110000, log1 = 0x120000, log2 = 0x130000;
 	struct memattr_config scfg = { .layers = 2, .gpa_bits = 32 };
-	struct memattr_config scfg1 = { .layers = 1, .gpa_bits = 32 };
 	struct memattr_vm_config cfg = { .vtls = 3,
 					 .ram_size = 8 << 20,
 					 .msg_gpa = { 0, msg1, msg2 } };
@@ -748,7 +763,7 @@ static void test_intercept_owner(void **state)
 		     { 0x402000, MEMATTR_VM_ACCESS_WRITE, 2 } };
 	const struct memattr_vm_intercept *ic;
 	struct memattr_vm_regs regs;
-	struct memattr_store *s, *s1;
+	struct memattr_store *s;
 	struct memattr_vm *vm;
 	unsigned int n, halted = 99;
 	uint8_t *ram, *p, *m;
@@ -756,11 +771,9 @@ static void test_intercept_owner(void **state)
 	uint32_t v;
 
 	(void)state;
-	/* The VSM front's layout: VTL 0's protections in @s, VTL 1's (by VTL 2) in @s1. */
+	/* The VSM front's layout: VTL 1's mask in layer 0, VTL 2's in layer 1. */
 	assert_int_equal(memattr_store_create(&scfg, &s), 0);
-	assert_int_equal(memattr_store_create(&scfg1, &s1), 0);
 	cfg.store = s;
-	cfg.vtl_store[1] = s1;
 	assert_int_equal(memattr_vm_create(&cfg, &vm), 0);
 	ram = memattr_vm_ram(vm);
 	/* VTL 0: movq $1, a; mov b, %rax; movq $1, c; hlt. */
@@ -779,7 +792,7 @@ static void test_intercept_owner(void **state)
 	assert_int_equal(memattr_vm_vcpu_init(vm, 0, 0x200000, 0x280000), 0);
 	assert_int_equal(memattr_vm_vcpu_init(vm, 1, 0x300000, 0x340000), 0);
 	assert_int_equal(memattr_vm_vcpu_init(vm, 2, 0x380000, 0x3c0000), 0);
-	/* Layer s - t - 1 of VTL 0's store: VTL 1's protections layer 0, VTL 2's layer 1. */
+	/* Layer n - 1 holds VTL n's mask: VTL 1's protections in layer 0, VTL 2's in layer 1. */
 	assert_int_equal(memattr_set(s, 1, a >> 12, (a >> 12) + 1, MEMATTR_READ, 0, &next), 0);
 	assert_int_equal(memattr_set(s, 0, b >> 12, (b >> 12) + 1, MEMATTR_NO_ACCESS, 0, &next), 0);
 	assert_int_equal(memattr_set(s, 0, c >> 12, (c >> 12) + 1, MEMATTR_READ, 0, &next), 0);
@@ -833,7 +846,6 @@ static void test_intercept_owner(void **state)
 	assert_int_equal(get64(m + MEMATTR_VM_MSG_RIP), 0x20000c);
 	assert_memory_equal(m + MEMATTR_VM_MSG_PAYLOAD + 64, "\x48\x8b\x04\x25", 4);
 	memattr_vm_destroy(vm);
-	memattr_store_destroy(s1);
 	memattr_store_destroy(s);
 }
 
@@ -861,12 +873,12 @@ static void decision_run(uint32_t action)
 
 	assert_int_equal(kvm_vm(&s, &vm, 0, false), 0);
 	ram = memattr_vm_ram(vm);
-	/* VTL 1: movl $action, intercept_action; VtlReturn; again. */
+	/* VTL 1: movl $action, intercept_action; VtlReturn (xor %eax, %eax; RCX 0x12); again. */
 	p = ram + 0x300000;
 	p += emit(p, "\xc7\x04\x25", 3);
 	p += emit(p, &ctl_action, 4);
 	p += emit(p, &action, 4);
-	p += emit(p, "\xb9\x12\x00\x00\x00\xe6\x50\xeb\xec", 9);
+	p += emit(p, "\x31\xc0\xb9\x12\x00\x00\x00\xe6\x50\xeb\xea", 11);
 	memcpy(ram + 0x200000, vtl0, sizeof(vtl0));
 	memcpy(ram + 0x401000, &hidden, 8);
 	assert_int_equal(memattr_vm_vcpu_init(vm, 1, 0x300000, 0x340000), 0);
@@ -898,7 +910,7 @@ static void test_intercept_decision(void **state)
 
 static void test_config(void **state)
 {
-	struct memattr_config scfg = { .layers = 2, .gpa_bits = 32 };
+	struct memattr_config scfg = { .layers = 1, .gpa_bits = 32 };
 	struct memattr_vm_config cfg = { .vtls = 3,
 					 .ram_size = 2 << 20,
 					 .msg_gpa = { 0, 0x100000, 0x110000 } };
@@ -906,29 +918,34 @@ static void test_config(void **state)
 	struct memattr_vm *vm;
 
 	(void)state;
+	assert_int_equal(memattr_store_create(&scfg, &s1), 0);
+	scfg.layers = 2;
 	assert_int_equal(memattr_store_create(&scfg, &s), 0);
-	cfg.store = s;
-	/* Three VTLs in the VSM layout need a store for VTL 1 besides VTL 0's. */
+	/* Three VTLs in the VSM layout need a mask per protecting VTL: two layers. */
+	cfg.store = s1;
 	assert_int_equal(memattr_vm_create(&cfg, &vm), -EINVAL);
+	cfg.store = s;
 	cfg.layer_mask[0] = 1;
 	cfg.layer_mask[1] = 4;
 	assert_int_equal(memattr_vm_create(&cfg, &vm), -EINVAL); /* layer 2 is not there */
 	cfg.layer_mask[1] = 2;
 	/* The VSM front owns the layout: other masks would read the wrong layers. */
 	assert_int_equal(memattr_vm_create(&cfg, &vm), -EINVAL);
+	/* Spelled out, the defaults are accepted. */
+	cfg.layer_mask[0] = 3;
+	assert_int_equal(memattr_vm_create(&cfg, &vm), 0);
+	memattr_vm_destroy(vm);
+	/*
+	 * VTL v obeys the masks of every VTL above it: VTL 2's mask (layer 1)
+	 * limits VTL 1 and VTL 0, VTL 1's (layer 0) only VTL 0.
+	 */
 	cfg.layer_mask[0] = cfg.layer_mask[1] = 0;
-	scfg.layers = 1;
-	assert_int_equal(memattr_store_create(&scfg, &s1), 0);
-	cfg.vtl_store[1] = s1;
 	assert_int_equal(memattr_vm_create(&cfg, &vm), 0);
 	assert_int_equal(memattr_vm_layer_mask(vm, 0), 3);
-	assert_int_equal(memattr_vm_layer_mask(vm, 1), 1);
+	assert_int_equal(memattr_vm_layer_mask(vm, 1), 2);
 	assert_int_equal(memattr_vm_layer_mask(vm, 2), 0);
 	memattr_vm_destroy(vm);
-	cfg.vtl_store[1] = NULL;
-	memattr_store_destroy(s1);
 	cfg.vtls = 2;
-	cfg.layer_mask[0] = cfg.layer_mask[1] = 0;
 	cfg.ram_size = 3 << 20;
 	assert_int_equal(memattr_vm_create(&cfg, &vm), -EINVAL); /* not 2 MiB multiple */
 	cfg.ram_size = 2 << 20;
@@ -942,6 +959,20 @@ static void test_config(void **state)
 	assert_int_equal(memattr_vm_layer_mask(vm, 0), 1);
 	assert_int_equal(memattr_vm_layer_mask(vm, 1), 0);
 	memattr_vm_destroy(vm);
+	/* Four VTLs: masks 7, 6, 4, 0 over three layers. */
+	memattr_store_destroy(s);
+	scfg.layers = 3;
+	assert_int_equal(memattr_store_create(&scfg, &s), 0);
+	cfg.store = s;
+	cfg.vtls = 4;
+	cfg.msg_gpa[3] = 0x120000;
+	assert_int_equal(memattr_vm_create(&cfg, &vm), 0);
+	assert_int_equal(memattr_vm_layer_mask(vm, 0), 7);
+	assert_int_equal(memattr_vm_layer_mask(vm, 1), 6);
+	assert_int_equal(memattr_vm_layer_mask(vm, 2), 4);
+	assert_int_equal(memattr_vm_layer_mask(vm, 3), 0);
+	memattr_vm_destroy(vm);
+	memattr_store_destroy(s1);
 	memattr_store_destroy(s);
 }
 
@@ -1017,9 +1048,11 @@ static void test_views_refresh(void **state)
 }
 
 /*
- * Three VTLs in the VSM layout: VTL 0's alias shows what VTL 1 (layer 0) and
- * VTL 2 (layer 1) of VTL 0's store allow together, VTL 1's what VTL 2 allows
- * (layer 0 of VTL 1's store).
+ * Three VTLs in the VSM layout: a VTL's mask limits every VTL below it
+ * (OpenVMM hardware_cvm modify_vtl_protection_mask(): TargetVtl names the
+ * mask's owner, and the mask applies to the lower VTLs).  VTL 0's alias
+ * shows what VTL 1's mask (layer 0) and VTL 2's (layer 1) allow together,
+ * VTL 1's what VTL 2's mask allows; VTL 1's mask does not limit VTL 1.
  */
 static void test_views_combined(void **state)
 {
@@ -1027,39 +1060,46 @@ static void test_views_combined(void **state)
 	struct memattr_vm_config cfg = { .vtls = 3,
 					 .ram_size = 2 << 20,
 					 .msg_gpa = { 0, 0x100000, 0x110000 } };
-	struct memattr_store *s, *s1;
+	struct memattr_store *s;
 	struct memattr_vm *vm;
 	uint64_t next;
 
 	(void)state;
 	assert_int_equal(memattr_store_create(&scfg, &s), 0);
-	scfg.layers = 1;
-	assert_int_equal(memattr_store_create(&scfg, &s1), 0);
 	cfg.store = s;
-	cfg.vtl_store[1] = s1;
 	/* Protections already in the store are applied at creation. */
 	assert_int_equal(memattr_set(s, 1, 0x40, 0x48, MEMATTR_READ, 0, &next), 0);
 	assert_int_equal(memattr_vm_create(&cfg, &vm), 0);
 	assert_int_equal(memattr_vm_layer_mask(vm, 0), 3);
-	assert_int_equal(memattr_vm_layer_mask(vm, 1), 1);
+	assert_int_equal(memattr_vm_layer_mask(vm, 1), 2);
 	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x40), PROT_READ);
+	assert_int_equal(memattr_vm_host_prot(vm, 1, 0x40), PROT_READ);
+	assert_int_equal(memattr_vm_host_prot(vm, 2, 0x40), PROT_READ | PROT_WRITE);
+	/* VTL 1's mask: VTL 0 only. */
 	assert_int_equal(memattr_set(s, 0, 0x44, 0x50, MEMATTR_READ | MEMATTR_WRITE, 0, &next), 0);
 	assert_int_equal(memattr_set(s, 0, 0x46, 0x47, MEMATTR_NO_ACCESS, 0, &next), 0);
-	assert_int_equal(memattr_set(s1, 0, 0x60, 0x61, MEMATTR_NO_ACCESS, 0, &next), 0);
+	/* VTL 2's mask: VTL 1 and VTL 0. */
+	assert_int_equal(memattr_set(s, 1, 0x60, 0x61, MEMATTR_NO_ACCESS, 0, &next), 0);
 	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x43), PROT_READ);
 	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x45), PROT_READ);
 	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x46), PROT_NONE);
 	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x48), PROT_READ | PROT_WRITE);
-	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x60), PROT_READ | PROT_WRITE);
+	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x60), PROT_NONE);
 	assert_int_equal(memattr_vm_host_prot(vm, 1, 0x60), PROT_NONE);
+	assert_int_equal(memattr_vm_host_prot(vm, 1, 0x45), PROT_READ);
 	assert_int_equal(memattr_vm_host_prot(vm, 1, 0x46), PROT_READ | PROT_WRITE);
+	assert_int_equal(memattr_vm_host_prot(vm, 2, 0x46), PROT_READ | PROT_WRITE);
 	assert_int_equal(memattr_vm_host_prot(vm, 2, 0x60), PROT_READ | PROT_WRITE);
 	/* Lifting one layer leaves the other's limit in place. */
 	assert_int_equal(memattr_set(s, 1, 0x40, 0x48, 0, 0, &next), 0);
 	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x43), PROT_READ | PROT_WRITE);
+	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x45), PROT_READ | PROT_WRITE);
 	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x46), PROT_NONE);
+	assert_int_equal(memattr_vm_host_prot(vm, 1, 0x45), PROT_READ | PROT_WRITE);
+	assert_int_equal(memattr_set(s, 1, 0x60, 0x61, 0, 0, &next), 0);
+	assert_int_equal(memattr_vm_host_prot(vm, 0, 0x60), PROT_READ | PROT_WRITE);
+	assert_int_equal(memattr_vm_host_prot(vm, 1, 0x60), PROT_READ | PROT_WRITE);
 	memattr_vm_destroy(vm);
-	memattr_store_destroy(s1);
 	memattr_store_destroy(s);
 }
 

@@ -2,9 +2,10 @@
 /*
  * The VSM front against a trivially correct model, and its batching:
  * random protection histories made through real hypercalls, on partitions of
- * up to 15 VTLs, against an array per (setter, target) VTL pair; the store
- * updates a clustered and a truly scattered 4,095-page list cost; exact reps
- * completed when memory runs out part-way; a VSM boot trace (bench's
+ * up to 15 VTLs, against an array per mask VTL (VTL t obeys the intersection
+ * of the masks above it); the store updates a clustered and a truly
+ * scattered 4,095-page list cost; all or nothing when memory runs out, for a
+ * list and for EnableVtlProtection's default mask; a VSM boot trace (bench's
  * generator) replayed through the hypercall path.
  */
 #include <errno.h>
@@ -24,10 +25,12 @@
 #include "trace.h"
 #include "vsm_fixture.h"
 
-/* ---- the model: per (setter, target) pair, per page, the rights or "unset" ---- */
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- the model: per mask VTL, per page, the rights or "unset" ---- */
 
 #define NPAGES	 512 /* RAM pages; the lists also name pages up to NPAGES + NONRAM */
-#define NONRAM	 16  /* the non-RAM pages the lists name, in the stores' GPA space */
+#define NONRAM	 16  /* the non-RAM pages the lists name, in the store's GPA space */
 #define MAXV	 MEMATTR_VSM_MAX_VTL
 #define UNSET	 0xff
 #define FULL	 (F_R | F_W | F_KX | F_UX)
@@ -35,19 +38,25 @@
 
 struct model {
 	unsigned int max_vtl;
-	/* [setter][target][page]; the NONRAM pages past RAM stay UNSET: no rep sets them */
-	uint8_t rights[MAXV + 1][MAXV + 1][NPAGES + NONRAM];
+	/* [n][page]: VTL n's mask; the NONRAM pages past RAM stay UNSET: no rep sets them */
+	uint8_t mask[MAXV + 1][NPAGES + NONRAM];
 	uint32_t mbec_vtls;
+	uint32_t protected_vtls; /* EnableVtlProtection set */
 };
 
-/* Rights a page's protection grants, bits R W KX UX, from MapFlags (legal ones). */
-static bool model_rights(const struct model *m, unsigned int setter, uint32_t flags,
-			 uint8_t *rights)
+/*
+ * Rights a mask grants, bits R W KX UX, from MapFlags for VTL @n's mask.
+ * Without MBEC for @n, UX is ignored and KX covers both modes; with it, KX
+ * without UX is refused.  Write or execute without read, unknown bits: refused.
+ */
+static bool model_rights(const struct model *m, unsigned int n, uint32_t flags, uint8_t *rights)
 {
-	bool mbec = m->mbec_vtls & (1U << setter);
+	bool mbec = m->mbec_vtls & (1U << n);
 
-	if (flags > 15 || ((flags & F_UX) && !mbec) || (flags && !(flags & F_R)))
+	if (flags > 15 || (flags && !(flags & F_R)))
 		return false;
+	if (!mbec)
+		flags &= ~(uint32_t)F_UX;
 	if (mbec && (flags & F_KX) && !(flags & F_UX))
 		return false;
 	*rights = (uint8_t)flags;
@@ -56,17 +65,17 @@ static bool model_rights(const struct model *m, unsigned int setter, uint32_t fl
 	return true;
 }
 
-/* The highest setter whose protection forbids @a to VTL @t at @page, or 0. */
+/* The highest VTL above @t whose mask forbids @a at @page, or 0: the intersection rule. */
 static unsigned int model_blocker(const struct model *m, unsigned int t, uint64_t page,
 				  unsigned int a)
 {
 	static const uint8_t need[] = { F_R, F_W, F_KX, F_UX };
 
-	for (unsigned int s = m->max_vtl; s > t; s--) {
-		uint8_t r = m->rights[s][t][page];
+	for (unsigned int n = m->max_vtl; n > t; n--) {
+		uint8_t r = m->mask[n][page];
 
 		if (r != UNSET && !(r & need[a]))
-			return s;
+			return n;
 	}
 	return 0;
 }
@@ -76,24 +85,28 @@ static uint64_t model_modify(struct model *m, unsigned int caller, uint8_t in_vt
 			     const uint64_t *pages, unsigned int n, unsigned int start,
 			     uint64_t input_page)
 {
-	unsigned int target = (in_vtl & 0x10) ? in_vtl & 0xf : caller;
+	unsigned int mask_vtl = (in_vtl & 0x10) ? in_vtl & 0xf : caller;
+	uint64_t fail = (uint64_t)start << 32;
 	uint8_t rights;
 
-	if (caller < m->max_vtl && model_blocker(m, caller, input_page, 0))
+	if (model_blocker(m, caller, input_page, 0))
 		return MEMATTR_VSM_INTERCEPTED;
 	if (in_vtl & 0xe0)
-		return MEMATTR_HV_STATUS_INVALID_PARAMETER | (uint64_t)start << 32;
-	if (target > m->max_vtl)
-		return MEMATTR_HV_STATUS_INVALID_PARAMETER | (uint64_t)start << 32;
-	if (target >= caller)
-		return MEMATTR_HV_STATUS_ACCESS_DENIED | (uint64_t)start << 32;
-	if (!model_rights(m, caller, flags, &rights))
-		return MEMATTR_HV_STATUS_INVALID_PARAMETER | (uint64_t)start << 32;
+		return MEMATTR_HV_STATUS_INVALID_PARAMETER | fail;
+	if (mask_vtl > caller)
+		return MEMATTR_HV_STATUS_ACCESS_DENIED | fail;
+	if (mask_vtl == 0)
+		return MEMATTR_HV_STATUS_INVALID_PARAMETER | fail;
+	/* Every VTL up to max_vtl is enabled; a VTL's own mask waits for its protection. */
+	if (mask_vtl == caller && !(m->protected_vtls & (1U << caller)))
+		return MEMATTR_HV_STATUS_ACCESS_DENIED | fail;
+	if (!model_rights(m, mask_vtl, flags, &rights))
+		return MEMATTR_HV_STATUS_INVALID_PARAMETER | fail;
 	for (unsigned int i = start; i < n; i++) {
 		/* The failed rep and those after it change nothing, the page included. */
 		if (pages[i] >= NPAGES)
 			return MEMATTR_HV_STATUS_INVALID_PARAMETER | (uint64_t)i << 32;
-		m->rights[caller][target][pages[i]] = rights;
+		m->mask[mask_vtl][pages[i]] = rights;
 	}
 	return (uint64_t)n << 32;
 }
@@ -115,8 +128,8 @@ static uint8_t rights_of(int value, bool store_mbec)
 }
 
 /*
- * Every page's decision for VTL @t and all four accesses matches the model,
- * intercept owner included.
+ * Every page's decision for VTL @t (VP @t runs there) and all four accesses
+ * matches the model, intercept owner included.
  */
 static void decisions_check(struct fx *f, const struct model *m, unsigned int t,
 			    unsigned long *blocked)
@@ -135,38 +148,55 @@ static void decisions_check(struct fx *f, const struct model *m, unsigned int t,
 	}
 }
 
-/* Every (setter, target) pair's stored protection at pages [@from, @to) is the model's. */
+/* Every VTL's stored mask at pages [@from, @to) is the model's. */
 static void pages_check(struct fx *f, const struct model *m, bool store_mbec, uint64_t from,
 			uint64_t to)
 {
-	for (unsigned int t = 0; t < m->max_vtl; t++)
-		for (unsigned int s = t + 1; s <= m->max_vtl; s++)
-			for (uint64_t p = from; p < to; p++) {
-				uint8_t want = m->rights[s][t][p];
+	for (unsigned int n = 1; n <= m->max_vtl; n++)
+		for (uint64_t p = from; p < to; p++) {
+			uint8_t want = m->mask[n][p];
 
-				assert_int_equal(rights_of(fx_prot(f, s, t, p), store_mbec),
-						 want == UNSET ? FULL : want);
-			}
+			assert_int_equal(rights_of(fx_mask(f, n, p), store_mbec),
+					 want == UNSET ? FULL : want);
+		}
 }
 
 /* The same for all of RAM and the non-RAM pages the lists name. */
-static void pairs_check(struct fx *f, const struct model *m, bool store_mbec)
+static void masks_check(struct fx *f, const struct model *m, bool store_mbec)
 {
 	pages_check(f, m, store_mbec, 0, NPAGES + NONRAM);
 }
 
 /*
+ * A default protection mask for VTL @n's EnableVtlProtection: legal MapFlags
+ * with read and write, full access half the time.
+ */
+static uint32_t default_mask(struct rng *rng, const struct model *m, unsigned int n)
+{
+	static const uint32_t choices[] = { F_R | F_W, F_R | F_W | F_UX, F_R | F_W | F_KX | F_UX,
+					    F_R | F_W | F_KX };
+	bool mbec = m->mbec_vtls & (1U << n);
+
+	if (rng_below(rng, 2))
+		return F_ALL;
+	return choices[rng_below(rng, mbec ? 3 : 4)];
+}
+
+/*
  * Random histories on partitions of a random max_vtl (1..15; 2, the common
- * case, and 15, the TLFS limit, always among them): VP k runs at VTL k and
- * VPs 1..max_vtl protect lower VTLs with random (sometimes illegal) calls
- * over clustered page lists (sometimes naming a page beyond RAM, sometimes
- * closing a lower VP's input page).  After every call, every page's decision
- * for the VTL the call named matches the model (an array per setter/target
- * pair), intercept owner included, and so does every pair's stored value at
- * the non-RAM pages the lists name (a failed rep changes nothing, even where
- * no guest could see it); every tenth call and at the end, every
- * lower VTL's decisions and every pair's stored value do: the pairs are
- * independent.
+ * case, and 15, the TLFS limit, always among them): VP k runs at VTL k, and
+ * VPs 1..max_vtl set their own or a lower VTL's mask with random (sometimes
+ * illegal) calls over clustered page lists (sometimes naming a page beyond
+ * RAM, sometimes closing a lower VP's input page).  Most VTLs turn their
+ * protection on at the start with a random default mask, which the model
+ * applies to all RAM in that VTL's mask; the others' own calls are refused.
+ * The model is an array per mask VTL, and VTL t's decision is the
+ * intersection of the masks of the VTLs above it, the intercept going to the
+ * highest forbidding one.  After every call, every page's decision for the
+ * VTLs the named mask limits matches the model (the one just below it and
+ * VTL 0), and so does every mask at the non-RAM pages the lists name (a
+ * failed rep changes nothing, even where no guest could see it); every tenth
+ * call and at the end, every VTL's decisions and every mask do.
  */
 static void test_random_histories(void **state)
 {
@@ -176,9 +206,11 @@ static void test_random_histories(void **state)
 						 F_R | F_KX,
 						 F_R | F_W | F_KX,
 						 F_R | F_UX,
-						 F_R | F_W | F_KX | F_UX,
+						 F_R | F_KX | F_UX,
+						 F_ALL,
 						 F_W,
 						 F_KX,
+						 F_UX,
 						 0x10 };
 	unsigned long outcomes[16] = { 0 }, blocked[MAXV + 1] = { 0 }, intercepted = 0;
 	unsigned int vtls_seen = 0;
@@ -197,11 +229,11 @@ static void test_random_histories(void **state)
 		nvps = top + 1;
 		vtls_seen |= 1U << top;
 		m->max_vtl = top;
-		memset(m->rights, UNSET, sizeof(m->rights));
+		memset(m->mask, UNSET, sizeof(m->mask));
 		assert_int_equal(fx_init(&f, top, nvps, NPAGES, 0, mbec), 0);
 		/*
 		 * VTLs 1..top in turn, on every VP, with EnableMbec at random on an
-		 * MBEC store; VTL protection on with a full-access default mask.
+		 * MBEC store; VTL protection on for most, with a random default.
 		 */
 		for (unsigned int t = 1; t <= top; t++) {
 			bool vtl_mbec = mbec && rng_below(&rng, 2);
@@ -213,48 +245,67 @@ static void test_random_histories(void **state)
 			fx_go(&f, 0, t);
 			for (unsigned int vp = 1; vp < nvps; vp++)
 				assert_int_equal(ST(fx_enable_vp_vtl(&f, 0, vp, t, 0)), 0);
-			assert_int_equal(fx_protection_on(&f, 0), 0);
+			if (rng_below(&rng, 5)) {
+				uint32_t def = default_mask(&rng, m, t);
+				uint8_t rights;
+
+				assert_int_equal(
+					memattr_vsm_set_partition_config(f.v, 0, CONFIG_ON(def)),
+					0);
+				assert_true(model_rights(m, t, def, &rights));
+				/* A full-access default changes no page. */
+				if (rights != FULL)
+					memset(m->mask[t], rights, NPAGES);
+				m->protected_vtls |= 1U << t;
+			}
 		}
 		for (unsigned int vp = 0; vp < nvps; vp++)
 			fx_go(&f, vp, vp);
+		masks_check(&f, m, mbec);
 		for (int step = 0; step < 150; step++) {
 			unsigned int vp = 1 + (unsigned int)rng_below(&rng, top);
 			unsigned int n = 1 + (unsigned int)rng_below(
 						     &rng, rng_below(&rng, 8) ? 40 : LIST_MAX);
 			unsigned int start = (unsigned int)rng_below(&rng, n);
-			uint32_t flags = flag_choices[rng_below(&rng, 10)];
-			uint8_t in_vtl = (uint8_t)(0x10 | rng_below(&rng, vp));
+			uint32_t flags = flag_choices[rng_below(&rng, NELEM(flag_choices))];
+			uint8_t in_vtl = CURRENT_VTL;
 			uint64_t base = rng_below(&rng, NPAGES);
 			unsigned int named;
 			uint64_t want, got;
-			uint8_t *in;
 
-			if (rng_below(&rng, 20) == 0)
+			/* The caller's own mask, a lower one (0 included), or any. */
+			switch (rng_below(&rng, 8)) {
+			case 0:
+				in_vtl = IN_VTL(rng_below(&rng, 16));
+				break;
+			case 1:
 				in_vtl = (uint8_t)rng_below(&rng, 256);
+				break;
+			case 2:
+			case 3:
+			case 4:
+				in_vtl = IN_VTL(rng_below(&rng, vp + 1));
+				break;
+			}
 			for (unsigned int i = 0; i < n; i++)
 				pages[i] = (base + rng_below(&rng, 24)) % NPAGES;
 			if (rng_below(&rng, 10) == 0)
 				pages[rng_below(&rng, n)] = NPAGES + rng_below(&rng, NONRAM);
-			/* Now and then a VTL closes or opens a lower VP's input page. */
+			/*
+			 * Now and then a VTL closes or opens a lower VP's input page,
+			 * in its own mask or in one between the two VTLs.
+			 */
 			if (vp >= 2 && rng_below(&rng, 8) == 0) {
 				unsigned int low = 1 + (unsigned int)rng_below(&rng, vp - 1);
 
 				pages[0] = INPUT_GPA(low) / PAGE;
 				start = 0;
-				in_vtl = (uint8_t)(0x10 | low);
+				in_vtl = IN_VTL(low + 1 + rng_below(&rng, vp - low));
 				flags = rng_below(&rng, 2) ? 0 : F_R;
 			}
 			want = model_modify(m, vp, in_vtl, flags, pages, n, start,
 					    INPUT_GPA(vp) / PAGE);
-			in = fx_host(&f, INPUT_GPA(vp));
-			memset(in, 0, 16);
-			put_le(in, SELF, 8);
-			put_le(in + 8, flags, 4);
-			in[12] = in_vtl;
-			for (unsigned int i = 0; i < n; i++)
-				put_le(in + 16 + 8 * i, pages[i], 8);
-			got = memattr_vsm_hypercall(f.v, vp, control_of(HC_MODIFY, n, start),
-						    INPUT_GPA(vp), 0);
+			got = fx_modify(&f, vp, in_vtl, flags, pages, n, start);
 			assert_int_equal(got, want);
 			if (got == MEMATTR_VSM_INTERCEPTED) {
 				struct memattr_vsm_intercept ic;
@@ -266,16 +317,19 @@ static void test_random_histories(void **state)
 				assert_int_equal(ic.gpa, INPUT_GPA(vp));
 			}
 			outcomes[ST(got) < 16 ? ST(got) : 15]++;
-			/* Only the named target's protections can have changed. */
+			/* Only the named mask can have changed: check VTLs it limits. */
 			named = (in_vtl & 0x10) ? in_vtl & 0xf : vp;
-			if (named < top)
-				decisions_check(&f, m, named, blocked);
+			if (named >= 1 && named <= top) {
+				decisions_check(&f, m, named - 1, blocked);
+				if (named > 1)
+					decisions_check(&f, m, 0, blocked);
+			}
 			/* A failed rep's non-RAM page keeps its store value too. */
 			pages_check(&f, m, mbec, NPAGES, NPAGES + NONRAM);
 			if (step % 10 == 9 || step == 149) {
-				for (unsigned int t = 0; t < top; t++)
+				for (unsigned int t = 0; t <= top; t++)
 					decisions_check(&f, m, t, blocked);
-				pairs_check(&f, m, mbec);
+				masks_check(&f, m, mbec);
 			}
 		}
 		fx_fini(&f);
@@ -294,7 +348,7 @@ static void test_random_histories(void **state)
 
 /*
  * Hostile input: random control words (biased towards the VSM call codes),
- * random input bytes and GPAs, random VPs.  Nothing crashes (ASan/UBSan
+ * random input bytes, GPAs and RAX, random VPs.  Nothing crashes (ASan/UBSan
  * builds check the bounds), result values have only status and reps, reps
  * never exceed the rep count, and a failed simple call changes no VTL state.
  */
@@ -340,16 +394,20 @@ static void test_hostile_input(void **state)
 		in = fx_ram(&f, gpa & ~(PAGE - 1));
 		if (in) {
 			for (int b = 0; b < (int)PAGE; b += 8)
-				put_le(in + b,
-				       rng_below(&rng, 3) ? rng_next(&rng) : rng_below(&rng, 70),
-				       8);
+				tlfs_put(in + b,
+					 rng_below(&rng, 3) ? rng_next(&rng) : rng_below(&rng, 70),
+					 8);
 			if (rng_below(&rng, 2))
-				put_le(in + (gpa & (PAGE - 1) & ~7ULL), SELF, 8);
+				tlfs_put(in + (gpa & (PAGE - 1) & ~7ULL), SELF, 8);
 		}
 		for (unsigned int k = 0; k < 3; k++) {
 			vpv[k] = memattr_vsm_vp_vtls(f.v, k);
 			cur[k] = memattr_vsm_vp_vtl(f.v, k);
 		}
+		/* RAX, the VTL call and return input: mostly 0 or the fast flag. */
+		if (vp < 3)
+			memattr_vsm_vp_regs(f.v, vp, cur[vp])->gpr[MEMATTR_RAX] =
+				rng_below(&rng, 4) ? rng_below(&rng, 2) : rng_next(&rng);
 		r = memattr_vsm_hypercall(f.v, vp, control, gpa, rng_next(&rng));
 		seen[r == MEMATTR_VSM_INJECT_UD	    ? 0x7f
 		     : r == MEMATTR_VSM_INTERCEPTED ? 0x7e
@@ -432,7 +490,7 @@ static void test_batching_counts(void **state)
 	memattr_notifier_register(f.store, &c.n);
 	uint64_t before = memattr_vsm_store_sets(f.v), calls = memattr_vsm_store_calls(f.v);
 
-	assert_int_equal(memattr_vsm_protect(f.v, 1, 0, F_R, pages, n, &done), 0);
+	assert_int_equal(memattr_vsm_protect(f.v, 1, 1, F_R, pages, n, &done), 0);
 	assert_int_equal(done, 4095);
 	print_message("4095 scattered pages in 8 clusters: %llu store sets, %llu store calls, %lu "
 		      "notifications\n",
@@ -457,7 +515,7 @@ static void test_batching_counts(void **state)
 	c.calls = 0;
 	for (size_t i = 0; i < n; i += LIST_MAX) {
 		unsigned int k = (unsigned int)(n - i < LIST_MAX ? n - i : LIST_MAX);
-		uint64_t r = fx_protect(&f, 0, 0, F_R | F_W, pages + i, k, 0);
+		uint64_t r = fx_protect(&f, 0, F_R | F_W, pages + i, k, 0);
 
 		assert_int_equal(r, (uint64_t)k << 32);
 	}
@@ -507,7 +565,7 @@ static void test_batching_scattered(void **state)
 	memattr_notifier_register(f.store, &c.n);
 	sets = memattr_vsm_store_sets(f.v);
 	calls = memattr_vsm_store_calls(f.v);
-	assert_int_equal(memattr_vsm_protect(f.v, 1, 0, F_R, pages, 4095, &done), 0);
+	assert_int_equal(memattr_vsm_protect(f.v, 1, 1, F_R, pages, 4095, &done), 0);
 	assert_int_equal(done, 4095);
 	sets = memattr_vsm_store_sets(f.v) - sets;
 	calls = memattr_vsm_store_calls(f.v) - calls;
@@ -527,8 +585,7 @@ static void test_batching_scattered(void **state)
 	for (size_t i = 0; i < 4095; i += LIST_MAX) {
 		unsigned int k = (unsigned int)(4095 - i < LIST_MAX ? 4095 - i : LIST_MAX);
 
-		assert_int_equal(fx_protect(&f, 0, 0, F_R | F_W, pages + i, k, 0),
-				 (uint64_t)k << 32);
+		assert_int_equal(fx_protect(&f, 0, F_R | F_W, pages + i, k, 0), (uint64_t)k << 32);
 	}
 	calls = memattr_vsm_store_calls(f.v) - calls;
 	print_message("same pages by 9 hypercalls: %llu store calls\n", (unsigned long long)calls);
@@ -564,7 +621,7 @@ static void test_enomem_all_or_nothing(void **state)
 		assert_int_equal(fx_init_alloc(&f, 1, 1, 24 * 1024, 0, false, a), 0);
 		fx_enable_all(&f, 1, 1);
 		ta.fail_from = ta.calls + k;
-		st = memattr_vsm_protect(f.v, 1, 0, F_R, pages, 24, &done);
+		st = memattr_vsm_protect(f.v, 1, 1, F_R, pages, 24, &done);
 		ta.fail_from = -1;
 		finished = st == MEMATTR_HV_STATUS_SUCCESS;
 		if (!finished) {
@@ -576,7 +633,7 @@ static void test_enomem_all_or_nothing(void **state)
 			assert_int_equal(memattr_get(f.store, 0, pages[i]),
 					 finished ? MEMATTR_READ : 0);
 		if (!finished) {
-			assert_int_equal(memattr_vsm_protect(f.v, 1, 0, F_R, pages, 24, &done),
+			assert_int_equal(memattr_vsm_protect(f.v, 1, 1, F_R, pages, 24, &done),
 					 MEMATTR_HV_STATUS_SUCCESS);
 			assert_int_equal(done, 24);
 		}
@@ -584,6 +641,61 @@ static void test_enomem_all_or_nothing(void **state)
 	}
 	assert_true(finished);
 	print_message("calls refused whole for lack of memory: %d\n", refused);
+	assert_true(refused > 0);
+}
+
+/*
+ * EnableVtlProtection applies the default mask to all RAM in the VTL's own
+ * mask as one store call, all or nothing: when memory runs out at any
+ * allocation of it, the register write fails with INSUFFICIENT_MEMORY, no
+ * page changed and protection stays off (the VTL's own mask still refused);
+ * with memory back the same write completes.
+ */
+static void test_enable_protection_enomem(void **state)
+{
+	const uint64_t low = 24 * 1024 + 3, high = 517, hstart = (1ULL << 30) / PAGE;
+	const uint64_t rw = MEMATTR_READ | MEMATTR_WRITE;
+	struct test_alloc ta;
+	bool finished = false;
+	int refused = 0;
+
+	(void)state;
+	for (long long k = 0; !finished && k < 200; k++) {
+		const struct memattr_allocator *a = test_alloc_init(&ta);
+		uint64_t page = 7, calls;
+		unsigned int st;
+		struct fx f;
+
+		assert_int_equal(fx_init_alloc(&f, 1, 1, low, high, false, a), 0);
+		fx_enable_vtls(&f, 1, 1, false);
+		fx_go(&f, 0, 1);
+		calls = memattr_vsm_store_calls(f.v);
+		ta.fail_from = ta.calls + k;
+		st = memattr_vsm_set_partition_config(f.v, 0, CONFIG_ON(F_R | F_W));
+		ta.fail_from = -1;
+		assert_int_equal(memattr_vsm_store_calls(f.v) - calls, 1);
+		finished = st == MEMATTR_HV_STATUS_SUCCESS;
+		if (!finished) {
+			assert_int_equal(st, MEMATTR_HV_STATUS_INSUFFICIENT_MEMORY);
+			refused++;
+			assert_int_equal(memattr_range_has(f.store, 0, 0, low, 0xff, 0), 1);
+			assert_int_equal(
+				memattr_range_has(f.store, 0, hstart, hstart + high, 0xff, 0), 1);
+			assert_int_equal(ST(fx_protect(&f, 0, F_R, &page, 1, 0)),
+					 MEMATTR_HV_STATUS_ACCESS_DENIED);
+			assert_int_equal(
+				memattr_vsm_set_partition_config(f.v, 0, CONFIG_ON(F_R | F_W)),
+				MEMATTR_HV_STATUS_SUCCESS);
+		}
+		assert_int_equal(memattr_range_has(f.store, 0, 0, low, 0xff, rw), 1);
+		assert_int_equal(memattr_range_has(f.store, 0, hstart, hstart + high, 0xff, rw), 1);
+		assert_int_equal(fx_mask(&f, 1, low), 0);
+		assert_int_equal(fx_mask(&f, 1, hstart + high), 0);
+		assert_int_equal(ST(fx_protect(&f, 0, F_R, &page, 1, 0)), 0);
+		fx_fini(&f);
+	}
+	assert_true(finished);
+	print_message("EnableVtlProtection refused whole for lack of memory: %d\n", refused);
 	assert_true(refused > 0);
 }
 
@@ -639,7 +751,7 @@ static void test_boot_trace(void **state)
 				list[n++] = t.ops[j].gfn + g;
 				if (n == LIST_MAX) {
 					assert_int_equal(
-						fx_protect(&f, 0, 0, flags_of(value), list, n, 0),
+						fx_protect(&f, 0, flags_of(value), list, n, 0),
 						(uint64_t)n << 32);
 					calls++;
 					pages_total += n;
@@ -655,7 +767,7 @@ static void test_boot_trace(void **state)
 			j++;
 		}
 		if (n) {
-			assert_int_equal(fx_protect(&f, 0, 0, flags_of(value), list, n, 0),
+			assert_int_equal(fx_protect(&f, 0, flags_of(value), list, n, 0),
 					 (uint64_t)n << 32);
 			calls++;
 			pages_total += n;
@@ -685,6 +797,7 @@ int main(void)
 		cmocka_unit_test(test_batching_counts),
 		cmocka_unit_test(test_batching_scattered),
 		cmocka_unit_test(test_enomem_all_or_nothing),
+		cmocka_unit_test(test_enable_protection_enomem),
 		cmocka_unit_test(test_boot_trace),
 	};
 

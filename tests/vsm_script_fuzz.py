@@ -14,7 +14,10 @@ import subprocess
 import sys
 
 ACCESS = ['read', 'write', 'kexec', 'uexec']
-FLAGS = ['none', 'r', 'rw', 'rx', 'rwx', 'ru', 'rwxu', 'w', 'x', '0', '3', '0x10', 'rr']
+FLAGS = ['none', 'r', 'rw', 'rx', 'rwx', 'ru', 'rwxu', 'rxu', 'w', 'x', '0', '3', '0xf', '0x10',
+         'rr']
+REGS = ['code-page-offsets', 'vp-status', 'partition-status', 'capabilities',
+        'partition-config', '0xd0002', '0xd0003', '0xd0004', '0xd0006', '0xd0007']
 
 
 def n(rng, small=8):
@@ -35,44 +38,74 @@ def page(rng):
     return hex(base)
 
 
+def input_vtl(rng):
+    """protect's and the register commands' optional vtl=N (without it: CURRENT_VTL)."""
+    pick = rng.random()
+    if pick < 0.4:
+        return ''
+    if pick < 0.95:
+        return 'vtl=%s ' % n(rng, 16)
+    return rng.choice(['vtl= ', 'vtl=current ', 'vtl=16 ', 'vtl=0x1f '])
+
+
+def rax_rcx(rng):
+    return ''.join(' %s=%s' % (k, n(rng, 4)) for k in ('rax', 'rcx') if rng.random() < 0.4)
+
+
 def command(rng):
-    kind = rng.randrange(16)
+    kind = rng.randrange(19)
     vp = n(rng, 3)
     if kind == 0:
         return 'enable-partition-vtl %s %s%s' % (vp, n(rng, 17), rng.choice(['', ' mbec']))
     if kind == 1:
-        return 'enable-vp-vtl %s %s %s %s' % (vp, n(rng, 3), n(rng, 17), n(rng))
+        target = 'self' if rng.random() < 0.2 else n(rng, 3)
+        context = ' '.join(n(rng) for _ in range(rng.randrange(3)))
+        return 'enable-vp-vtl %s %s %s %s' % (vp, target, n(rng, 17), context)
     if kind in (2, 3):
         pages = ' '.join(page(rng) for _ in range(rng.randrange(1, 12)))
         start = ' start=%d' % rng.randrange(8) if rng.random() < 0.2 else ''
-        return 'protect %s %s %s %s%s' % (vp, n(rng, 16), rng.choice(FLAGS), pages, start)
+        return 'protect %s %s%s %s%s' % (vp, input_vtl(rng), rng.choice(FLAGS), pages, start)
     if kind == 4:
         return 'check %s %s %s' % (vp, hex(rng.randrange(1 << 26)), rng.choice(ACCESS))
-    if kind in (5, 6):
-        return rng.choice(['vtl-call', 'vtl-return', 'vtl']) + ' ' + vp
+    if kind == 5:
+        return 'vtl-call %s%s' % (vp, rng.choice(['', '', ' rax=' + n(rng, 2)]))
+    if kind == 6:
+        return 'vtl-return %s%s' % (vp, rng.choice(['', '', ' fast', ' rax=' + n(rng, 3)]))
     if kind == 7:
         return 'hypercall %s %s %s %s' % (vp, n(rng), n(rng), n(rng))
     if kind == 8:
         return 'partition-config %s %s' % (vp, n(rng, 32))
     if kind == 9:
-        return 'set-vp-register %s %s%s %s' % (vp, rng.choice(['', 'vtl=1 ', 'vtl=9 ']),
-                                              rng.choice(['0xd0007', '0xd0003', n(rng)]),
+        return 'set-vp-register %s %s%s %s' % (vp, input_vtl(rng),
+                                              rng.choice(['partition-config', '0xd0007',
+                                                          '0xd0003', n(rng)]),
                                               n(rng, 32))
     if kind == 10:
-        return 'get-vp-register %s %s%s' % (vp, rng.choice(['', 'vtl=0 ', 'vtl=2 ']),
-                                           rng.choice(['0xd0003', '0xd0004', '0xd0006',
-                                                       '0xd0007', n(rng)]))
+        return 'get-vp-register %s %s%s' % (vp, input_vtl(rng),
+                                           rng.choice(REGS + [n(rng)]))
     if kind == 11:
         if rng.random() < 0.5:
             return 'read %s %s' % (vp, hex(rng.randrange(1 << 26)))
         return 'write %s %s %s' % (vp, hex(rng.randrange(1 << 26)), n(rng))
     if kind == 12:
-        return rng.choice(['dump ' + n(rng, 17), 'stats', 'deliver'])
+        return rng.choice(['dump ' + n(rng, 17), 'mask ' + n(rng, 17), 'stats', 'deliver',
+                           'vtl ' + vp])
     if kind == 13:
-        return 'config vtls=%s vps=%s ram=%s' % (n(rng, 18), n(rng, 4), n(rng))
+        extra = ''.join(' %s=%s' % (k, n(rng, 2 if k == 'mbec' else 0x1000))
+                        for k in ('mbec', 'call-offset', 'return-offset') if rng.random() < 0.3)
+        return 'config vtls=%s vps=%s ram=%s%s' % (n(rng, 18), n(rng, 4), n(rng), extra)
+    if kind == 14:
+        vtl = '' if rng.random() < 0.3 else ' ' + n(rng, 17)
+        return 'regs %s%s%s' % (vp, vtl, rax_rcx(rng))
+    if kind == 15:
+        return 'vtl-control %s %s%s' % (vp, n(rng, 17), rax_rcx(rng))
+    if kind == 16:
+        # A VTL switch as the raw interface makes it: odd control words, RAX as set.
+        return 'hypercall %s %s 0' % (vp, rng.choice(['0x11', '0x12', '0x10012', '0x8000011',
+                                                       n(rng)]))
     line = command(rng)
     cut = rng.randrange(len(line) + 1)
-    return line[:cut] + rng.choice(['', ' ', '#', 'zz', '\t9'])
+    return line[:cut] + rng.choice(['', ' ', '#', 'zz', '\t9', '=', '+'])
 
 
 def main():
@@ -84,10 +117,11 @@ def main():
     a = ap.parse_args()
     rng = random.Random(a.seed)
     for i in range(a.scripts):
-        lines = ['config vtls=%d vps=3 ram=0x2000000' % rng.randrange(2, 17)]
+        lines = ['config vtls=%d vps=3 ram=0x2000000 mbec=%d' % (rng.randrange(2, 17),
+                                                                 rng.randrange(2))]
         # A usual start, so that later calls get past the VTL rules.
         lines += ['enable-partition-vtl 0 1', 'enable-vp-vtl 0 0 1', 'vtl-call 0',
-                  'set-vp-register 0 0xd0007 0xf']
+                  'set-vp-register 0 partition-config 0x1f']
         lines += [command(rng) for _ in range(a.lines)]
         script = '\n'.join(lines) + '\n'
         got = subprocess.run([a.binary, 'vsm-script'], input=script, capture_output=True,

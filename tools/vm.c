@@ -115,7 +115,8 @@ static int bench(unsigned int n, const struct demo_opts *o)
 		ret = changes_time(n, true, o, &with, &st);
 	if (ret)
 		return ret;
-	printf("%u scattered single-page changes over 1 GiB (layer 0 of VTL 0):\n", n);
+	printf("%u scattered single-page changes over 1 GiB (layer 0: VTL 1's mask, on VTL 0):\n",
+	       n);
 	printf("  store alone          %8.3f us per change\n", base * 1e6 / n);
 	printf("  store + KVM views    %8.3f us per change (%llu notified runs, %llu %s, "
 	       "%.3f us each)\n",
@@ -238,7 +239,7 @@ int cmd_vm(int argc, char **argv)
 	       r.secret_seen == DEMO_SECRET || r.regs.rbx == DEMO_SECRET ? "LEAKED TO"
 									 : "kept from");
 	printf("  read VTL 1's memory  -> %#llx\n", (unsigned long long)r.vtl1_seen);
-	printf("  ModifyVtlProtectionMask on its code -> status %#llx (VTL 0 may not)\n",
+	printf("  ModifyVtlProtectionMask of VTL 1's mask -> status %#llx (a lower VTL may not)\n",
 	       (unsigned long long)r.hv_denied);
 	printf("  VtlCall              -> status %#llx, VTL 1 counted %llu call\n",
 	       (unsigned long long)r.vtl_call, (unsigned long long)r.calls);

@@ -1,31 +1,36 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * memattr vsm-script: a line protocol over the VSM front.  Every hypercall
- * command writes its input into guest RAM (VP n's input page is guest page n)
- * and makes the call with the real control word, as a guest would.  The
- * grammar is in docs/vsm.md.
+ * command writes its input into guest RAM (VP n's input page is guest page n),
+ * loads the registers a VMM would and makes the call with the real control
+ * word, as a guest would.  The grammar is in docs/vsm.md.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <memattr/vsm.h>
 
+#include "vsm/tlfs.h"
+
 #include "cmd.h"
 #include "lines.h"
 #include "number.h"
 
-#define LIST_MAX ((MEMATTR_PAGE_SIZE - 16) / 8)
+#define LIST_MAX ((MEMATTR_PAGE_SIZE - sizeof(struct hv_input_modify_vtl_protection_mask)) / 8)
+
+/* Where get-vp-register asks for its output: the second half of the VP's input page. */
+#define OUTPUT_OFFSET (MEMATTR_PAGE_SIZE / 2)
 
 struct vscript {
-	/* stores[t]: the protections on VTL t (the front's layout, docs/vsm.md) */
-	struct memattr_store *stores[MEMATTR_VSM_MAX_VTL];
+	/* VTL n's protection mask in layer n - 1 (the front's layout, docs/vsm.md) */
+	struct memattr_store *store;
 	struct memattr_vsm *v;
 	void *ram;
 	uint64_t ram_size;
 	unsigned int vtls, vps;
-	bool mbec;
 	bool has_last; /* @last: the intercept printed last */
 	struct memattr_vsm_intercept last;
 	FILE *out;
@@ -39,6 +44,14 @@ static bool parse_u32(const char *t, unsigned int *out)
 		return false;
 	*out = (unsigned int)v;
 	return true;
+}
+
+/* A "key=NUMBER" token: false when @t is not one for @key. */
+static bool parse_key(const char *t, const char *key, uint64_t *out)
+{
+	size_t len = strlen(key);
+
+	return !strncmp(t, key, len) && t[len] == '=' && number_parse_str(t + len + 1, out);
 }
 
 /* MapFlags: a number, "none", or letters from r w x (kernel execute) u (user execute). */
@@ -72,13 +85,45 @@ static bool parse_flags(const char *t, uint32_t *flags)
 	return *flags != 0;
 }
 
-static void put_le(uint8_t *p, uint64_t x, int n)
+static const char *const access_names[] = { "read", "write", "kexec", "uexec" };
+
+/* The TLFS names of the statuses the front answers, for the reader of a script's output. */
+static const char *status_name(unsigned int status)
 {
-	for (int i = 0; i < n; i++)
-		p[i] = (uint8_t)(x >> (8 * i));
+	switch (status) {
+	case MEMATTR_HV_STATUS_INVALID_HYPERCALL_CODE:
+		return "INVALID_HYPERCALL_CODE";
+	case MEMATTR_HV_STATUS_INVALID_HYPERCALL_INPUT:
+		return "INVALID_HYPERCALL_INPUT";
+	case MEMATTR_HV_STATUS_INVALID_ALIGNMENT:
+		return "INVALID_ALIGNMENT";
+	case MEMATTR_HV_STATUS_INVALID_PARAMETER:
+		return "INVALID_PARAMETER";
+	case MEMATTR_HV_STATUS_ACCESS_DENIED:
+		return "ACCESS_DENIED";
+	case MEMATTR_HV_STATUS_INSUFFICIENT_MEMORY:
+		return "INSUFFICIENT_MEMORY";
+	case MEMATTR_HV_STATUS_INVALID_PARTITION_ID:
+		return "INVALID_PARTITION_ID";
+	case MEMATTR_HV_STATUS_INVALID_VP_INDEX:
+		return "INVALID_VP_INDEX";
+	case MEMATTR_HV_STATUS_INVALID_REGISTER_VALUE:
+		return "INVALID_REGISTER_VALUE";
+	case MEMATTR_HV_STATUS_INVALID_VTL_STATE:
+		return "INVALID_VTL_STATE";
+	case MEMATTR_HV_STATUS_VTL_ALREADY_ENABLED:
+		return "VTL_ALREADY_ENABLED";
+	}
+	return NULL;
 }
 
-static const char *const access_names[] = { "read", "write", "kexec", "uexec" };
+/* " NAME" after a failing status, nothing after success. */
+static void print_status_name(FILE *out, unsigned int status)
+{
+	const char *name = status ? status_name(status) : NULL;
+
+	fprintf(out, "%s%s\n", name ? " " : "", name ? name : "");
+}
 
 static void print_intercept(struct vscript *sc, const struct memattr_vsm_intercept *ic)
 {
@@ -102,53 +147,81 @@ static void print_result(struct vscript *sc, unsigned int vp, uint64_t r)
 		print_intercept(sc, &ic);
 		return;
 	}
-	fprintf(sc->out, "status 0x%x reps 0x%x\n", MEMATTR_HV_RESULT_STATUS(r),
+	fprintf(sc->out, "status 0x%x reps 0x%x", MEMATTR_HV_RESULT_STATUS(r),
 		MEMATTR_HV_RESULT_REPS(r));
+	print_status_name(sc->out, MEMATTR_HV_RESULT_STATUS(r));
 }
 
-static void print_error(FILE *out, int err)
+/* "error ENAME", and ": why" when the script knows more than the errno says. */
+static void __attribute__((format(printf, 3, 4)))
+print_error(FILE *out, int err, const char *why, ...)
 {
 	const char *name = strerrorname_np(-err);
+	va_list ap;
 
-	fprintf(out, "error %s\n", name ? name : "EIO");
+	fprintf(out, "error %s", name ? name : "EIO");
+	if (why) {
+		fputs(": ", out);
+		va_start(ap, why);
+		vfprintf(out, why, ap);
+		va_end(ap);
+	}
+	fputc('\n', out);
 }
 
 static void partition_close(struct vscript *sc)
 {
 	memattr_vsm_destroy(sc->v);
-	memattr_vsm_stores_destroy(sc->stores);
+	memattr_store_destroy(sc->store);
 	free(sc->ram);
 	sc->v = NULL;
+	sc->store = NULL;
 	sc->ram = NULL;
 }
 
-static int partition_open(struct vscript *sc, unsigned int vtls, unsigned int vps,
-			  uint64_t ram_size, bool mbec)
+/**
+ * struct shape - what config asks for
+ * @vtls: VTLs 0..@vtls - 1
+ * @vps: virtual processors
+ * @ram: bytes of RAM at GPA 0
+ * @mbec: MBEC available
+ * @call_offset: HvRegisterVsmCodePageOffsets VtlCallOffset
+ * @return_offset: the same, VtlReturnOffset
+ */
+struct shape {
+	uint64_t vtls, vps, ram, mbec, call_offset, return_offset;
+};
+
+static int partition_open(struct vscript *sc, const struct shape *sh)
 {
-	struct memattr_config scfg = { .gpa_bits = 48, .flags = mbec ? MEMATTR_F_MBEC : 0 };
-	struct memattr_vsm_ram ram = { 0, ram_size, NULL };
+	struct memattr_config scfg = { .gpa_bits = 48, .flags = sh->mbec ? MEMATTR_F_MBEC : 0 };
+	struct memattr_vsm_ram ram = { 0, sh->ram, NULL };
 	struct memattr_vsm_config vcfg = {
-		.max_vtl = vtls - 1, .nvps = vps, .ram = &ram, .nram = 1, .mbec = mbec
+		.max_vtl = (unsigned int)sh->vtls - 1,
+		.nvps = (unsigned int)sh->vps,
+		.ram = &ram,
+		.nram = 1,
+		.mbec = sh->mbec,
+		.vtl_call_offset = (uint16_t)sh->call_offset,
+		.vtl_return_offset = (uint16_t)sh->return_offset,
 	};
 	struct vscript next = *sc;
 	int ret;
 
-	/* The script's input pages: VP n uses guest page n, so RAM must hold them. */
-	if (vtls < 2 || vtls > MEMATTR_VSM_MAX_VTL + 1 || vps < 1 ||
-	    ram_size < (uint64_t)vps * MEMATTR_PAGE_SIZE || ram_size > (1ULL << 36))
-		return -EINVAL;
-	ram.host = calloc(1, ram_size);
+	/* One layer per VTL above 0: the store holds VTL n's mask in layer n - 1. */
+	scfg.layers = vcfg.max_vtl;
+	ram.host = calloc(1, sh->ram);
 	if (!ram.host)
 		return -ENOMEM;
-	ret = memattr_vsm_stores_create(vtls - 1, &scfg, next.stores);
+	ret = memattr_store_create(&scfg, &next.store);
 	if (ret)
-		goto out_store;
-	memcpy(vcfg.stores, next.stores, sizeof(vcfg.stores));
+		goto out_ram;
+	vcfg.store = next.store;
 	ret = memattr_vsm_create(&vcfg, &next.v);
 	if (ret)
 		goto out_store;
-	/* Every VP's VTL 0 runs a 64-bit kernel at CPL 0 (VTL calls need it). */
-	for (unsigned int vp = 0; vp < vps; vp++) {
+	/* Every VP's VTL 0 runs a 64-bit kernel at CPL 0 (hypercalls need it). */
+	for (unsigned int vp = 0; vp < vcfg.nvps; vp++) {
 		struct memattr_vsm_vp_regs *r = memattr_vsm_vp_regs(next.v, vp, 0);
 
 		r->cr0 = 0x80000011; /* PG, ET, PE */
@@ -157,25 +230,32 @@ static int partition_open(struct vscript *sc, unsigned int vtls, unsigned int vp
 	}
 	partition_close(sc);
 	next.ram = ram.host;
-	next.ram_size = ram_size;
-	next.vtls = vtls;
-	next.vps = vps;
-	next.mbec = mbec;
+	next.ram_size = sh->ram;
+	next.vtls = (unsigned int)sh->vtls;
+	next.vps = vcfg.nvps;
 	*sc = next;
 	return 0;
 
 out_store:
-	memattr_vsm_stores_destroy(next.stores);
+	memattr_store_destroy(next.store);
+out_ram:
 	free(ram.host);
 	return ret;
 }
 
-/* config vtls=N vps=N ram=BYTES [mbec=0|1]: VTLs 0..N-1, RAM at GPA 0. */
+/*
+ * config vtls=N vps=N ram=BYTES [mbec=0|1] [call-offset=N] [return-offset=N]:
+ * VTLs 0..N-1, RAM at GPA 0.
+ */
 static bool do_config(void *ctx, char **tok, int n, bool started)
 {
 	struct vscript *sc = ctx;
-	static const char *const keys[] = { "vtls=", "vps=", "ram=", "mbec=" };
-	uint64_t val[4] = { 2, 1, 16ULL << 20, 0 };
+	static const char *const keys[] = { "vtls", "vps",	   "ram",
+					    "mbec", "call-offset", "return-offset" };
+	struct shape sh = { 2, 1, 16ULL << 20, 0, 0, 0 };
+	uint64_t *val[] = {
+		&sh.vtls, &sh.vps, &sh.ram, &sh.mbec, &sh.call_offset, &sh.return_offset
+	};
 	unsigned int seen = 0;
 	int ret;
 
@@ -184,21 +264,37 @@ static bool do_config(void *ctx, char **tok, int n, bool started)
 	for (int i = 1; i < n; i++) {
 		unsigned int k;
 
-		for (k = 0; k < 4; k++)
-			if (!strncmp(tok[i], keys[k], strlen(keys[k])))
+		for (k = 0; k < 6; k++)
+			if (parse_key(tok[i], keys[k], val[k]))
 				break;
-		if (k == 4 || (seen & (1U << k)) ||
-		    !number_parse_str(tok[i] + strlen(keys[k]), &val[k]))
+		if (k == 6 || (seen & (1U << k)))
 			return false;
 		seen |= 1U << k;
 	}
-	if (val[0] > 16 || val[1] > 4096 || val[3] > 1) {
-		print_error(sc->out, -EINVAL);
+	if (sh.vtls < 2 || sh.vtls > MEMATTR_VSM_MAX_VTL + 1) {
+		print_error(sc->out, -EINVAL, "vtls must be 2..16");
 		return true;
 	}
-	ret = partition_open(sc, (unsigned int)val[0], (unsigned int)val[1], val[2], val[3]);
+	if (sh.vps < 1 || sh.vps > 4096 || sh.mbec > 1) {
+		print_error(sc->out, -EINVAL, "vps must be 1..4096, mbec 0 or 1");
+		return true;
+	}
+	/* The script's input pages: VP n uses guest page n, so RAM must hold them. */
+	if (sh.ram % MEMATTR_PAGE_SIZE || sh.ram < sh.vps * MEMATTR_PAGE_SIZE ||
+	    sh.ram > (1ULL << 36)) {
+		print_error(sc->out, -EINVAL,
+			    "ram must be whole pages, one per VP, at most 64 GiB");
+		return true;
+	}
+	/* HvRegisterVsmCodePageOffsets has 12 bits for each; the front checks that. */
+	if (sh.call_offset > 0xffff || sh.return_offset > 0xffff) {
+		print_error(sc->out, -EINVAL, "code page offsets must be 0..0xfff");
+		return true;
+	}
+	ret = partition_open(sc, &sh);
 	if (ret)
-		print_error(sc->out, ret);
+		print_error(sc->out, ret,
+			    ret == -EINVAL ? "the front refused the partition" : NULL);
 	return true;
 }
 
@@ -206,11 +302,10 @@ static bool do_config(void *ctx, char **tok, int n, bool started)
  * A VP index.  Out-of-range ones (any number) go to the front, which answers
  * with its status: HV_VP_INDEX is 32 bits, so bigger ones become UINT32_MAX.
  */
-static bool vp_arg(struct vscript *sc, const char *t, unsigned int *vp)
+static bool vp_arg(const char *t, unsigned int *vp)
 {
 	uint64_t v;
 
-	(void)sc;
 	if (!number_parse_str(t, &v))
 		return false;
 	*vp = v > UINT32_MAX ? UINT32_MAX : (unsigned int)v;
@@ -228,6 +323,24 @@ static bool vtl_arg(const char *t, unsigned int *vtl)
 	return true;
 }
 
+/*
+ * An optional "vtl=N" at tok[*i]: HV_INPUT_VTL with UseTargetVtl and
+ * TargetVtl N (0..15).  Without it, 0: the caller's own VTL (CURRENT_VTL).
+ */
+static bool parse_input_vtl(char **tok, int *i, int n, uint8_t *in_vtl)
+{
+	uint64_t vtl;
+
+	*in_vtl = 0;
+	if (*i < n && !strncmp(tok[*i], "vtl=", 4)) {
+		if (!parse_key(tok[*i], "vtl", &vtl) || vtl > 15)
+			return false;
+		*in_vtl = (uint8_t)(MEMATTR_HV_INPUT_VTL_USE_TARGET | vtl);
+		(*i)++;
+	}
+	return true;
+}
+
 static uint8_t *input_page(struct vscript *sc, unsigned int vp)
 {
 	/* vp < vps, and RAM holds a page per VP (config). */
@@ -239,6 +352,36 @@ static uint64_t input_gpa(unsigned int vp)
 	return (uint64_t)vp * MEMATTR_PAGE_SIZE;
 }
 
+/* @vp's registers at the VTL it runs at, or NULL for no such VP. */
+static struct memattr_vsm_vp_regs *running_regs(struct vscript *sc, unsigned int vp)
+{
+	return memattr_vsm_vp_regs(sc->v, vp, memattr_vsm_vp_vtl(sc->v, vp));
+}
+
+/*
+ * The VMM's part of a hypercall: the running VTL's RCX, RDX and R8 hold the
+ * control word and the two input values, then the front decodes it.
+ */
+static uint64_t call(struct vscript *sc, unsigned int vp, uint64_t control, uint64_t rdx,
+		     uint64_t r8)
+{
+	struct memattr_vsm_vp_regs *r = running_regs(sc, vp);
+
+	if (r) {
+		r->gpr[MEMATTR_RCX] = control;
+		r->gpr[MEMATTR_RDX] = rdx;
+		r->gpr[MEMATTR_R8] = r8;
+	}
+	return memattr_vsm_hypercall(sc->v, vp, control, rdx, r8);
+}
+
+/* call(), its answer printed. */
+static void hypercall(struct vscript *sc, unsigned int vp, uint64_t control, uint64_t rdx,
+		      uint64_t r8)
+{
+	print_result(sc, vp, call(sc, vp, control, rdx, r8));
+}
+
 /*
  * The input page of @vp's next hypercall, or NULL when there is no such VP:
  * the front's answer to a call from it is then printed instead.
@@ -247,59 +390,67 @@ static uint8_t *call_input(struct vscript *sc, unsigned int vp)
 {
 	if (vp < sc->vps)
 		return input_page(sc, vp);
-	print_result(sc, vp, memattr_vsm_hypercall(sc->v, vp, 0, 0, 0));
+	hypercall(sc, vp, 0, 0, 0);
 	return NULL;
 }
 
 /* enable-partition-vtl VP VTL [mbec] */
 static bool do_enable_partition_vtl(void *ctx, char **tok, int n)
 {
+	typedef struct hv_input_enable_partition_vtl in_t;
 	struct vscript *sc = ctx;
 	unsigned int vp, vtl;
 	uint8_t *in;
 
-	if ((n != 3 && n != 4) || !vp_arg(sc, tok[1], &vp) || !vtl_arg(tok[2], &vtl) ||
+	if ((n != 3 && n != 4) || !vp_arg(tok[1], &vp) || !vtl_arg(tok[2], &vtl) ||
 	    (n == 4 && strcmp(tok[3], "mbec") != 0))
 		return false;
 	in = call_input(sc, vp);
 	if (!in)
 		return true;
-	memset(in, 0, 16);
-	put_le(in, MEMATTR_HV_PARTITION_ID_SELF, 8);
-	in[8] = (uint8_t)vtl;
-	in[9] = n == 4;
-	print_result(sc, vp,
-		     memattr_vsm_hypercall(sc->v, vp, MEMATTR_HVCALL_ENABLE_PARTITION_VTL,
-					   input_gpa(vp), 0));
+	memset(in, 0, sizeof(in_t));
+	TLFS_PUT(in, in_t, partition_id, MEMATTR_HV_PARTITION_ID_SELF);
+	TLFS_PUT(in, in_t, target_vtl, vtl);
+	TLFS_PUT(in, in_t, flags, n == 4); /* EnableMbec */
+	hypercall(sc, vp, MEMATTR_HVCALL_ENABLE_PARTITION_VTL, input_gpa(vp), 0);
 	return true;
 }
 
-/* enable-vp-vtl VP TARGET_VP VTL [RIP] */
+/*
+ * enable-vp-vtl VP TARGET_VP|self VTL [RIP [RSP]]: the new VTL starts as a
+ * 64-bit kernel at CPL 0 at RIP with stack RSP (HV_INITIAL_VP_CONTEXT).
+ */
 static bool do_enable_vp_vtl(void *ctx, char **tok, int n)
 {
+	typedef struct hv_input_enable_vp_vtl in_t;
+	typedef struct hv_initial_vp_context ctx_t;
 	struct vscript *sc = ctx;
 	unsigned int vp, target, vtl;
-	uint64_t rip = 0;
-	uint8_t *in;
+	uint64_t rip = 0, rsp = 0;
+	uint8_t *in, *c;
 
-	if ((n != 4 && n != 5) || !vp_arg(sc, tok[1], &vp) || !vp_arg(sc, tok[2], &target) ||
-	    !vtl_arg(tok[3], &vtl) || (n == 5 && !number_parse_str(tok[4], &rip)))
+	if (n < 4 || n > 6 || !vp_arg(tok[1], &vp) || !vtl_arg(tok[3], &vtl) ||
+	    (n >= 5 && !number_parse_str(tok[4], &rip)) ||
+	    (n == 6 && !number_parse_str(tok[5], &rsp)))
+		return false;
+	if (!strcmp(tok[2], "self"))
+		target = MEMATTR_HV_VP_INDEX_SELF;
+	else if (!vp_arg(tok[2], &target))
 		return false;
 	in = call_input(sc, vp);
 	if (!in)
 		return true;
-	memset(in, 0, 240);
-	put_le(in, MEMATTR_HV_PARTITION_ID_SELF, 8);
-	put_le(in + 8, target, 4);
-	in[12] = (uint8_t)vtl;
-	/* HV_INITIAL_VP_CONTEXT of a 64-bit kernel: Rip, Cs.Selector, Efer, Cr0. */
-	put_le(in + 16, rip, 8);
-	put_le(in + 16 + 24 + 12, 0x10, 2);
-	put_le(in + 16 + 184, 0x500, 8);
-	put_le(in + 16 + 192, 0x80000011, 8);
-	print_result(
-		sc, vp,
-		memattr_vsm_hypercall(sc->v, vp, MEMATTR_HVCALL_ENABLE_VP_VTL, input_gpa(vp), 0));
+	memset(in, 0, sizeof(in_t));
+	TLFS_PUT(in, in_t, partition_id, MEMATTR_HV_PARTITION_ID_SELF);
+	TLFS_PUT(in, in_t, vp_index, target);
+	TLFS_PUT(in, in_t, target_vtl, vtl);
+	c = in + offsetof(in_t, context);
+	TLFS_PUT(c, ctx_t, rip, rip);
+	TLFS_PUT(c, ctx_t, rsp, rsp);
+	TLFS_PUT(c + offsetof(ctx_t, cs), struct hv_segment, selector, 0x10);
+	TLFS_PUT(c, ctx_t, efer, 0x500);     /* LMA, LME */
+	TLFS_PUT(c, ctx_t, cr0, 0x80000011); /* PG, ET, PE */
+	hypercall(sc, vp, MEMATTR_HVCALL_ENABLE_VP_VTL, input_gpa(vp), 0);
 	return true;
 }
 
@@ -320,23 +471,31 @@ static bool parse_pages(const char *t, uint64_t *first, uint64_t *count)
 	       *count <= 4095;
 }
 
-/* protect VP TARGET_VTL FLAGS PAGE[+COUNT]... [start=N] */
+/*
+ * protect VP [vtl=N] FLAGS PAGE[+COUNT]... [start=N]: HvCallModifyVtlProtectionMask
+ * setting the mask of VTL N, or without vtl=N the caller's own (CURRENT_VTL).
+ */
 static bool do_protect(void *ctx, char **tok, int n)
 {
+	typedef struct hv_input_modify_vtl_protection_mask in_t;
 	struct vscript *sc = ctx;
-	unsigned int vp, target, reps = 0, start = 0;
+	unsigned int vp, reps = 0, start = 0;
+	uint8_t in_vtl, *in;
 	uint32_t flags;
-	uint8_t *in;
+	uint64_t s;
+	int first_page = 2;
 
-	if (n >= 5 && !strncmp(tok[n - 1], "start=", 6)) {
-		if (!parse_u32(tok[n - 1] + 6, &start) || start > 0xfff)
+	if (n >= 4 && !strncmp(tok[n - 1], "start=", 6)) {
+		if (!parse_key(tok[n - 1], "start", &s) || s > 0xfff)
 			return false;
+		start = (unsigned int)s;
 		n--;
 	}
-	if (n < 5 || !vp_arg(sc, tok[1], &vp) || !parse_u32(tok[2], &target) || target > 15 ||
-	    !parse_flags(tok[3], &flags))
+	if (n < 4 || !vp_arg(tok[1], &vp) || !parse_input_vtl(tok, &first_page, n, &in_vtl) ||
+	    first_page + 2 > n || !parse_flags(tok[first_page], &flags))
 		return false;
-	for (int i = 4; i < n; i++) {
+	first_page++;
+	for (int i = first_page; i < n; i++) {
 		uint64_t first, count;
 
 		if (!parse_pages(tok[i], &first, &count) || reps + count > 0xfff)
@@ -346,25 +505,23 @@ static bool do_protect(void *ctx, char **tok, int n)
 	in = call_input(sc, vp);
 	if (!in)
 		return true;
-	memset(in, 0, 16);
-	put_le(in, MEMATTR_HV_PARTITION_ID_SELF, 8);
-	put_le(in + 8, flags, 4);
-	in[12] = (uint8_t)(0x10 | target); /* UseTargetVtl */
+	memset(in, 0, sizeof(in_t));
+	TLFS_PUT(in, in_t, partition_id, MEMATTR_HV_PARTITION_ID_SELF);
+	TLFS_PUT(in, in_t, map_flags, flags);
+	TLFS_PUT(in, in_t, target_vtl, in_vtl);
 	/* A list longer than the page is not written past it; the call then fails. */
-	for (int i = 4, k = 0; i < n; i++) {
+	for (int i = first_page, k = 0; i < n; i++) {
 		uint64_t first = 0, count = 0;
 
 		parse_pages(tok[i], &first, &count);
 		for (uint64_t j = 0; j < count && k < (int)LIST_MAX; j++, k++)
-			put_le(in + 16 + 8 * k, first + j, 8);
+			tlfs_put(in + sizeof(in_t) + 8 * k, first + j, 8);
 	}
-	print_result(
-		sc, vp,
-		memattr_vsm_hypercall(sc->v, vp,
-				      MEMATTR_HVCALL_MODIFY_VTL_PROTECTION_MASK |
-					      (uint64_t)reps << MEMATTR_HV_CONTROL_REP_COUNT_SHIFT |
-					      (uint64_t)start << MEMATTR_HV_CONTROL_REP_START_SHIFT,
-				      input_gpa(vp), 0));
+	hypercall(sc, vp,
+		  MEMATTR_HVCALL_MODIFY_VTL_PROTECTION_MASK |
+			  (uint64_t)reps << MEMATTR_HV_CONTROL_REP_COUNT_SHIFT |
+			  (uint64_t)start << MEMATTR_HV_CONTROL_REP_START_SHIFT,
+		  input_gpa(vp), 0);
 	return true;
 }
 
@@ -377,7 +534,7 @@ static bool do_check(void *ctx, char **tok, int n)
 	uint64_t gpa;
 	int ret;
 
-	if (n != 4 || !vp_arg(sc, tok[1], &vp) || !number_parse_str(tok[2], &gpa))
+	if (n != 4 || !vp_arg(tok[1], &vp) || !number_parse_str(tok[2], &gpa))
 		return false;
 	for (a = 0; a < 4; a++)
 		if (!strcmp(tok[3], access_names[a]))
@@ -385,8 +542,10 @@ static bool do_check(void *ctx, char **tok, int n)
 	if (a == 4)
 		return false;
 	ret = memattr_vsm_check(sc->v, vp, gpa, (enum memattr_access)a, &ic);
-	if (ret < 0)
-		print_error(sc->out, ret);
+	if (ret == -EFAULT)
+		print_error(sc->out, ret, "0x%llx is not RAM", (unsigned long long)gpa);
+	else if (ret < 0)
+		print_error(sc->out, ret, "no VP %u", vp);
 	else if (!ret)
 		fprintf(sc->out, "allowed\n");
 	else
@@ -394,29 +553,126 @@ static bool do_check(void *ctx, char **tok, int n)
 	return true;
 }
 
-/* vtl-call VP, vtl-return VP */
+/*
+ * vtl-call VP [rax=N], vtl-return VP [fast|rax=N]: the hypercall page's
+ * 64-bit VTL call or return sequence, called with RCX = N, which it moves to
+ * RAX before loading the call code into RCX (OpenVMM's emulated hypercall
+ * page, hv1_emulator hv.rs hypercall_page()).  VtlCall's input must be 0;
+ * VtlReturn's bit 0 asks for a fast return.
+ */
 static bool switch_cmd(struct vscript *sc, char **tok, int n, unsigned int code)
 {
+	struct memattr_vsm_vp_regs *r;
+	uint64_t rax = 0;
 	unsigned int vp;
 
-	if (n != 2 || !vp_arg(sc, tok[1], &vp))
+	if (n < 2 || n > 3 || !vp_arg(tok[1], &vp))
 		return false;
+	if (n == 3) {
+		if (code == MEMATTR_HVCALL_VTL_RETURN && !strcmp(tok[2], "fast"))
+			rax = 1;
+		else if (!parse_key(tok[2], "rax", &rax))
+			return false;
+	}
+	r = running_regs(sc, vp);
+	if (r) {
+		r->gpr[MEMATTR_RAX] = rax;
+		r->gpr[MEMATTR_RCX] = code;
+	}
 	print_result(sc, vp, memattr_vsm_hypercall(sc->v, vp, code, 0, 0));
 	return true;
 }
 
 static bool do_vtl_call(void *ctx, char **tok, int n)
 {
-	struct vscript *sc = ctx;
-
-	return switch_cmd(sc, tok, n, MEMATTR_HVCALL_VTL_CALL);
+	return switch_cmd(ctx, tok, n, MEMATTR_HVCALL_VTL_CALL);
 }
 
 static bool do_vtl_return(void *ctx, char **tok, int n)
 {
-	struct vscript *sc = ctx;
+	return switch_cmd(ctx, tok, n, MEMATTR_HVCALL_VTL_RETURN);
+}
 
-	return switch_cmd(sc, tok, n, MEMATTR_HVCALL_VTL_RETURN);
+/*
+ * Optional "rax=N" and "rcx=N" from tok[i] on; false for anything else.
+ * @set: bit 0 for RAX, bit 1 for RCX.
+ */
+static bool parse_rax_rcx(char **tok, int i, int n, uint64_t *rax, uint64_t *rcx, unsigned int *set)
+{
+	*set = 0;
+	for (; i < n; i++) {
+		if (!(*set & 1) && parse_key(tok[i], "rax", rax))
+			*set |= 1;
+		else if (!(*set & 2) && parse_key(tok[i], "rcx", rcx))
+			*set |= 2;
+		else
+			return false;
+	}
+	return true;
+}
+
+/*
+ * regs VP [VTL] [rax=N] [rcx=N]: a VP's registers at one VTL (its running one
+ * by default), after setting RAX or RCX, as the front keeps them.
+ */
+static bool do_regs(void *ctx, char **tok, int n)
+{
+	struct vscript *sc = ctx;
+	struct memattr_vsm_vp_regs *r;
+	unsigned int vp, vtl, set;
+	uint64_t rax, rcx;
+	int i = 2;
+
+	if (n < 2 || !vp_arg(tok[1], &vp))
+		return false;
+	vtl = memattr_vsm_vp_vtl(sc->v, vp);
+	if (i < n && strchr(tok[i], '=') == NULL && !vtl_arg(tok[i++], &vtl))
+		return false;
+	if (!parse_rax_rcx(tok, i, n, &rax, &rcx, &set))
+		return false;
+	r = memattr_vsm_vp_regs(sc->v, vp, vtl);
+	if (!r) {
+		print_error(sc->out, -EINVAL, "no registers for VP %u at VTL %u", vp, vtl);
+		return true;
+	}
+	if (set & 1)
+		r->gpr[MEMATTR_RAX] = rax;
+	if (set & 2)
+		r->gpr[MEMATTR_RCX] = rcx;
+	fprintf(sc->out, "regs vtl=%u rip=0x%llx rsp=0x%llx rax=0x%llx rcx=0x%llx\n", vtl,
+		(unsigned long long)r->rip, (unsigned long long)r->gpr[MEMATTR_RSP],
+		(unsigned long long)r->gpr[MEMATTR_RAX], (unsigned long long)r->gpr[MEMATTR_RCX]);
+	return true;
+}
+
+/*
+ * vtl-control VP VTL [rax=N] [rcx=N]: VTL's HV_VP_VTL_CONTROL on the VP,
+ * after setting vtl_return_x64_rax/rcx, what a non-fast VtlReturn from it
+ * gives the lower VTL.
+ */
+static bool do_vtl_control(void *ctx, char **tok, int n)
+{
+	struct vscript *sc = ctx;
+	struct memattr_vsm_vtl_control *c;
+	unsigned int vp, vtl, set;
+	uint64_t rax, rcx;
+
+	if (n < 3 || !vp_arg(tok[1], &vp) || !vtl_arg(tok[2], &vtl) ||
+	    !parse_rax_rcx(tok, 3, n, &rax, &rcx, &set))
+		return false;
+	c = memattr_vsm_vtl_control(sc->v, vp, vtl);
+	if (!c) {
+		print_error(sc->out, -EINVAL, "no VTL control for VP %u at VTL %u", vp, vtl);
+		return true;
+	}
+	if (set & 1)
+		c->vtl_return_rax = rax;
+	if (set & 2)
+		c->vtl_return_rcx = rcx;
+	fprintf(sc->out, "vtl-control vtl=%u entry-reason=%u return-rax=0x%llx return-rcx=0x%llx\n",
+		vtl, c->entry_reason, (unsigned long long)c->vtl_return_rax,
+		(unsigned long long)c->vtl_return_rcx);
+	return true;
 }
 
 /* deliver: the VP of the intercept printed last enters the VTL it goes to */
@@ -428,10 +684,18 @@ static bool do_deliver(void *ctx, char **tok, int n)
 	(void)tok;
 	if (n != 1)
 		return false;
-	ret = sc->has_last ? memattr_vsm_enter_intercept(sc->v, &sc->last) : -ENOENT;
+	if (!sc->has_last) {
+		print_error(sc->out, -ENOENT, "no intercept to deliver");
+		return true;
+	}
+	ret = memattr_vsm_enter_intercept(sc->v, &sc->last);
 	sc->has_last = false;
-	if (ret)
-		print_error(sc->out, ret);
+	if (ret == -ENOENT)
+		print_error(sc->out, ret, "VTL %u is not enabled on VP %u", sc->last.target_vtl,
+			    sc->last.vp);
+	else if (ret)
+		print_error(sc->out, ret, "VP %u no longer runs at VTL %u", sc->last.vp,
+			    sc->last.vp_vtl);
 	else
 		fprintf(sc->out, "vp %u vtl %u reason %u\n", sc->last.vp,
 			memattr_vsm_vp_vtl(sc->v, sc->last.vp),
@@ -445,26 +709,29 @@ static bool do_vtl(void *ctx, char **tok, int n)
 	struct vscript *sc = ctx;
 	unsigned int vp;
 
-	if (n != 2 || !vp_arg(sc, tok[1], &vp))
+	if (n != 2 || !vp_arg(tok[1], &vp))
 		return false;
 	if (vp >= sc->vps)
-		print_error(sc->out, -EINVAL);
+		print_error(sc->out, -EINVAL, "no VP %u", vp);
 	else
 		fprintf(sc->out, "vtl %u\n", memattr_vsm_vp_vtl(sc->v, vp));
 	return true;
 }
 
-/* hypercall VP CONTROL INPUT_GPA [OUTPUT_GPA]: the raw interface */
+/*
+ * hypercall VP CONTROL RDX [R8]: the raw interface.  RAX (VtlCall's and
+ * VtlReturn's input) is what regs set last.
+ */
 static bool do_hypercall(void *ctx, char **tok, int n)
 {
 	struct vscript *sc = ctx;
 	uint64_t control, in, out = 0;
 	unsigned int vp;
 
-	if ((n != 4 && n != 5) || !vp_arg(sc, tok[1], &vp) || !number_parse_str(tok[2], &control) ||
+	if ((n != 4 && n != 5) || !vp_arg(tok[1], &vp) || !number_parse_str(tok[2], &control) ||
 	    !number_parse_str(tok[3], &in) || (n == 5 && !number_parse_str(tok[4], &out)))
 		return false;
-	print_result(sc, vp, memattr_vsm_hypercall(sc->v, vp, control, in, out));
+	hypercall(sc, vp, control, in, out);
 	return true;
 }
 
@@ -472,62 +739,75 @@ static bool do_hypercall(void *ctx, char **tok, int n)
 static bool do_partition_config(void *ctx, char **tok, int n)
 {
 	struct vscript *sc = ctx;
-	unsigned int vp;
+	unsigned int vp, status;
 	uint64_t value;
 
-	if (n != 3 || !vp_arg(sc, tok[1], &vp) || !number_parse_str(tok[2], &value))
+	if (n != 3 || !vp_arg(tok[1], &vp) || !number_parse_str(tok[2], &value))
 		return false;
-	fprintf(sc->out, "status 0x%x\n", memattr_vsm_set_partition_config(sc->v, vp, value));
+	status = memattr_vsm_set_partition_config(sc->v, vp, value);
+	fprintf(sc->out, "status 0x%x", status);
+	print_status_name(sc->out, status);
 	return true;
 }
 
-/* An optional vtl=N after the VP: HV_INPUT_VTL with UseTargetVtl, else 0 (the caller's). */
-static bool parse_input_vtl(char **tok, int *i, int n, uint8_t *in_vtl)
+/* Register names the script knows besides numbers (HV_REGISTER_NAME). */
+static const struct {
+	const char *name;
+	unsigned int reg;
+} reg_names[] = {
+	{ "code-page-offsets", MEMATTR_HV_REGISTER_VSM_CODE_PAGE_OFFSETS },
+	{ "vp-status", MEMATTR_HV_REGISTER_VSM_VP_STATUS },
+	{ "partition-status", MEMATTR_HV_REGISTER_VSM_PARTITION_STATUS },
+	{ "capabilities", MEMATTR_HV_REGISTER_VSM_CAPABILITIES },
+	{ "partition-config", MEMATTR_HV_REGISTER_VSM_PARTITION_CONFIG },
+};
+
+static bool parse_reg(const char *t, unsigned int *reg)
 {
-	unsigned int vtl;
-
-	*in_vtl = 0;
-	if (*i < n && !strncmp(tok[*i], "vtl=", 4)) {
-		if (!parse_u32(tok[*i] + 4, &vtl) || vtl > 15)
-			return false;
-		*in_vtl = (uint8_t)(0x10 | vtl);
-		(*i)++;
+	for (size_t i = 0; i < sizeof(reg_names) / sizeof(reg_names[0]); i++) {
+		if (!strcmp(t, reg_names[i].name)) {
+			*reg = reg_names[i].reg;
+			return true;
+		}
 	}
-	return true;
+	return parse_u32(t, reg);
 }
 
+/* The Get/SetVpRegisters header: this partition, the calling VP itself. */
 static void reg_header(uint8_t *in, uint8_t in_vtl)
 {
-	put_le(in, MEMATTR_HV_PARTITION_ID_SELF, 8);
-	put_le(in + 8, MEMATTR_HV_VP_INDEX_SELF, 4);
-	in[12] = in_vtl;
-	memset(in + 13, 0, 3);
+	typedef struct hv_input_vp_registers hdr_t;
+
+	memset(in, 0, sizeof(hdr_t));
+	TLFS_PUT(in, hdr_t, partition_id, MEMATTR_HV_PARTITION_ID_SELF);
+	TLFS_PUT(in, hdr_t, vp_index, MEMATTR_HV_VP_INDEX_SELF);
+	TLFS_PUT(in, hdr_t, target_vtl, in_vtl);
 }
 
 /* set-vp-register VP [vtl=N] NAME VALUE: HvCallSetVpRegisters, one rep, the VP itself */
 static bool do_set_vp_register(void *ctx, char **tok, int n)
 {
+	typedef struct hv_register_assoc assoc_t;
 	struct vscript *sc = ctx;
 	unsigned int vp, name;
-	uint8_t in_vtl, *in;
+	uint8_t in_vtl, *in, *e;
 	uint64_t value;
 	int i = 2;
 
-	if (n < 4 || !vp_arg(sc, tok[1], &vp) || !parse_input_vtl(tok, &i, n, &in_vtl) ||
-	    i + 2 != n || !parse_u32(tok[i], &name) || !number_parse_str(tok[i + 1], &value))
+	if (n < 4 || !vp_arg(tok[1], &vp) || !parse_input_vtl(tok, &i, n, &in_vtl) || i + 2 != n ||
+	    !parse_reg(tok[i], &name) || !number_parse_str(tok[i + 1], &value))
 		return false;
 	in = call_input(sc, vp);
 	if (!in)
 		return true;
 	reg_header(in, in_vtl);
-	memset(in + 16, 0, 32);
-	put_le(in + 16, name, 4);
-	put_le(in + 32, value, 8);
-	print_result(sc, vp,
-		     memattr_vsm_hypercall(sc->v, vp,
-					   MEMATTR_HVCALL_SET_VP_REGISTERS |
-						   1ULL << MEMATTR_HV_CONTROL_REP_COUNT_SHIFT,
-					   input_gpa(vp), 0));
+	e = in + sizeof(struct hv_input_vp_registers);
+	memset(e, 0, sizeof(assoc_t));
+	TLFS_PUT(e, assoc_t, name, name);
+	TLFS_PUT(e, assoc_t, value_low, value);
+	hypercall(sc, vp,
+		  MEMATTR_HVCALL_SET_VP_REGISTERS | 1ULL << MEMATTR_HV_CONTROL_REP_COUNT_SHIFT,
+		  input_gpa(vp), 0);
 	return true;
 }
 
@@ -540,51 +820,58 @@ static bool do_get_vp_register(void *ctx, char **tok, int n)
 	struct vscript *sc = ctx;
 	unsigned int vp, name;
 	uint8_t in_vtl, *in;
-	uint64_t r, x = 0;
+	uint64_t res;
 	int i = 2;
 
-	if (n < 3 || !vp_arg(sc, tok[1], &vp) || !parse_input_vtl(tok, &i, n, &in_vtl) ||
-	    i + 1 != n || !parse_u32(tok[i], &name))
+	if (n < 3 || !vp_arg(tok[1], &vp) || !parse_input_vtl(tok, &i, n, &in_vtl) || i + 1 != n ||
+	    !parse_reg(tok[i], &name))
 		return false;
 	in = call_input(sc, vp);
 	if (!in)
 		return true;
 	reg_header(in, in_vtl);
-	put_le(in + 16, name, 4);
-	memset(in + 2048, 0, 16);
-	r = memattr_vsm_hypercall(sc->v, vp,
-				  MEMATTR_HVCALL_GET_VP_REGISTERS |
-					  1ULL << MEMATTR_HV_CONTROL_REP_COUNT_SHIFT,
-				  input_gpa(vp), input_gpa(vp) + 2048);
-	if (r != 1ULL << 32) {
-		print_result(sc, vp, r);
+	tlfs_put(in + sizeof(struct hv_input_vp_registers), name, 4);
+	memset(in + OUTPUT_OFFSET, 0, 16);
+	res = call(sc, vp,
+		   MEMATTR_HVCALL_GET_VP_REGISTERS | 1ULL << MEMATTR_HV_CONTROL_REP_COUNT_SHIFT,
+		   input_gpa(vp), input_gpa(vp) + OUTPUT_OFFSET);
+	/* Success with the one rep done. */
+	if (res != 1ULL << 32) {
+		print_result(sc, vp, res);
 		return true;
 	}
-	for (int b = 7; b >= 0; b--)
-		x = x << 8 | in[2048 + b];
-	fprintf(sc->out, "value 0x%llx\n", (unsigned long long)x);
+	fprintf(sc->out, "value 0x%llx\n", (unsigned long long)tlfs_get(in + OUTPUT_OFFSET, 8));
 	return true;
+}
+
+/* A guest accessor's failure, said plainly. */
+static void print_guest_error(struct vscript *sc, int err, unsigned int vp, uint64_t gpa)
+{
+	if (err == -EACCES)
+		print_error(sc->out, err, "VTL %u may not access 0x%llx",
+			    memattr_vsm_vp_vtl(sc->v, vp), (unsigned long long)gpa);
+	else if (err == -EFAULT)
+		print_error(sc->out, err, "0x%llx is not RAM", (unsigned long long)gpa);
+	else
+		print_error(sc->out, err, "no VP %u", vp);
 }
 
 /* read VP GPA: 8 bytes, little endian, as the VP's VTL may */
 static bool do_read(void *ctx, char **tok, int n)
 {
 	struct vscript *sc = ctx;
-	uint8_t b[8];
 	unsigned int vp;
-	uint64_t gpa, x = 0;
+	uint64_t gpa;
+	uint8_t b[8];
 	int ret;
 
-	if (n != 3 || !vp_arg(sc, tok[1], &vp) || !number_parse_str(tok[2], &gpa))
+	if (n != 3 || !vp_arg(tok[1], &vp) || !number_parse_str(tok[2], &gpa))
 		return false;
 	ret = memattr_vsm_guest_read(sc->v, vp, gpa, b, 8);
-	if (ret) {
-		print_error(sc->out, ret);
-		return true;
-	}
-	for (int i = 7; i >= 0; i--)
-		x = x << 8 | b[i];
-	fprintf(sc->out, "0x%llx\n", (unsigned long long)x);
+	if (ret)
+		print_guest_error(sc, ret, vp, gpa);
+	else
+		fprintf(sc->out, "0x%llx\n", (unsigned long long)tlfs_get(b, 8));
 	return true;
 }
 
@@ -597,13 +884,13 @@ static bool do_write(void *ctx, char **tok, int n)
 	uint8_t b[8];
 	int ret;
 
-	if (n != 4 || !vp_arg(sc, tok[1], &vp) || !number_parse_str(tok[2], &gpa) ||
+	if (n != 4 || !vp_arg(tok[1], &vp) || !number_parse_str(tok[2], &gpa) ||
 	    !number_parse_str(tok[3], &x))
 		return false;
-	put_le(b, x, 8);
+	tlfs_put(b, x, 8);
 	ret = memattr_vsm_guest_write(sc->v, vp, gpa, b, 8);
 	if (ret)
-		print_error(sc->out, ret);
+		print_guest_error(sc, ret, vp, gpa);
 	else
 		fprintf(sc->out, "ok\n");
 	return true;
@@ -619,28 +906,49 @@ static int print_run(void *opaque, uint64_t start, uint64_t end, uint64_t value)
 	return 0;
 }
 
-/* dump VTL: the protections that bind VTL, combined over the higher VTLs, by gfn run */
+/*
+ * dump VTL: what VTL may do, by gfn run: the masks of the VTLs above it
+ * combined (memattr_vsm_layer_mask()); runs without restriction are left out.
+ */
 static bool do_dump(void *ctx, char **tok, int n)
 {
 	struct vscript *sc = ctx;
 	unsigned int vtl;
-	uint32_t mask;
+	uint32_t layers;
 
 	if (n != 2 || !parse_u32(tok[1], &vtl))
 		return false;
 	if (vtl >= sc->vtls) {
-		print_error(sc->out, -EINVAL);
+		print_error(sc->out, -EINVAL, "no VTL %u", vtl);
 		return true;
 	}
-	mask = memattr_vsm_layer_mask(sc->v, vtl);
-	if (mask)
-		memattr_combined_runs(memattr_vsm_store(sc->v, vtl), mask, 0,
-				      sc->ram_size >> MEMATTR_PAGE_SHIFT, print_run, sc->out);
+	layers = memattr_vsm_layer_mask(sc->v, vtl);
+	if (layers)
+		memattr_combined_runs(sc->store, layers, 0, sc->ram_size >> MEMATTR_PAGE_SHIFT,
+				      print_run, sc->out);
 	fprintf(sc->out, "end\n");
 	return true;
 }
 
-/* stats: memattr_set() calls the front has made so far */
+/* mask VTL: VTL's own protection mask (layer VTL - 1), which limits the VTLs below it */
+static bool do_mask(void *ctx, char **tok, int n)
+{
+	struct vscript *sc = ctx;
+	unsigned int vtl;
+
+	if (n != 2 || !parse_u32(tok[1], &vtl))
+		return false;
+	if (vtl < 1 || vtl >= sc->vtls) {
+		print_error(sc->out, -EINVAL, "VTL %u has no mask (VTLs 1..%u have one)", vtl,
+			    sc->vtls - 1);
+		return true;
+	}
+	memattr_runs(sc->store, vtl - 1, 0, sc->ram_size >> MEMATTR_PAGE_SHIFT, print_run, sc->out);
+	fprintf(sc->out, "end\n");
+	return true;
+}
+
+/* stats: the store writes the front has made so far */
 static bool do_stats(void *ctx, char **tok, int n)
 {
 	struct vscript *sc = ctx;
@@ -648,7 +956,9 @@ static bool do_stats(void *ctx, char **tok, int n)
 	(void)tok;
 	if (n != 1)
 		return false;
-	fprintf(sc->out, "store-sets %llu\n", (unsigned long long)memattr_vsm_store_sets(sc->v));
+	fprintf(sc->out, "store-sets %llu store-calls %llu\n",
+		(unsigned long long)memattr_vsm_store_sets(sc->v),
+		(unsigned long long)memattr_vsm_store_calls(sc->v));
 	return true;
 }
 
@@ -659,7 +969,9 @@ static const struct line_cmd commands[] = {
 	{ "check", do_check },
 	{ "vtl-call", do_vtl_call },
 	{ "vtl-return", do_vtl_return },
+	{ "vtl-control", do_vtl_control },
 	{ "vtl", do_vtl },
+	{ "regs", do_regs },
 	{ "deliver", do_deliver },
 	{ "hypercall", do_hypercall },
 	{ "partition-config", do_partition_config },
@@ -668,6 +980,7 @@ static const struct line_cmd commands[] = {
 	{ "read", do_read },
 	{ "write", do_write },
 	{ "dump", do_dump },
+	{ "mask", do_mask },
 	{ "stats", do_stats },
 };
 
@@ -679,8 +992,9 @@ static int vsm_script_run(FILE *in, FILE *out, bool echo)
 		.ncmds = sizeof(commands) / sizeof(commands[0]),
 		.echo = echo,
 	};
+	const struct shape sh = { .vtls = 2, .vps = 1, .ram = 16ULL << 20 };
 	struct vscript sc = { .out = out };
-	int ret = partition_open(&sc, 2, 1, 16ULL << 20, false);
+	int ret = partition_open(&sc, &sh);
 
 	if (ret)
 		return ret;

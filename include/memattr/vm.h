@@ -71,9 +71,13 @@ extern "C" {
 #define MEMATTR_VM_ACTION_SKIP	0 /* drop the write / read zeros, continue */
 #define MEMATTR_VM_ACTION_ALLOW 1 /* perform this one access anyway */
 
-/* VTL entry reasons (TLFS HV_VTL_ENTRY_REASON). */
+/*
+ * VTL entry reasons (TLFS HV_VTL_ENTRY_REASON), as the VSM front sets them:
+ * a VtlCall, or a secure intercept (its message was posted), entry reason
+ * HvVtlEntryIntercept as in Linux's and OpenVMM's definitions.
+ */
 #define MEMATTR_VM_ENTRY_VTL_CALL  1
-#define MEMATTR_VM_ENTRY_INTERRUPT 2 /* an intercept message was posted */
+#define MEMATTR_VM_ENTRY_INTERCEPT 3
 
 /* Where struct memattr_vm_vtl_control sits within the message page. */
 #define MEMATTR_VM_CONTROL_OFFSET 0x800
@@ -82,8 +86,8 @@ extern "C" {
  * struct memattr_vm_vtl_control - a higher VTL's VTL control, in guest memory
  * @entry_reason: why the VTL was last entered, MEMATTR_VM_ENTRY_*
  * @reserved: zero
- * @vtl_return_rax: RAX the lower VTL gets back on VtlReturn
- * @vtl_return_rcx: RCX the lower VTL gets back on VtlReturn
+ * @vtl_return_rax: RAX the lower VTL gets back on a VtlReturn that is not fast
+ * @vtl_return_rcx: RCX the same
  * @intercept_action: not TLFS, a memattr extension: the decision on the
  *	intercept in the message page, MEMATTR_VM_ACTION_*; the VMM sets SKIP
  *	before it enters the VTL, anything but ALLOW is SKIP.  For an execute
@@ -97,7 +101,11 @@ extern "C" {
  * registers the TLFS shares between VTLs (RAX, RBX, RCX, RDX, RSI, RDI, RBP,
  * R8-R15) move to the VTL being entered; RIP, RSP, RFLAGS and the control and
  * segment state stay with each VTL's vCPU.  The VtlReturn sequence itself
- * uses RAX and RCX, so VtlReturn sets those two from this structure.
+ * uses RAX and RCX (RCX the call code, RAX the fast-return flag in bit 0, the
+ * other bits zero), so a VtlReturn with RAX 0 sets those two from this
+ * structure; with RAX 1 (fast) the lower VTL gets them as the returning VTL
+ * left them.  The VMM hands the return fields to the VSM front with every
+ * hypercall of the VTL, and sets entry_reason from the front on every entry.
  */
 struct memattr_vm_vtl_control {
 	uint32_t entry_reason;
@@ -110,18 +118,16 @@ struct memattr_vm_vtl_control {
 
 /**
  * struct memattr_vm_config - shape of a new VMM
- * @store: the attributes; must hold every layer @layer_mask names and outlive
- *	the VM
+ * @store: the attributes, in the VSM front's layout (memattr/vsm.h): VTL n's
+ *	protection mask, which limits every VTL below n, in layer n - 1, so at
+ *	least @vtls - 1 layers; must outlive the VM
  * @vtls: number of VTLs (one KVM VM each), 2..MEMATTR_VM_MAX_VTLS
- * @layer_mask: per VTL, the layers of its store whose memattr_combine()
- *	limits its accesses (memattr_vsm_layer_mask() when the VSM front owns
- *	the stores); 0 means nothing limits it.  All zero for the VSM front's
- *	layout: the protections VTL s places on VTL t in layer s - t - 1 of
- *	VTL t's store.
- * @vtl_store: per VTL, the store @layer_mask names layers of; NULL for
- *	@store.  The VSM front keeps the protections on each lower VTL in a
- *	store of its own (memattr_vsm_store()), so with three or more VTLs
- *	every VTL t from 1 to @vtls - 2 needs one here, distinct from @store.
+ * @layer_mask: per VTL, the layers of @store whose memattr_combine() limits
+ *	its accesses; 0 means nothing limits it.  All zero for the defaults,
+ *	which are the only masks the VSM front accepts: VTL v obeys the masks
+ *	of every VTL above it, layers v..@vtls - 2 (memattr_vsm_layer_mask()),
+ *	so with three VTLs VTL 0 obeys layers 0 and 1, VTL 1 layer 1, VTL 2
+ *	nothing.
  * @ram_size: bytes of guest RAM at GPA 0, a multiple of 2 MiB, at most 128 GiB
  *	(the test guests' identity page tables map the first 1 GiB of it)
  * @vma_budget: host mappings (VMAs) each alias may use; 0 for a default
@@ -145,7 +151,6 @@ struct memattr_vm_config {
 	struct memattr_store *store;
 	unsigned int vtls;
 	uint32_t layer_mask[MEMATTR_VM_MAX_VTLS];
-	struct memattr_store *vtl_store[MEMATTR_VM_MAX_VTLS];
 	uint64_t ram_size;
 	unsigned int vma_budget;
 	uint64_t max_map_count;

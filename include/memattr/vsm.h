@@ -8,14 +8,11 @@
  * protections, keeps the protections in the store, and answers access checks
  * with memory-intercept messages.  See docs/vsm.md.
  *
- * Store layout: one store per target VTL.  The protections placed ON VTL t
- * (t < max_vtl) live in the partition's store for t, memattr_vsm_store(v, t),
- * and those VTL s > t places on t in its layer memattr_vsm_layer(s, t) =
- * s - t - 1, so the store for t needs memattr_vsm_layers_needed(max_vtl, t) =
- * max_vtl - t layers (15 VTLs: stores of 15, 14, ..., 1 layers).  What VTL t
- * may do at a page is memattr_combine() of the layers in
- * memattr_vsm_layer_mask(v, t) of that store.  Layer value 0 means "no
- * restriction".
+ * Store layout: one store, one layer per protecting VTL.  VTL n (1..max_vtl)
+ * keeps one protection mask per page, in layer n - 1, and that mask limits
+ * every VTL below n.  What VTL t may do at a page is memattr_combine() of
+ * layers t..max_vtl - 1 (memattr_vsm_layer_mask(v, t)): the intersection of
+ * the masks of the VTLs above it.  Layer value 0 means "no restriction".
  *
  * The VMM keeps each VP's running-VTL registers in memattr_vsm_vp_regs()
  * (CS and CR0 at least before a hypercall), handles the two non-TLFS results
@@ -45,11 +42,12 @@ extern "C" {
 #define MEMATTR_HVCALL_SET_VP_REGISTERS		  0x0051
 
 /* HV_REGISTER_NAME values of the VSM registers GetVpRegisters/SetVpRegisters know. */
-#define MEMATTR_HV_REGISTER_VSM_VP_STATUS	 0x000d0003
-#define MEMATTR_HV_REGISTER_VSM_PARTITION_STATUS 0x000d0004
-#define MEMATTR_HV_REGISTER_VSM_CAPABILITIES	 0x000d0006
-#define MEMATTR_HV_REGISTER_VSM_PARTITION_CONFIG 0x000d0007
-#define MEMATTR_HV_VP_INDEX_SELF		 0xfffffffeu
+#define MEMATTR_HV_REGISTER_VSM_CODE_PAGE_OFFSETS 0x000d0002
+#define MEMATTR_HV_REGISTER_VSM_VP_STATUS	  0x000d0003
+#define MEMATTR_HV_REGISTER_VSM_PARTITION_STATUS  0x000d0004
+#define MEMATTR_HV_REGISTER_VSM_CAPABILITIES	  0x000d0006
+#define MEMATTR_HV_REGISTER_VSM_PARTITION_CONFIG  0x000d0007
+#define MEMATTR_HV_VP_INDEX_SELF		  0xfffffffeu
 
 /* TLFS HV_STATUS values (bits 15:0 of a hypercall result). */
 #define MEMATTR_HV_STATUS_SUCCESS		  0x0000
@@ -61,7 +59,9 @@ extern "C" {
 #define MEMATTR_HV_STATUS_INSUFFICIENT_MEMORY	  0x000b
 #define MEMATTR_HV_STATUS_INVALID_PARTITION_ID	  0x000d
 #define MEMATTR_HV_STATUS_INVALID_VP_INDEX	  0x000e
+#define MEMATTR_HV_STATUS_INVALID_REGISTER_VALUE  0x0050
 #define MEMATTR_HV_STATUS_INVALID_VTL_STATE	  0x0051
+#define MEMATTR_HV_STATUS_VTL_ALREADY_ENABLED	  0x0086
 
 /* Hypercall input value (control word) fields, TLFS "Hypercall Inputs". */
 #define MEMATTR_HV_CONTROL_CODE(c)	   ((c)&0xffffULL)
@@ -95,6 +95,14 @@ extern "C" {
 #define MEMATTR_HV_MAP_GPA_WRITABLE	     0x2u
 #define MEMATTR_HV_MAP_GPA_KERNEL_EXECUTABLE 0x4u
 #define MEMATTR_HV_MAP_GPA_USER_EXECUTABLE   0x8u
+#define MEMATTR_HV_MAP_GPA_PERMISSIONS_ALL   0xfu
+
+/*
+ * HV_INPUT_VTL: TargetVtl 3:0, UseTargetVtl 4, reserved 7:5.  Without
+ * UseTargetVtl a call names the caller's own VTL (CURRENT_VTL, the form real
+ * guests use).
+ */
+#define MEMATTR_HV_INPUT_VTL_USE_TARGET 0x10u
 
 #define MEMATTR_HV_PARTITION_ID_SELF 0xffffffffffffffffULL
 #define MEMATTR_VSM_MAX_VTL	     15
@@ -120,23 +128,28 @@ struct memattr_vsm_ram {
 
 /**
  * struct memattr_vsm_config - shape of a partition
- * @stores: @stores[t], t < @max_vtl, holds the protections placed on VTL t:
- *	at least memattr_vsm_layers_needed(@max_vtl, t) layers, a different
- *	store for every t, all of one GPA width and all with MEMATTR_F_MBEC or
- *	all without (with @mbec: all with); entries from @max_vtl on must be NULL
+ * @store: the VTLs' protection masks, VTL n's in layer n - 1: at least
+ *	@max_vtl layers; with @mbec, made with MEMATTR_F_MBEC.  Not owned; it
+ *	must outlive the partition
  * @max_vtl: highest VTL the partition may enable, 1..MEMATTR_VSM_MAX_VTL
  * @nvps: virtual processors, 1..4096
  * @ram: guest RAM regions, not overlapping, within the store's GPA width
  * @nram: how many, 1..64
  * @mbec: mode-based execute control is available to EnablePartitionVtl
+ * @vtl_call_offset: where the VTL call sequence starts in the hypercall page
+ *	the VMM offers, 0..0xfff, as HvRegisterVsmCodePageOffsets reports it
+ *	(0 when the VMM offers no hypercall page)
+ * @vtl_return_offset: the same for the VTL return sequence
  */
 struct memattr_vsm_config {
-	struct memattr_store *stores[MEMATTR_VSM_MAX_VTL];
+	struct memattr_store *store;
 	unsigned int max_vtl;
 	unsigned int nvps;
 	const struct memattr_vsm_ram *ram;
 	unsigned int nram;
 	bool mbec;
+	uint16_t vtl_call_offset;
+	uint16_t vtl_return_offset;
 };
 
 /** enum memattr_access - kind of a guest access */
@@ -258,69 +271,16 @@ struct memattr_vsm_vp_regs {
 };
 
 /**
- * memattr_vsm_layers_needed() - layers the store for target VTL @target needs
- * @max_vtl: the partition's highest VTL, 1..MEMATTR_VSM_MAX_VTL
- * @target: a VTL below @max_vtl
- *
- * One layer per VTL above @target that may protect it.
- *
- * Return: @max_vtl - @target; 0 if @target >= @max_vtl (no store).
- */
-unsigned int memattr_vsm_layers_needed(unsigned int max_vtl, unsigned int target);
-
-/**
- * memattr_vsm_stores_create() - the stores a partition of @max_vtl VTLs needs
- * @max_vtl: the partition's highest VTL, 1..MEMATTR_VSM_MAX_VTL
- * @base: GPA width, flags and allocator of every store; its @layers is ignored
- * @stores: receives @stores[t] for t < @max_vtl, the store for target VTL t
- *	with memattr_vsm_layers_needed(@max_vtl, t) layers; the entries from
- *	@max_vtl on are set to NULL.  Ready for memattr_vsm_config.stores.
- *
- * Context: any thread.
- * Return: 0, -EINVAL (bad @max_vtl, NULL @base or @stores, or a @base that
- * memattr_store_create() refuses), -ENOMEM.  On an error no store is left
- * and every entry is NULL.
- */
-int memattr_vsm_stores_create(unsigned int max_vtl, const struct memattr_config *base,
-			      struct memattr_store *stores[MEMATTR_VSM_MAX_VTL]);
-
-/**
- * memattr_vsm_stores_destroy() - destroy every store of @stores and set its entry to NULL
- * @stores: as filled by memattr_vsm_stores_create(); NULL entries are skipped
- *
- * Context: after memattr_vsm_destroy() of the partition that used them.
- */
-void memattr_vsm_stores_destroy(struct memattr_store *stores[MEMATTR_VSM_MAX_VTL]);
-
-/**
- * memattr_vsm_layer() - layer of the protections @setter places on @target
- * @setter: the higher VTL
- * @target: the lower VTL, < @setter
- *
- * The layer is one of the store for @target, memattr_vsm_store(v, @target).
- *
- * Return: @setter - @target - 1.
- */
-unsigned int memattr_vsm_layer(unsigned int setter, unsigned int target);
-
-/**
- * memattr_vsm_store() - the store holding the protections placed on VTL @vtl
+ * memattr_vsm_layer_mask() - layers whose combination limits VTL @vtl
  * @v: the partition
  * @vtl: a VTL
  *
- * Return: the config's stores[@vtl]; NULL for @vtl >= max_vtl (nothing
- * limits the highest VTL).
- */
-struct memattr_store *memattr_vsm_store(const struct memattr_vsm *v, unsigned int vtl);
-
-/**
- * memattr_vsm_layer_mask() - layers whose combination limits VTL @vtl
- * @v: the partition
- * @vtl: a VTL <= max_vtl
+ * The masks of every VTL above @vtl, layers @vtl..max_vtl - 1 of the
+ * partition's store, for memattr_combined_get()/memattr_combined_runs().
  *
- * Return: bit mask of layers of memattr_vsm_store(@v, @vtl), for
- * memattr_combined_get()/memattr_combined_runs(): (1 << (max_vtl - @vtl)) - 1;
- * 0 for the highest VTL (nothing limits it).
+ * Context: any thread.
+ * Return: the bit mask of those layers; 0 for @vtl >= max_vtl (nothing
+ * limits the highest VTL) or a NULL @v.
  */
 uint32_t memattr_vsm_layer_mask(const struct memattr_vsm *v, unsigned int vtl);
 
@@ -330,14 +290,14 @@ uint32_t memattr_vsm_layer_mask(const struct memattr_vsm *v, unsigned int vtl);
  * @out: the new partition
  *
  * Context: any thread.
- * Return: 0, -EINVAL for a bad config (among others: max_vtl > 15, a
- * missing store, a store with too few layers, one store for two targets),
- * -ENOMEM.
+ * Return: 0, -EINVAL for a bad config (among others: max_vtl 0 or > 15, a
+ * missing store, a store with fewer than max_vtl layers, @mbec on a store
+ * without MEMATTR_F_MBEC, a code page offset above 0xfff), -ENOMEM.
  */
 int memattr_vsm_create(const struct memattr_vsm_config *cfg, struct memattr_vsm **out);
 
 /**
- * memattr_vsm_destroy() - free a partition (not its stores)
+ * memattr_vsm_destroy() - free a partition (not its store)
  * @v: the partition, or NULL
  *
  * Context: no concurrent use of @v.
@@ -361,7 +321,11 @@ void memattr_vsm_destroy(struct memattr_vsm *v);
  * MEMATTR_VSM_INJECT_UD where the TLFS raises #UD (any hypercall from CPL > 0
  * or real mode, a bad VTL call or return); MEMATTR_VSM_INTERCEPTED when the
  * input page is closed to the caller's VTL.  Before the call the VMM loads
- * the running VTL's registers (CS, CR0 at least) into memattr_vsm_vp_regs().
+ * the running VTL's registers into memattr_vsm_vp_regs(): CS and CR0 always,
+ * RAX for VtlCall and VtlReturn (their RAX input), and every shared register
+ * when the call may switch VTLs.  After a VTL switch the entered VTL's
+ * registers there are what the VP runs with (a VtlReturn that is not fast
+ * takes RAX and RCX from the returning VTL's memattr_vsm_vtl_control()).
  */
 uint64_t memattr_vsm_hypercall(struct memattr_vsm *v, unsigned int vp, uint64_t control,
 			       uint64_t input_gpa, uint64_t output_gpa);
@@ -369,41 +333,79 @@ uint64_t memattr_vsm_hypercall(struct memattr_vsm *v, unsigned int vp, uint64_t 
 /**
  * memattr_vsm_protect() - ModifyVtlProtectionMask's effect, without the decoding
  * @v: the partition
- * @caller_vtl: the VTL placing the protections
- * @target_vtl: the lower VTL they apply to
+ * @caller_vtl: the VTL making the call
+ * @mask_vtl: the VTL whose protection mask is set (the call's TargetVtl, or
+ *	@caller_vtl for the usual CURRENT_VTL form); the mask limits every VTL
+ *	below @mask_vtl
  * @map_flags: HV_MAP_GPA_FLAGS
  * @gpa_pages: guest page numbers, any order, duplicates allowed
  * @n: how many (no TLFS rep-count limit here)
  * @done: pages of the list, from its start, that now carry the protection
  *
- * The rules of HvCallModifyVtlProtectionMask apply (@caller_vtl enabled and
- * with EnableVtlProtection set, @target_vtl lower and enabled, legal flags,
- * RAM pages).  Validates the whole list, then applies the valid prefix as a
- * few range sets (sorted, coalesced runs) with memattr_set_runs(): all of it
- * or, when memory runs out, none (*@done 0).  Pages past *@done are unchanged.
+ * The rules of HvCallModifyVtlProtectionMask apply (see docs/vsm.md: @mask_vtl
+ * not above @caller_vtl, not 0, enabled; a VTL sets its own mask only once
+ * its EnableVtlProtection is set; legal flags; RAM pages).  Validates the
+ * whole list, then applies the valid prefix as a few range sets (sorted,
+ * coalesced runs) with memattr_set_runs(): all of it or, when memory runs
+ * out, none (*@done 0).  Pages past *@done are unchanged.
  *
  * Context: the partition's writer.
  * Return: an HV_STATUS (MEMATTR_HV_STATUS_SUCCESS when *@done == @n;
- * INVALID_PARAMETER at the first non-RAM page; INSUFFICIENT_MEMORY).
+ * INVALID_PARAMETER at the first non-RAM page, and for a NULL @done or a
+ * NULL @gpa_pages with @n > 0; INSUFFICIENT_MEMORY).
  */
 unsigned int memattr_vsm_protect(struct memattr_vsm *v, unsigned int caller_vtl,
-				 unsigned int target_vtl, uint32_t map_flags,
+				 unsigned int mask_vtl, uint32_t map_flags,
 				 const uint64_t *gpa_pages, size_t n, size_t *done);
+
+/**
+ * memattr_vsm_enable_partition_vtl() - HvCallEnablePartitionVtl's effect
+ * @v: the partition
+ * @vp: the calling VP; its current VTL is the caller
+ * @vtl: the VTL to enable for the partition, 1..max_vtl
+ * @mbec: the EnableMbec flag
+ *
+ * The hypercall's rules apply (docs/vsm.md): a VMM that sets up the
+ * partition itself, as a loader would, goes through the same checks.
+ *
+ * Context: the partition's writer.
+ * Return: an HV_STATUS.
+ */
+unsigned int memattr_vsm_enable_partition_vtl(struct memattr_vsm *v, unsigned int vp,
+					      unsigned int vtl, bool mbec);
+
+/**
+ * memattr_vsm_enable_vp_vtl() - HvCallEnableVpVtl's effect
+ * @v: the partition
+ * @vp: the calling VP; its current VTL is the caller
+ * @target_vp: the VP to enable @vtl on, or MEMATTR_HV_VP_INDEX_SELF for @vp
+ * @vtl: the VTL, 1..max_vtl, enabled for the partition
+ * @context: the new VTL's initial registers (HV_INITIAL_VP_CONTEXT: RIP, RSP,
+ *	RFLAGS, the segments, GDTR, IDTR, EFER, CR0, CR3, CR4, PAT are taken;
+ *	everything else starts at 0); NULL for all zero
+ *
+ * Context: the partition's writer.
+ * Return: an HV_STATUS (VTL_ALREADY_ENABLED when @target_vp has @vtl).
+ */
+unsigned int memattr_vsm_enable_vp_vtl(struct memattr_vsm *v, unsigned int vp,
+				       unsigned int target_vp, unsigned int vtl,
+				       const struct memattr_vsm_vp_regs *context);
 
 /**
  * memattr_vsm_set_partition_config() - write a VTL's HvRegisterVsmPartitionConfig
  * @v: the partition
  * @vp: the VP whose current VTL writes its own register
  * @value: EnableVtlProtection (bit 0), DefaultVtlProtectionMask (4:1, as
- *	HV_MAP_GPA_FLAGS); ZeroMemoryOnReset (5), DenyLowerVtlStartup (6) and
- *	InterceptVpStartup (9) are kept without effect; other bits must be zero
+ *	HV_MAP_GPA_FLAGS, at least R|W); bits 15:5 (ZeroMemoryOnReset,
+ *	DenyLowerVtlStartup and the intercept enables) are kept without
+ *	effect; bits 63:16 must be zero
  *
- * Setting EnableVtlProtection applies DefaultVtlProtectionMask to all RAM of
- * every lower VTL; afterwards neither may change (TLFS VSM "Partition
- * Configuration").  A VTL applies protections only once it is set.
+ * Setting EnableVtlProtection applies DefaultVtlProtectionMask to all RAM in
+ * the VTL's own mask; afterwards neither may change (TLFS VSM "Partition
+ * Configuration").  A VTL sets its own mask only once it is set.
  *
  * Context: the partition's writer.
- * Return: an HV_STATUS.
+ * Return: an HV_STATUS: INVALID_REGISTER_VALUE for a bad @value.
  */
 unsigned int memattr_vsm_set_partition_config(struct memattr_vsm *v, unsigned int vp,
 					      uint64_t value);
@@ -438,6 +440,40 @@ int memattr_vsm_pending_intercept(struct memattr_vsm *v, unsigned int vp,
 /* HV_VTL_ENTRY_REASON (HV_VP_VTL_CONTROL): why the running VTL was entered. */
 #define MEMATTR_HV_VTL_ENTRY_VTL_CALL  1
 #define MEMATTR_HV_VTL_ENTRY_INTERRUPT 2
+#define MEMATTR_HV_VTL_ENTRY_INTERCEPT 3
+
+/**
+ * struct memattr_vsm_vtl_control - a VTL's HV_VP_VTL_CONTROL
+ * @entry_reason: why the VTL was last entered, MEMATTR_HV_VTL_ENTRY_*
+ * @vina_asserted: VINA status (bit 0); kept, not used by the front
+ * @reserved: zero
+ * @vtl_return_rax: RAX the lower VTL gets back on a VtlReturn that is not fast
+ * @vtl_return_rcx: RCX the same
+ *
+ * The layout of the TLFS structure a guest finds in its VP assist page.
+ * The front keeps one per VP and VTL above 0 (memattr_vsm_vtl_control()): a
+ * VMM that maps the VP assist page copies the guest's return fields in
+ * before a VtlReturn and the entry reason out after a VTL entry.
+ */
+struct memattr_vsm_vtl_control {
+	uint32_t entry_reason;
+	uint8_t vina_asserted;
+	uint8_t reserved[3];
+	uint64_t vtl_return_rax;
+	uint64_t vtl_return_rcx;
+};
+
+/**
+ * memattr_vsm_vtl_control() - the HV_VP_VTL_CONTROL of @vp at @vtl
+ * @v: the partition
+ * @vp: VP index
+ * @vtl: a VTL, 1..max_vtl
+ *
+ * Context: the partition's writer.
+ * Return: the control, or NULL for a bad @vp or @vtl.
+ */
+struct memattr_vsm_vtl_control *memattr_vsm_vtl_control(struct memattr_vsm *v, unsigned int vp,
+							unsigned int vtl);
 
 /**
  * memattr_vsm_enter_intercept() - switch the faulting VP into the VTL that
@@ -445,9 +481,10 @@ int memattr_vsm_pending_intercept(struct memattr_vsm *v, unsigned int vp,
  * @v: the partition
  * @ic: an intercept from memattr_vsm_check() or a hypercall
  *
- * TLFS VSM "VTL Entry": a secure intercept enters the higher VTL, whose
- * message arrives as an interrupt (entry reason HvVtlEntryInterrupt).  The
- * shared registers move along, and a VTL return goes back to @ic->vp_vtl.
+ * TLFS VSM "VTL Entry": a secure intercept enters the higher VTL with entry
+ * reason HvVtlEntryIntercept (3, as in Linux's and OpenVMM's definitions).
+ * The shared registers move along, and a VTL return goes back to
+ * @ic->vp_vtl.
  * The VMM posts the message (memattr_vsm_intercept_encode()) to that VTL.
  *
  * Context: the partition's writer.

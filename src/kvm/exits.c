@@ -60,7 +60,7 @@ static void record(struct memattr_vm *vm, const struct memattr_vm_intercept *r)
 }
 
 /* In the VTL's message page: VMM-owned like the message slot (see hypercall.c, msg_slot()). */
-static struct memattr_vm_vtl_control *control_of(struct memattr_vm *vm, unsigned int vtl)
+struct memattr_vm_vtl_control *control_of(struct memattr_vm *vm, unsigned int vtl)
 {
 	return (void *)(vm->ram + vm->msg_gpa[vtl] + MEMATTR_VM_CONTROL_OFFSET);
 }
@@ -256,6 +256,7 @@ static __u64 *shared_reg(struct kvm_regs *r, unsigned int i)
 static int vtl_switch(struct memattr_vm *vm, unsigned int from, unsigned int to, bool held)
 {
 	struct kvm_regs a, b;
+	uint64_t rax, rcx;
 	__u64 *p;
 	int ret;
 
@@ -275,13 +276,15 @@ static int vtl_switch(struct memattr_vm *vm, unsigned int from, unsigned int to,
 	if (ret)
 		return ret;
 	if (to < from) {
-		/* VtlReturn's own sequence used RAX and RCX: the VTL control has the values. */
-		a.rax = control_of(vm, from)->vtl_return_rax;
-		a.rcx = control_of(vm, from)->vtl_return_rcx;
+		/*
+		 * VtlReturn's own sequence used RAX and RCX: the front gave @to
+		 * the VTL control's values (or, for a fast return, left them).
+		 */
+		hv_return_regs(vm, to, &rax, &rcx);
+		a.rax = rax;
+		a.rcx = rcx;
 	} else {
-		control_of(vm, to)->entry_reason = vm->pending_from >= 0
-							   ? MEMATTR_VM_ENTRY_INTERRUPT
-							   : MEMATTR_VM_ENTRY_VTL_CALL;
+		control_of(vm, to)->entry_reason = hv_entry_reason(vm);
 	}
 	for (unsigned int i = 0; (p = shared_reg(&b, i)); i++)
 		if (!held || *p == *shared_reg(&vm->pending_regs, i))

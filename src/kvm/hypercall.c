@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The hypercall doorbell on the VSM front (include/memattr/vsm.h): the only
- * file of the KVM backend that depends on it.  The front decodes and
- * validates every hypercall, keeps VTL enablement and each VP's current VTL,
- * and sets the protections in the store; this file keeps the front's view of
- * VP 0's registers in step with the KVM vCPUs and turns its VTL changes into
- * vCPU switches (exits.c moves the shared registers between the vCPUs).
- * The guest rings it with `out %al, $0x50` and the x64 hypercall registers
- * (RCX control, RDX input GPA, R8 output GPA); the result goes to RAX.
+ * file of the KVM backend that depends on it.  The doorbell forwards every
+ * hypercall to the front, which decodes and validates it, keeps VTL
+ * enablement and each VP's current VTL, and sets the protections in the
+ * store; this file keeps the front's view of VP 0's registers and VTL
+ * controls in step with the KVM vCPUs and guest memory, and turns its VTL
+ * changes into vCPU switches (exits.c moves the shared registers between the
+ * vCPUs).  The guest rings it with `out %al, $0x50` and the x64 hypercall
+ * registers (RCX control, RDX input GPA, R8 output GPA); the result goes to
+ * RAX.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -17,6 +20,7 @@
 #include <memattr/vsm.h>
 
 #include "vm_int.h"
+#include "vsm/tlfs.h"
 
 struct hv {
 	struct memattr_vsm *v;
@@ -31,6 +35,7 @@ int hv_init(struct memattr_vm *vm)
 {
 	struct memattr_vsm_ram ram = { .gpa = 0, .size = vm->ram_size, .host = vm->ram };
 	struct memattr_vsm_config cfg = {
+		.store = vm->store,
 		.max_vtl = vm->vtls - 1,
 		.nvps = 1,
 		.ram = &ram,
@@ -41,19 +46,15 @@ int hv_init(struct memattr_vm *vm)
 
 	if (!h)
 		return -ENOMEM;
-	/* The front keeps the protections on each lower VTL in that VTL's store. */
-	for (unsigned int t = 0; t + 1 < vm->vtls; t++)
-		cfg.stores[t] = vm->vstore[t];
 	ret = memattr_vsm_create(&cfg, &h->v);
 	if (ret) {
 		free(h);
 		return ret;
 	}
 	vm->hv = h;
-	/* The front owns the stores' layout: the views must read the same layers. */
+	/* The front owns the store's layout: the views must read the same layers. */
 	for (unsigned int t = 0; t < vm->vtls; t++)
-		if (vm->mask[t] != memattr_vsm_layer_mask(h->v, t) ||
-		    (vm->mask[t] && vm->vstore[t] != memattr_vsm_store(h->v, t)))
+		if (vm->mask[t] != memattr_vsm_layer_mask(h->v, t))
 			return -EINVAL;
 	return 0;
 }
@@ -121,81 +122,58 @@ static int regs_sync(struct memattr_vm *vm, unsigned int vtl, struct kvm_regs *k
 	return 0;
 }
 
-static void put16(uint8_t *p, uint16_t v)
+/*
+ * HV_INITIAL_VP_CONTEXT of @vtl's vCPU as the VMM set it up: the registers
+ * HvCallEnableVpVtl takes, the rest 0.
+ */
+static int initial_context(struct memattr_vm *vm, unsigned int vtl, struct memattr_vsm_vp_regs *c)
 {
-	memcpy(p, &v, 2);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, 4);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	memcpy(p, &v, 8);
-}
-
-/* HV_X64_SEGMENT_REGISTER: Base, Limit, Selector, Attributes (VMX access-rights layout). */
-static void put_seg(uint8_t *p, const struct kvm_segment *s)
-{
-	put64(p, s->base);
-	put32(p + 8, s->limit);
-	put16(p + 12, s->selector);
-	put16(p + 14, seg_attributes(s));
-}
-
-/* HV_INITIAL_VP_CONTEXT of @vtl's vCPU as the VMM set it up (224 bytes). */
-static int vp_context(struct memattr_vm *vm, unsigned int vtl, uint8_t *c)
-{
-	const struct kvm_segment *segs[8];
 	struct kvm_sregs s;
-	struct kvm_regs r;
+	struct kvm_regs k;
+	int ret = vcpu_regs_get(vm, vtl, &k);
 
-	if (ioctl(vm->vcpu[vtl].fd, KVM_GET_REGS, &r) || ioctl(vm->vcpu[vtl].fd, KVM_GET_SREGS, &s))
-		return -errno;
-	segs[0] = &s.cs, segs[1] = &s.ds, segs[2] = &s.es, segs[3] = &s.fs;
-	segs[4] = &s.gs, segs[5] = &s.ss, segs[6] = &s.tr, segs[7] = &s.ldt;
-	memset(c, 0, 224);
-	put64(c, r.rip);
-	put64(c + 8, r.rsp);
-	put64(c + 16, r.rflags);
-	for (int i = 0; i < 8; i++)
-		put_seg(c + 24 + 16 * i, segs[i]);
-	put16(c + 152 + 6, s.idt.limit);
-	put64(c + 152 + 8, s.idt.base);
-	put16(c + 168 + 6, s.gdt.limit);
-	put64(c + 168 + 8, s.gdt.base);
-	put64(c + 184, s.efer);
-	put64(c + 192, s.cr0);
-	put64(c + 200, s.cr3);
-	put64(c + 208, s.cr4);
-	put64(c + 216, 0x0007040600070406ULL); /* the architectural reset PAT */
+	if (!ret)
+		ret = vcpu_sregs_get(vm, vtl, &s);
+	if (ret)
+		return ret;
+	memset(c, 0, sizeof(*c));
+	c->rip = k.rip;
+	c->gpr[MEMATTR_RSP] = k.rsp;
+	c->rflags = k.rflags;
+	seg_store(&c->cs, &s.cs);
+	seg_store(&c->ds, &s.ds);
+	seg_store(&c->es, &s.es);
+	seg_store(&c->fs, &s.fs);
+	seg_store(&c->gs, &s.gs);
+	seg_store(&c->ss, &s.ss);
+	seg_store(&c->tr, &s.tr);
+	seg_store(&c->ldtr, &s.ldt);
+	c->idtr_base = s.idt.base;
+	c->idtr_limit = s.idt.limit;
+	c->gdtr_base = s.gdt.base;
+	c->gdtr_limit = s.gdt.limit;
+	c->efer = s.efer;
+	c->cr0 = s.cr0;
+	c->cr3 = s.cr3;
+	c->cr4 = s.cr4;
+	c->pat = 0x0007040600070406ULL; /* the architectural reset PAT */
 	return 0;
-}
-
-static int call(struct memattr_vm *vm, uint64_t code)
-{
-	uint64_t r = memattr_vsm_hypercall(front(vm), 0, code, HV_SCRATCH_GPA, 0);
-
-	/* #UD or an intercept, as well as a status, mean the call did not happen. */
-	return MEMATTR_HV_RESULT_STATUS(r) || r & (MEMATTR_VSM_INJECT_UD | MEMATTR_VSM_INTERCEPTED)
-		       ? -EPERM
-		       : 0;
 }
 
 /*
  * Bring VP 0 up to @vtl the way a VTL 0 loader does (Windows' loader before
  * the secure kernel runs): EnablePartitionVtl, EnableVpVtl with the context the
- * VMM gave that VTL's vCPU, then VtlCall.  The inputs go through a scratch
- * page of the VMM's own 64 KiB.  Every vCPU on the way must be initialized
+ * VMM gave that VTL's vCPU, then VtlCall, each from the VP's current VTL.  The
+ * enables go through the front's C calls, which apply the hypercalls' rules;
+ * the VtlCall is a hypercall, so every vCPU on the way must be initialized
  * (the front refuses hypercalls from real mode): -EPERM otherwise.
  */
 int hv_enter(struct memattr_vm *vm, unsigned int vtl)
 {
 	struct memattr_vsm *v = front(vm);
-	uint8_t *in = vm->ram + HV_SCRATCH_GPA;
+	struct memattr_vsm_vp_regs ctx;
 	struct kvm_regs k;
+	uint64_t r;
 	int ret;
 
 	if (vtl < memattr_vsm_vp_vtl(v, 0))
@@ -207,45 +185,60 @@ int hv_enter(struct memattr_vm *vm, unsigned int vtl)
 		ret = regs_sync(vm, cur, &k);
 		if (ret)
 			return ret;
-		if (!(memattr_vsm_partition_vtls(v) & 1U << t)) {
-			memset(in, 0, 16);
-			put64(in, MEMATTR_HV_PARTITION_ID_SELF);
-			in[8] = t;
-			ret = call(vm, MEMATTR_HVCALL_ENABLE_PARTITION_VTL);
-			if (ret)
-				return ret;
-		}
+		if (!(memattr_vsm_partition_vtls(v) & 1U << t) &&
+		    memattr_vsm_enable_partition_vtl(v, 0, t, false))
+			return -EPERM;
 		if (!(memattr_vsm_vp_vtls(v, 0) & 1U << t)) {
-			memset(in, 0, 16);
-			put64(in, MEMATTR_HV_PARTITION_ID_SELF);
-			in[12] = t;
-			ret = vp_context(vm, t, in + 16);
-			if (!ret)
-				ret = call(vm, MEMATTR_HVCALL_ENABLE_VP_VTL);
+			ret = initial_context(vm, t, &ctx);
 			if (ret)
 				return ret;
+			if (memattr_vsm_enable_vp_vtl(v, 0, 0, t, &ctx))
+				return -EPERM;
 		}
-		ret = call(vm, MEMATTR_HVCALL_VTL_CALL);
-		if (ret)
-			return ret;
+		/*
+		 * VtlCall's input is RAX, which must be 0 (TLFS "VTL Call"): the
+		 * loader's call sets it in the front's copy only; the vCPU keeps
+		 * its own RAX.
+		 */
+		memattr_vsm_vp_regs(v, 0, cur)->gpr[MEMATTR_RAX] = 0;
+		r = memattr_vsm_hypercall(v, 0, MEMATTR_HVCALL_VTL_CALL, 0, 0);
+		/* #UD or an intercept, as well as a status, mean the call did not happen. */
+		if (MEMATTR_HV_RESULT_STATUS(r) ||
+		    r & (MEMATTR_VSM_INJECT_UD | MEMATTR_VSM_INTERCEPTED))
+			return -EPERM;
 	}
 	return 0;
 }
 
-/* HV_MESSAGE (TLFS "SynIC Messages"): a 16-byte header, then up to 240 bytes of payload. */
-#define HV_MESSAGE_SIZE	       256
-#define HV_MESSAGE_HEADER_SIZE 16
-#define HV_MESSAGE_TYPE_NONE   0x00000000u
-#define INSN_BYTES	       16
+/* vm.h's public offsets and values are the TLFS structures' of vsm/tlfs.h and the front's. */
+#define MSG_OFFSET(f)  offsetof(struct hv_message, f)
+#define ICPT_OFFSET(f) (MSG_OFFSET(payload) + offsetof(struct hv_memory_intercept_message, f))
 
-_Static_assert(MEMATTR_VM_MSG_PAYLOAD == HV_MESSAGE_HEADER_SIZE, "payload follows the header");
-_Static_assert(HV_MESSAGE_HEADER_SIZE + MEMATTR_VSM_INTERCEPT_MSG_SIZE <= HV_MESSAGE_SIZE,
+_Static_assert(MEMATTR_VM_MSG_TYPE == MSG_OFFSET(header.message_type), "MessageType");
+_Static_assert(MEMATTR_VM_MSG_PAYLOAD_SIZE == MSG_OFFSET(header.payload_size), "PayloadSize");
+_Static_assert(MEMATTR_VM_MSG_PAYLOAD == MSG_OFFSET(payload), "payload follows the header");
+_Static_assert(MEMATTR_VM_MSG_ACCESS == ICPT_OFFSET(header.intercept_access_type),
+	       "InterceptAccessType");
+_Static_assert(MEMATTR_VM_MSG_RIP == ICPT_OFFSET(header.rip), "Rip");
+_Static_assert(MEMATTR_VM_MSG_GPA == ICPT_OFFSET(guest_physical_address), "GuestPhysicalAddress");
+_Static_assert(MEMATTR_VSM_INTERCEPT_MSG_SIZE == sizeof(struct hv_memory_intercept_message) &&
+		       MEMATTR_VSM_INTERCEPT_MSG_SIZE <= sizeof(((struct hv_message *)0)->payload),
 	       "an intercept fits one message slot");
 _Static_assert(MEMATTR_VM_MSG_GPA_INTERCEPT == MEMATTR_HV_MESSAGE_GPA_INTERCEPT,
 	       "the public name is the front's");
 _Static_assert(MEMATTR_VM_ACCESS_EXECUTE == MEMATTR_HV_INTERCEPT_ACCESS_EXECUTE &&
 		       MEMATTR_VM_ACCESS_WRITE == MEMATTR_HV_INTERCEPT_ACCESS_WRITE,
 	       "access types are TLFS HV_INTERCEPT_ACCESS_TYPE");
+_Static_assert(MEMATTR_VM_ENTRY_VTL_CALL == MEMATTR_HV_VTL_ENTRY_VTL_CALL &&
+		       MEMATTR_VM_ENTRY_INTERCEPT == MEMATTR_HV_VTL_ENTRY_INTERCEPT,
+	       "entry reasons are TLFS HV_VTL_ENTRY_REASON, as the front sets them");
+_Static_assert(offsetof(struct memattr_vm_vtl_control, entry_reason) ==
+			       offsetof(struct memattr_vsm_vtl_control, entry_reason) &&
+		       offsetof(struct memattr_vm_vtl_control, vtl_return_rax) ==
+			       offsetof(struct memattr_vsm_vtl_control, vtl_return_rax) &&
+		       offsetof(struct memattr_vm_vtl_control, vtl_return_rcx) ==
+			       offsetof(struct memattr_vsm_vtl_control, vtl_return_rcx),
+	       "the guest's VTL control is HV_VP_VTL_CONTROL, as the front's");
 
 /*
  * Why the message is written straight into guest RAM, past every VTL rule:
@@ -308,7 +301,6 @@ int hv_intercept(struct memattr_vm *vm, unsigned int from, uint64_t gpa, uint32_
 	struct memattr_vsm_intercept ic;
 	struct kvm_sregs s;
 	struct kvm_regs k;
-	uint32_t type;
 	int ret;
 
 	if (memattr_vsm_vp_vtl(front(vm), 0) != from)
@@ -333,8 +325,7 @@ int hv_intercept(struct memattr_vm *vm, unsigned int from, uint64_t gpa, uint32_
 	if (ic.vp_vtl != from || ic.target_vtl <= from || ic.target_vtl >= vm->vtls)
 		return -EFAULT;
 	m = msg_slot(vm, ic.target_vtl);
-	memcpy(&type, m + MEMATTR_VM_MSG_TYPE, 4);
-	if (type != HV_MESSAGE_TYPE_NONE)
+	if (TLFS_GET(m, struct hv_message, header.message_type) != HV_MESSAGE_TYPE_NONE)
 		return -EFAULT; /* the slot is still full: no queue, and the VP is held anyway */
 	/*
 	 * The guests run identity mapped: the instruction's GVA is its GPA.
@@ -345,17 +336,16 @@ int hv_intercept(struct memattr_vm *vm, unsigned int from, uint64_t gpa, uint32_
 	ic.insn_length = 0;
 	ic.insn_count = 0;
 	if (ic.rip < vm->ram_size) {
-		ic.insn_count =
-			vm->ram_size - ic.rip < INSN_BYTES ? vm->ram_size - ic.rip : INSN_BYTES;
+		ic.insn_count = vm->ram_size - ic.rip < sizeof(ic.insn) ? vm->ram_size - ic.rip
+									: sizeof(ic.insn);
 		memcpy(ic.insn, vm->ram + ic.rip, ic.insn_count);
 	}
 	memattr_vsm_intercept_encode(&ic, payload);
 	/* HV_MESSAGE_HEADER: PayloadSize, MessageFlags 0, Reserved, Sender 0; the type last. */
-	memset(m, 0, HV_MESSAGE_SIZE);
-	m[MEMATTR_VM_MSG_PAYLOAD_SIZE] = MEMATTR_VSM_INTERCEPT_MSG_SIZE;
-	memcpy(m + MEMATTR_VM_MSG_PAYLOAD, payload, sizeof(payload));
-	type = MEMATTR_HV_MESSAGE_GPA_INTERCEPT;
-	memcpy(m + MEMATTR_VM_MSG_TYPE, &type, 4);
+	memset(m, 0, sizeof(struct hv_message));
+	TLFS_PUT(m, struct hv_message, header.payload_size, MEMATTR_VSM_INTERCEPT_MSG_SIZE);
+	memcpy(m + MSG_OFFSET(payload), payload, sizeof(payload));
+	TLFS_PUT(m, struct hv_message, header.message_type, MEMATTR_HV_MESSAGE_GPA_INTERCEPT);
 
 	/* TLFS VSM "VTL Entry": a secure intercept enters the receiving VTL directly. */
 	if (memattr_vsm_enter_intercept(front(vm), &ic) ||
@@ -375,50 +365,23 @@ int hv_intercept(struct memattr_vm *vm, unsigned int from, uint64_t gpa, uint32_
 
 void hv_intercept_done(struct memattr_vm *vm, unsigned int to)
 {
-	uint32_t none = HV_MESSAGE_TYPE_NONE;
-
-	memcpy(msg_slot(vm, to) + MEMATTR_VM_MSG_TYPE, &none, 4);
+	TLFS_PUT(msg_slot(vm, to), struct hv_message, header.message_type, HV_MESSAGE_TYPE_NONE);
 }
 
-#define HVCALL_SET_VP_REGISTERS		 0x0051
-#define HV_REGISTER_VSM_PARTITION_CONFIG 0x000d0007
-#define HV_EXCEPTION_UD			 6
-
-/*
- * HvCallSetVpRegisters (rep), for the one register the front models:
- * HvRegisterVsmPartitionConfig, written by the VP's current VTL.  Header
- * PartitionId (8), VpIndex (4), HV_INPUT_VTL (1), reserved (3); each rep an
- * HV_REGISTER_ASSOC of 32 bytes: Name (4), reserved (12), Value (16).
- */
-static uint64_t set_vp_registers(struct memattr_vm *vm, uint64_t control, uint64_t in)
+void hv_return_regs(struct memattr_vm *vm, unsigned int to, uint64_t *rax, uint64_t *rcx)
 {
-	unsigned int count = (control >> MEMATTR_HV_CONTROL_REP_COUNT_SHIFT) & MEMATTR_HV_REP_MAX;
-	unsigned int start = (control >> MEMATTR_HV_CONTROL_REP_START_SHIFT) & MEMATTR_HV_REP_MAX;
-	uint8_t buf[MEMATTR_PAGE_SIZE];
-	uint64_t len = 16 + 32ULL * count;
+	const struct memattr_vsm_vp_regs *r = memattr_vsm_vp_regs(front(vm), 0, to);
 
-	if (control & MEMATTR_HV_CONTROL_FAST || start >= count)
-		return MEMATTR_HV_STATUS_INVALID_HYPERCALL_INPUT;
-	if (in % 8 || (in & (MEMATTR_PAGE_SIZE - 1)) + len > MEMATTR_PAGE_SIZE)
-		return (uint64_t)start << 32 | MEMATTR_HV_STATUS_INVALID_ALIGNMENT;
-	if (memattr_vsm_guest_read(front(vm), 0, in, buf, len))
-		return (uint64_t)start << 32 | MEMATTR_HV_STATUS_ACCESS_DENIED;
-	for (unsigned int i = start; i < count; i++) {
-		const uint8_t *assoc = buf + 16 + 32 * i;
-		unsigned int status;
-		uint64_t value;
-		uint32_t name;
-
-		memcpy(&name, assoc, 4);
-		memcpy(&value, assoc + 16, 8);
-		status = name == HV_REGISTER_VSM_PARTITION_CONFIG
-				 ? memattr_vsm_set_partition_config(front(vm), 0, value)
-				 : MEMATTR_HV_STATUS_INVALID_PARAMETER;
-		if (status)
-			return (uint64_t)i << 32 | status;
-	}
-	return (uint64_t)count << 32;
+	*rax = r->gpr[MEMATTR_RAX];
+	*rcx = r->gpr[MEMATTR_RCX];
 }
+
+uint32_t hv_entry_reason(struct memattr_vm *vm)
+{
+	return memattr_vsm_entry_reason(front(vm), 0);
+}
+
+#define HV_EXCEPTION_UD 6
 
 /* Put RIP back on the doorbell's OUT (E6 50, two bytes), which KVM has skipped. */
 static int rewind_out(struct memattr_vm *vm, unsigned int vtl, struct kvm_regs *k)
@@ -463,10 +426,21 @@ int hv_doorbell(struct memattr_vm *vm, unsigned int vtl, unsigned int *next_vtl)
 	ret = regs_sync(vm, vtl, &k);
 	if (ret)
 		return ret;
-	if (MEMATTR_HV_CONTROL_CODE(k.rcx) == HVCALL_SET_VP_REGISTERS)
-		result = set_vp_registers(vm, k.rcx, k.rdx);
-	else
-		result = memattr_vsm_hypercall(v, 0, k.rcx, k.rdx, k.r8);
+	if (vtl) {
+		/*
+		 * The VTL control stands for the one in the VTL's VP assist page:
+		 * hand the front its return fields, which a VtlReturn that is not
+		 * fast gives the lower VTL (TLFS VSM "VTL Return").
+		 */
+		const struct memattr_vm_vtl_control *gc = control_of(vm, vtl);
+		struct memattr_vsm_vtl_control *fc = memattr_vsm_vtl_control(v, 0, vtl);
+
+		if (!fc)
+			return -EFAULT;
+		fc->vtl_return_rax = gc->vtl_return_rax;
+		fc->vtl_return_rcx = gc->vtl_return_rcx;
+	}
+	result = memattr_vsm_hypercall(v, 0, k.rcx, k.rdx, k.r8);
 	if (result & MEMATTR_VSM_INJECT_UD)
 		return inject_ud(vm, vtl);
 	if (result & MEMATTR_VSM_INTERCEPTED) {

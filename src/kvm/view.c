@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Views: each lower VTL's alias carries that VTL's layer as host page
- * protections.  KVM honours host protections through its MMU notifiers, so a
- * protection change is one mprotect() per coalesced run and no memslot update.
+ * Views: each lower VTL's alias carries the combination of the layers that
+ * limit it (the masks of the VTLs above it) as host page protections.  KVM
+ * honours host protections through its MMU notifiers, so a protection change
+ * is one mprotect() per coalesced run and no memslot update.
  *
  * Host mappings are bounded (vm.max_map_count).  Every alias has a budget of
  * VMAs; the per-page host protection is mirrored here so that the count is
@@ -210,7 +211,7 @@ int views_refresh(struct memattr_vm *vm)
 				continue;
 			}
 			ctx.limit = vm->budget * 3 / 4 - rest;
-			ret = memattr_combined_runs(vm->vstore[v], vm->mask[v], bs, be, count_run,
+			ret = memattr_combined_runs(vm->store, vm->mask[v], bs, be, count_run,
 						    &ctx);
 			if (ret < 0)
 				return ret;
@@ -220,7 +221,7 @@ int views_refresh(struct memattr_vm *vm)
 				i++;
 				continue;
 			}
-			ret = memattr_combined_runs(vm->vstore[v], vm->mask[v], bs, be, exact_run,
+			ret = memattr_combined_runs(vm->store, vm->mask[v], bs, be, exact_run,
 						    &ctx);
 			if (ret || ctx.ret)
 				return ctx.ret ? ctx.ret
@@ -289,66 +290,56 @@ static int view_set_run(void *opaque, uint64_t start, uint64_t end, uint64_t val
 /*
  * Called before the change is visible: a tightening is in place before anyone
  * relies on it.  A VTL limited by several layers sees the new value combined
- * with its other layers, which the store still reports as they are.  @n is
- * the notifier of one store: only the VTLs limited by that store's layers
- * are concerned.
+ * with its other layers, which the store still reports as they are.  A
+ * change to VTL n's mask (layer n - 1) concerns every VTL below n.
  */
 static void view_notify(struct memattr_notifier *n, const struct memattr_change *c)
 {
 	struct memattr_vm *vm = n->opaque;
-	const struct memattr_store *st = vm->vstore[n - vm->notifier];
 
 	vm->stats.changes++;
 	for (unsigned int v = 0; v < vm->vtls; v++) {
 		uint32_t others = vm->mask[v] & ~(1U << c->layer);
 		struct combine_ctx ctx = { vm, v, c->new_value };
 
-		if (vm->vstore[v] != st || !(vm->mask[v] & 1U << c->layer))
+		if (!(vm->mask[v] & 1U << c->layer))
 			continue;
 		if (!others)
 			view_set(vm, v, c->start, c->end, c->new_value);
-		else if (memattr_combined_runs(st, others, c->start, c->end, view_set_run, &ctx))
+		else if (memattr_combined_runs(vm->store, others, c->start, c->end, view_set_run,
+					       &ctx))
 			vm->view_error = -EINVAL;
 	}
 }
 
 int views_init(struct memattr_vm *vm)
 {
-	/* The stores may already hold protections: bring the aliases in line first. */
+	/* The store may already hold protections: bring the aliases in line first. */
 	for (unsigned int v = 0; v < vm->vtls; v++) {
 		struct combine_ctx ctx = { vm, v, 0 };
 		int ret;
 
 		if (!vm->mask[v])
 			continue;
-		ret = memattr_combined_runs(vm->vstore[v], vm->mask[v], 0, vm->pages, view_set_run,
+		ret = memattr_combined_runs(vm->store, vm->mask[v], 0, vm->pages, view_set_run,
 					    &ctx);
 		if (ret)
 			return ret < 0 ? ret : -EINVAL;
 	}
-	/* One notifier per store, on the layers of every VTL that store limits. */
-	for (unsigned int v = 0; v < vm->vtls; v++) {
-		unsigned int first = 0;
-
-		while (vm->vstore[first] != vm->vstore[v])
-			first++;
-		vm->notifier[first].layers |= vm->mask[v];
-	}
-	for (unsigned int v = 0; v < vm->vtls; v++) {
-		if (!vm->notifier[v].layers)
-			continue;
-		vm->notifier[v].notify = view_notify;
-		vm->notifier[v].opaque = vm;
-		memattr_notifier_register(vm->vstore[v], &vm->notifier[v]);
+	/* One notifier, on the layers of every VTL's mask. */
+	for (unsigned int v = 0; v < vm->vtls; v++)
+		vm->notifier.layers |= vm->mask[v];
+	if (vm->notifier.layers) {
+		vm->notifier.notify = view_notify;
+		vm->notifier.opaque = vm;
+		memattr_notifier_register(vm->store, &vm->notifier);
 	}
 	return vm->view_error;
 }
 
 void views_fini(struct memattr_vm *vm)
 {
-	for (unsigned int v = 0; v < vm->vtls; v++) {
-		if (vm->notifier[v].notify)
-			memattr_notifier_unregister(vm->vstore[v], &vm->notifier[v]);
-		vm->notifier[v].notify = NULL;
-	}
+	if (vm->notifier.notify)
+		memattr_notifier_unregister(vm->store, &vm->notifier);
+	vm->notifier.notify = NULL;
 }

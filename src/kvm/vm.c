@@ -118,31 +118,33 @@ static int vm_create_one(struct memattr_vm *vm, unsigned int vtl)
 	return vcpu_create(vm, vtl);
 }
 
-/* The VSM front's layout: VTL s's protections on a lower VTL t in layer s - t - 1 of t's store. */
+/*
+ * The VSM front's layout: VTL n's protection mask in layer n - 1 limits every
+ * VTL below n, so VTL t obeys layers t..vtls - 2 (memattr_vsm_layer_mask()).
+ */
 static uint32_t default_mask(unsigned int vtls, unsigned int t)
 {
-	return (1U << (vtls - 1 - t)) - 1;
+	return ((1U << (vtls - 1)) - 1) & ~((1U << t) - 1);
 }
 
-static bool config_valid(const struct memattr_vm_config *cfg, uint32_t *mask,
-			 struct memattr_store **vstore)
+static bool config_valid(const struct memattr_vm_config *cfg, uint32_t *mask)
 {
+	const struct memattr_store *s;
 	uint32_t any = 0;
 
 	if (!cfg || !cfg->store || cfg->vtls < 2 || cfg->vtls > MEMATTR_VM_MAX_VTLS)
 		return false;
+	s = cfg->store;
 	for (unsigned int v = 0; v < cfg->vtls; v++)
 		any |= cfg->layer_mask[v];
 	for (unsigned int v = 0; v < cfg->vtls; v++) {
-		const struct memattr_store *s = vstore[v] = cfg->vtl_store[v] ?: cfg->store;
-
 		mask[v] = any ? cfg->layer_mask[v] : default_mask(cfg->vtls, v);
 		if (memattr_layers(s) < 32 && mask[v] >> memattr_layers(s))
 			return false;
-		/* The store must hold every page of RAM. */
-		if (memattr_gpa_bits(s) < 64 && cfg->ram_size > 1ULL << memattr_gpa_bits(s))
-			return false;
 	}
+	/* The store must hold every page of RAM. */
+	if (memattr_gpa_bits(s) < 64 && cfg->ram_size > 1ULL << memattr_gpa_bits(s))
+		return false;
 	if (!cfg->ram_size || cfg->ram_size % (2ULL << 20) || cfg->ram_size > MAX_RAM)
 		return false;
 	if (cfg->max_map_count > INT32_MAX) /* the sysctl is an int */
@@ -168,15 +170,13 @@ int memattr_vm_create(const struct memattr_vm_config *cfg, struct memattr_vm **o
 	int ret;
 
 	uint32_t mask[MEMATTR_VM_MAX_VTLS] = { 0 };
-	struct memattr_store *vstore[MEMATTR_VM_MAX_VTLS] = { NULL };
 
-	if (!config_valid(cfg, mask, vstore))
+	if (!config_valid(cfg, mask))
 		return -EINVAL;
 	vm = calloc(1, sizeof(*vm));
 	if (!vm)
 		return -ENOMEM;
 	memcpy(vm->mask, mask, sizeof(mask));
-	memcpy(vm->vstore, vstore, sizeof(vstore));
 	vm->store = cfg->store;
 	vm->vtls = cfg->vtls;
 	vm->ram_size = cfg->ram_size;
@@ -307,7 +307,7 @@ uint64_t vtl_value(const struct memattr_vm *vm, unsigned int vtl, uint64_t gfn)
 
 	if (!vm->mask[vtl])
 		return 0;
-	v = memattr_combined_get(vm->vstore[vtl], vm->mask[vtl], gfn);
+	v = memattr_combined_get(vm->store, vm->mask[vtl], gfn);
 	return v < 0 ? MEMATTR_NO_ACCESS : (uint64_t)v; /* fail closed */
 }
 

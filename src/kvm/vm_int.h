@@ -11,14 +11,13 @@
 #include "kvm_compat.h"
 
 /* Guest-physical layout the VMM owns: the first 64 KiB of RAM. */
-#define GDT_GPA	       0x1000ULL
-#define TSS_GPA	       0x1800ULL
-#define PML4_GPA       0x2000ULL
-#define PDPT_GPA       0x3000ULL
-#define PD_GPA	       0x4000ULL
-#define HV_SCRATCH_GPA 0x8000ULL /* input of hypercalls the VMM makes as VTL 0's loader */
-#define VMM_RESERVED   0x10000ULL
-#define IDENTITY_MAX   (1ULL << 30) /* one page directory of 2 MiB identity pages */
+#define GDT_GPA	     0x1000ULL
+#define TSS_GPA	     0x1800ULL
+#define PML4_GPA     0x2000ULL
+#define PDPT_GPA     0x3000ULL
+#define PD_GPA	     0x4000ULL
+#define VMM_RESERVED 0x10000ULL
+#define IDENTITY_MAX (1ULL << 30) /* one page directory of 2 MiB identity pages */
 
 #define MAX_RECORDED 256
 
@@ -58,8 +57,7 @@ struct alias {
 struct memattr_vm {
 	struct memattr_store *store;
 	unsigned int vtls;
-	uint32_t mask[MEMATTR_VM_MAX_VTLS];		   /* layers limiting each VTL */
-	struct memattr_store *vstore[MEMATTR_VM_MAX_VTLS]; /* the store of those layers */
+	uint32_t mask[MEMATTR_VM_MAX_VTLS]; /* layers of @store limiting each VTL */
 	uint64_t ram_size;
 	uint64_t pages;
 	uint64_t budget;
@@ -77,8 +75,7 @@ struct memattr_vm {
 	memattr_vm_mmio_fn mmio_fn; /* MMIO outside RAM; NULL: none */
 	void *mmio_opaque;
 
-	/* notifier[v]: on vstore[v], for the first VTL v using that store */
-	struct memattr_notifier notifier[MEMATTR_VM_MAX_VTLS];
+	struct memattr_notifier notifier; /* on @store, the layers of every mask */
 	int view_error;	       /* a view could not be made strict enough: refuse to run */
 	uint64_t refreshed_at; /* stats.changes at the last views_refresh() */
 
@@ -135,12 +132,18 @@ int intercept_raise(struct memattr_vm *vm, unsigned int vtl, uint64_t gpa, uint3
 		    uint32_t len, enum icpt_kind kind, unsigned int *next);
 int vcpu_settle(struct memattr_vm *vm, unsigned int vtl);
 bool access_allowed(uint64_t value, bool write);
+/* VTL @vtl's struct memattr_vm_vtl_control, in its message page (@vtl >= 1). */
+struct memattr_vm_vtl_control *control_of(struct memattr_vm *vm, unsigned int vtl);
 
 /* hypercall.c: the doorbell on the VSM front, the only file that speaks TLFS. */
 int hv_init(struct memattr_vm *vm);
 void hv_fini(struct memattr_vm *vm);
 /* Serve a doorbell ring from @vtl; *next_vtl is the VTL to run next. */
 int hv_doorbell(struct memattr_vm *vm, unsigned int vtl, unsigned int *next_vtl);
+/* After a VtlReturn to @to: the RAX and RCX the front gave VTL @to. */
+void hv_return_regs(struct memattr_vm *vm, unsigned int to, uint64_t *rax, uint64_t *rcx);
+/* After a VTL entry: why the front entered VP 0's VTL, MEMATTR_VM_ENTRY_*. */
+uint32_t hv_entry_reason(struct memattr_vm *vm);
 /* memattr_vm_run() starts at @vtl: make the front agree (enable, enter it). */
 int hv_enter(struct memattr_vm *vm, unsigned int vtl);
 /*

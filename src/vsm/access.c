@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Access checks and memory intercepts.  TLFS VSM "Memory Access Protections":
- * every VTL has its own set of GPA protections, which only higher VTLs set;
- * an access a protection forbids is not performed but becomes a memory
- * intercept (HV_X64_MEMORY_INTERCEPT_MESSAGE) for the higher VTL that set
- * the protection ("Memory access violations").
+ * each VTL above 0 keeps a protection mask per page that limits the VTLs
+ * below it; an access a mask forbids is not performed but becomes a memory
+ * intercept (HV_X64_MEMORY_INTERCEPT_MESSAGE) for the VTL that owns the mask
+ * ("Memory access violations").
  */
 #include <errno.h>
 #include <string.h>
@@ -32,33 +32,37 @@ static bool allows(const struct memattr_vsm *v, uint64_t value, enum memattr_acc
 }
 
 /*
- * The VTL whose protection blocks access @a of VTL @vtl at @gfn, 0 if none
- * does.  TLFS VSM "Memory Protection Hierarchy": each VTL's permissions may
- * be restricted by several higher VTLs, and higher VTLs supersede lower ones;
- * "Memory Access Violations": the intercept goes to the higher VTL that set
- * the violated protection.  So every protection holds (their intersection),
- * and when several forbid the access, the highest of them is told.
+ * The VTL whose mask blocks access @a of VTL @vtl at @gfn, 0 if none does.
+ * TLFS VSM "Memory Protection Hierarchy": the masks of every enabled VTL
+ * above @vtl hold (their intersection).  When several forbid the access, the
+ * highest of them is told: a choice, since the TLFS says only that "higher
+ * VTLs supersede lower ones" and the intercept goes to a VTL whose
+ * protection was violated; the highest is the one no lower VTL can
+ * overrule, and the one a VTL 2 paravisor expects to hear from.
  */
 unsigned int vsm_blocker(const struct memattr_vsm *v, unsigned int vtl, uint64_t gfn,
 			 enum memattr_access a)
 {
-	/* The protections on @vtl are the layers of its store; highest setter first. */
 	for (unsigned int s = v->max_vtl; s > vtl; s--) {
-		int val = memattr_get(v->stores[vtl], memattr_vsm_layer(s, vtl), gfn);
+		int val;
 
+		if (!(v->vtls & (1U << s)))
+			continue;
+		val = memattr_get(v->store, vsm_mask_layer(s), gfn);
 		if (val < 0 || !allows(v, (uint64_t)val, a))
 			return s;
 	}
 	return 0;
 }
 
-/* HV_X64_VP_EXECUTION_STATE: CPL 1:0, CR0.PE 2, CR0.AM 3, EFER.LMA 4, VTL 10:7. */
+/* HV_X64_VP_EXECUTION_STATE: CPL from CS.RPL, CR0.PE, CR0.AM, EFER.LMA, the VTL. */
 static uint16_t execution_state(const struct memattr_vsm_vp_regs *r, unsigned int vtl)
 {
-	return (uint16_t)((r->cs.selector & 3) | (r->cr0 & 1) << 2 | (r->cr0 >> 18 & 1) << 3 |
-			  (r->efer >> 10 & 1) << 4 | (vtl & 0xf) << 7);
+	return (uint16_t)((r->cs.selector & 3) | ((r->cr0 & 1) ? HV_EXEC_STATE_CR0_PE : 0) |
+			  ((r->cr0 >> 18 & 1) ? HV_EXEC_STATE_CR0_AM : 0) |
+			  ((r->efer >> 10 & 1) ? HV_EXEC_STATE_EFER_LMA : 0) |
+			  HV_EXEC_STATE_VTL(vtl));
 }
-
 int memattr_vsm_check(const struct memattr_vsm *v, unsigned int vp, uint64_t gpa,
 		      enum memattr_access a, struct memattr_vsm_intercept *out)
 {
@@ -71,7 +75,7 @@ int memattr_vsm_check(const struct memattr_vsm *v, unsigned int vp, uint64_t gpa
 	uint64_t gfn = gpa >> MEMATTR_PAGE_SHIFT;
 	unsigned int vtl, owner;
 
-	if (vp >= v->nvps || (unsigned int)a > MEMATTR_ACCESS_UEXEC)
+	if (!v || vp >= v->nvps || (unsigned int)a > MEMATTR_ACCESS_UEXEC)
 		return -EINVAL;
 	if (!vsm_ram_of(v, gfn))
 		return -EFAULT;
@@ -98,38 +102,29 @@ int memattr_vsm_check(const struct memattr_vsm *v, unsigned int vp, uint64_t gpa
 	return 1;
 }
 
-static void put_le(uint8_t *p, uint64_t x, int n)
-{
-	for (int i = 0; i < n; i++)
-		p[i] = (uint8_t)(x >> (8 * i));
-}
-
-/*
- * HV_X64_MEMORY_INTERCEPT_MESSAGE: the intercept header (VpIndex 0,
- * InstructionLength 4 bits 3:0, InterceptAccessType 5, ExecutionState 6,
- * CsSegment 8, Rip 24, Rflags 32), then CacheType 40, InstructionByteCount 44,
- * MemoryAccessInfo 45, TprPriority 46, GuestVirtualAddress 48,
- * GuestPhysicalAddress 56, InstructionBytes 64..79.
- */
 void memattr_vsm_intercept_encode(const struct memattr_vsm_intercept *ic,
 				  uint8_t msg[MEMATTR_VSM_INTERCEPT_MSG_SIZE])
 {
+	typedef struct hv_memory_intercept_message msg_t;
+	typedef struct hv_segment seg_t;
 	/* No x86 instruction is longer than 15 bytes: a larger length is unknown (0). */
 	uint8_t len = ic->insn_length > 15 ? 0 : ic->insn_length;
+	uint8_t count = ic->insn_count > 16 ? 16 : ic->insn_count;
+	uint8_t *cs = msg + offsetof(msg_t, header.cs);
 
 	memset(msg, 0, MEMATTR_VSM_INTERCEPT_MSG_SIZE);
-	put_le(msg, ic->vp, 4);
-	msg[4] = len; /* InstructionLength 3:0; Reserved 7:4 */
-	msg[5] = ic->access_type;
-	put_le(msg + 6, ic->execution_state, 2);
-	put_le(msg + 8, ic->cs.base, 8);
-	put_le(msg + 16, ic->cs.limit, 4);
-	put_le(msg + 20, ic->cs.selector, 2);
-	put_le(msg + 22, ic->cs.attributes, 2);
-	put_le(msg + 24, ic->rip, 8);
-	put_le(msg + 32, ic->rflags, 8);
-	put_le(msg + 40, 6, 4); /* HV_CACHE_TYPE_WRITE_BACK: guest RAM */
-	msg[44] = ic->insn_count > 16 ? 16 : ic->insn_count;
-	put_le(msg + 56, ic->gpa, 8);
-	memcpy(msg + 64, ic->insn, msg[44]);
+	TLFS_PUT(msg, msg_t, header.vp_index, ic->vp);
+	TLFS_PUT(msg, msg_t, header.instruction_length, len); /* 3:0; Cr8 7:4 left 0 */
+	TLFS_PUT(msg, msg_t, header.intercept_access_type, ic->access_type);
+	TLFS_PUT(msg, msg_t, header.execution_state, ic->execution_state);
+	TLFS_PUT(cs, seg_t, base, ic->cs.base);
+	TLFS_PUT(cs, seg_t, limit, ic->cs.limit);
+	TLFS_PUT(cs, seg_t, selector, ic->cs.selector);
+	TLFS_PUT(cs, seg_t, attributes, ic->cs.attributes);
+	TLFS_PUT(msg, msg_t, header.rip, ic->rip);
+	TLFS_PUT(msg, msg_t, header.rflags, ic->rflags);
+	TLFS_PUT(msg, msg_t, cache_type, HV_CACHE_TYPE_WRITE_BACK); /* guest RAM */
+	TLFS_PUT(msg, msg_t, instruction_byte_count, count);
+	TLFS_PUT(msg, msg_t, guest_physical_address, ic->gpa);
+	memcpy(msg + offsetof(msg_t, instruction_bytes), ic->insn, count);
 }

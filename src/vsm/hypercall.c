@@ -75,7 +75,7 @@ uint64_t vsm_output_check(struct memattr_vsm *v, unsigned int vp, uint64_t gpa, 
 int memattr_vsm_pending_intercept(struct memattr_vsm *v, unsigned int vp,
 				  struct memattr_vsm_intercept *out)
 {
-	if (vp >= v->nvps || !v->vps[vp].pending_valid)
+	if (!v || !out || vp >= v->nvps || !v->vps[vp].pending_valid)
 		return 0;
 	*out = v->vps[vp].pending;
 	v->vps[vp].pending_valid = false;
@@ -94,10 +94,8 @@ static uint64_t simple_call(struct memattr_vsm *v, unsigned int vp, uint64_t con
 		/* Fast calls pass up to 16 bytes of input in RDX and R8. */
 		if (len > 16)
 			return vsm_result(MEMATTR_HV_STATUS_INVALID_HYPERCALL_INPUT, 0);
-		for (int i = 0; i < 8; i++) {
-			in[i] = (uint8_t)(input_gpa >> (8 * i));
-			in[8 + i] = (uint8_t)(output_gpa >> (8 * i));
-		}
+		tlfs_put(in, input_gpa, 8);
+		tlfs_put(in + 8, output_gpa, 8);
 	} else {
 		r = vsm_read_input(v, vp, input_gpa, in, len);
 		if (r)
@@ -115,7 +113,7 @@ uint64_t memattr_vsm_hypercall(struct memattr_vsm *v, unsigned int vp, uint64_t 
 		   code == MEMATTR_HVCALL_SET_VP_REGISTERS;
 	const struct memattr_vsm_vp_regs *regs;
 
-	if (vp >= v->nvps)
+	if (!v || vp >= v->nvps)
 		return vsm_result(MEMATTR_HV_STATUS_INVALID_VP_INDEX, 0);
 	/*
 	 * TLFS "Legal Hypercall Environments": only from protected mode at CPL 0;
@@ -164,9 +162,11 @@ uint64_t memattr_vsm_hypercall(struct memattr_vsm *v, unsigned int vp, uint64_t 
 	case MEMATTR_HVCALL_SET_VP_REGISTERS:
 		return vsm_set_vp_registers(v, vp, control, input_gpa);
 	case MEMATTR_HVCALL_ENABLE_PARTITION_VTL:
-		return simple_call(v, vp, control, input_gpa, output_gpa, 16,
+		return simple_call(v, vp, control, input_gpa, output_gpa,
+				   sizeof(struct hv_input_enable_partition_vtl),
 				   vsm_enable_partition_vtl);
 	default:
-		return simple_call(v, vp, control, input_gpa, output_gpa, 240, vsm_enable_vp_vtl);
+		return simple_call(v, vp, control, input_gpa, output_gpa,
+				   sizeof(struct hv_input_enable_vp_vtl), vsm_enable_vp_vtl);
 	}
 }

@@ -11,62 +11,18 @@
 #include "vsm.h"
 
 /*
- * Store layout: one store per target VTL (TLFS VSM "Memory Access
- * Protections": every VTL has its own set of GPA protections, which higher
- * VTLs set; "Memory Protection Hierarchy": several higher VTLs may restrict
- * one VTL).  The store for target t holds one layer per setter s > t, layer
- * s - t - 1, so 15 VTLs need stores of 15, 14, ..., 1 layers and no store
- * needs more than the 16 a store may have.  (One store with a layer per
- * (setter, target) pair needed max_vtl(max_vtl+1)/2 layers: max_vtl <= 5.)
+ * Store layout: one store, VTL n's protection mask in layer n - 1.  TLFS VSM
+ * "Memory Access Protections" and code that runs on Hyper-V agree that a
+ * VTL's protections describe what the VTLs below it may access (OpenVMM's
+ * hardware_cvm emulation says so where it applies them; OpenHCL at VTL 2
+ * hides its memory from VTL 1 and VTL 0 with one mask).  So VTL t obeys the
+ * masks of every VTL above it: layers t..max_vtl - 1.
  */
-unsigned int memattr_vsm_layers_needed(unsigned int max_vtl, unsigned int target)
-{
-	return target < max_vtl ? max_vtl - target : 0;
-}
-
-int memattr_vsm_stores_create(unsigned int max_vtl, const struct memattr_config *base,
-			      struct memattr_store *stores[MEMATTR_VSM_MAX_VTL])
-{
-	struct memattr_config cfg;
-	int ret = 0;
-
-	if (!stores)
-		return -EINVAL;
-	for (unsigned int t = 0; t < MEMATTR_VSM_MAX_VTL; t++)
-		stores[t] = NULL;
-	if (!base || max_vtl < 1 || max_vtl > MEMATTR_VSM_MAX_VTL)
-		return -EINVAL;
-	cfg = *base;
-	for (unsigned int t = 0; !ret && t < max_vtl; t++) {
-		cfg.layers = memattr_vsm_layers_needed(max_vtl, t);
-		ret = memattr_store_create(&cfg, &stores[t]);
-	}
-	if (ret)
-		memattr_vsm_stores_destroy(stores);
-	return ret;
-}
-
-void memattr_vsm_stores_destroy(struct memattr_store *stores[MEMATTR_VSM_MAX_VTL])
-{
-	for (unsigned int t = 0; stores && t < MEMATTR_VSM_MAX_VTL; t++) {
-		memattr_store_destroy(stores[t]);
-		stores[t] = NULL;
-	}
-}
-
-unsigned int memattr_vsm_layer(unsigned int setter, unsigned int target)
-{
-	return setter - target - 1;
-}
-
-struct memattr_store *memattr_vsm_store(const struct memattr_vsm *v, unsigned int vtl)
-{
-	return vtl < v->max_vtl ? v->stores[vtl] : NULL;
-}
-
 uint32_t memattr_vsm_layer_mask(const struct memattr_vsm *v, unsigned int vtl)
 {
-	return vtl < v->max_vtl ? (1U << (v->max_vtl - vtl)) - 1 : 0;
+	if (!v || vtl >= v->max_vtl)
+		return 0;
+	return ((1U << v->max_vtl) - 1) & ~((1U << vtl) - 1);
 }
 
 static int ram_cmp(const void *a, const void *b)
@@ -76,46 +32,19 @@ static int ram_cmp(const void *a, const void *b)
 	return x->gpa < y->gpa ? -1 : x->gpa > y->gpa;
 }
 
-/*
- * A store for every target VTL, each with a layer per VTL above it, no store
- * serving two targets (their layer s - t - 1 would collide), and all of one
- * GPA width and one MBEC setting (the values the front stores and the GPA
- * space it checks input against are the partition's, not a store's).
- */
-static bool stores_valid(const struct memattr_vsm_config *cfg)
-{
-	const struct memattr_store *s0 = cfg->stores[0];
-
-	for (unsigned int t = 0; t < MEMATTR_VSM_MAX_VTL; t++) {
-		const struct memattr_store *s = cfg->stores[t];
-
-		if (t >= cfg->max_vtl) {
-			if (s)
-				return false;
-			continue;
-		}
-		if (!s || memattr_layers(s) < memattr_vsm_layers_needed(cfg->max_vtl, t))
-			return false;
-		if (memattr_gpa_bits(s) != memattr_gpa_bits(s0) ||
-		    memattr_supported(s) != memattr_supported(s0))
-			return false;
-		for (unsigned int u = 0; u < t; u++)
-			if (cfg->stores[u] == s)
-				return false;
-	}
-	return true;
-}
-
 static bool config_valid(const struct memattr_vsm_config *cfg)
 {
-	if (!cfg || cfg->max_vtl < 1 || cfg->max_vtl > MEMATTR_VSM_MAX_VTL)
+	if (!cfg || cfg->max_vtl < 1 || cfg->max_vtl > MEMATTR_VSM_MAX_VTL || !cfg->store)
 		return false;
-	if (!stores_valid(cfg))
+	if (memattr_layers(cfg->store) < cfg->max_vtl)
 		return false;
 	if (cfg->nvps < 1 || cfg->nvps > VSM_MAX_VPS || !cfg->ram || cfg->nram < 1 ||
 	    cfg->nram > VSM_MAX_RAM)
 		return false;
-	if (cfg->mbec && !(memattr_supported(cfg->stores[0]) & MEMATTR_USER_EXECUTE))
+	if (cfg->mbec && !(memattr_supported(cfg->store) & MEMATTR_USER_EXECUTE))
+		return false;
+	/* HvRegisterVsmCodePageOffsets has 12 bits for each. */
+	if (cfg->vtl_call_offset > 0xfff || cfg->vtl_return_offset > 0xfff)
 		return false;
 	return true;
 }
@@ -150,17 +79,19 @@ int memattr_vsm_create(const struct memattr_vsm_config *cfg, struct memattr_vsm 
 		return -ENOMEM;
 	memcpy(v->ram, cfg->ram, cfg->nram * sizeof(*cfg->ram));
 	qsort(v->ram, cfg->nram, sizeof(v->ram[0]), ram_cmp);
-	v->gpa_bits = memattr_gpa_bits(cfg->stores[0]);
+	v->gpa_bits = memattr_gpa_bits(cfg->store);
 	if (!ram_valid(v->ram, cfg->nram, v->gpa_bits)) {
 		free(v);
 		return -EINVAL;
 	}
-	memcpy(v->stores, cfg->stores, sizeof(v->stores));
+	v->store = cfg->store;
+	/* HvRegisterVsmCodePageOffsets: VtlCallOffset 11:0, VtlReturnOffset 23:12. */
+	v->code_page_offsets = cfg->vtl_call_offset | (uint64_t)cfg->vtl_return_offset << 12;
 	v->max_vtl = cfg->max_vtl;
 	v->nvps = cfg->nvps;
 	v->nram = cfg->nram;
 	v->mbec = cfg->mbec;
-	v->store_mbec = memattr_supported(cfg->stores[0]) & MEMATTR_USER_EXECUTE;
+	v->store_mbec = memattr_supported(cfg->store) & MEMATTR_USER_EXECUTE;
 	v->vtls = 1;
 	v->vps = calloc(cfg->nvps, sizeof(*v->vps));
 	if (!v->vps)
@@ -191,7 +122,7 @@ void memattr_vsm_destroy(struct memattr_vsm *v)
 
 unsigned int memattr_vsm_vp_vtl(const struct memattr_vsm *v, unsigned int vp)
 {
-	return vp < v->nvps ? v->vps[vp].vtl : 0;
+	return v && vp < v->nvps ? v->vps[vp].vtl : 0;
 }
 
 uint32_t memattr_vsm_partition_vtls(const struct memattr_vsm *v)
@@ -201,15 +132,23 @@ uint32_t memattr_vsm_partition_vtls(const struct memattr_vsm *v)
 
 uint32_t memattr_vsm_vp_vtls(const struct memattr_vsm *v, unsigned int vp)
 {
-	return vp < v->nvps ? v->vps[vp].vtls : 0;
+	return v && vp < v->nvps ? v->vps[vp].vtls : 0;
 }
 
 struct memattr_vsm_vp_regs *memattr_vsm_vp_regs(struct memattr_vsm *v, unsigned int vp,
 						unsigned int vtl)
 {
-	if (vp >= v->nvps || vtl > v->max_vtl)
+	if (!v || vp >= v->nvps || vtl > v->max_vtl)
 		return NULL;
 	return &v->regs[(size_t)vp * (v->max_vtl + 1) + vtl];
+}
+
+struct memattr_vsm_vtl_control *memattr_vsm_vtl_control(struct memattr_vsm *v, unsigned int vp,
+							unsigned int vtl)
+{
+	if (!v || vp >= v->nvps || vtl < 1 || vtl > v->max_vtl)
+		return NULL;
+	return &v->vps[vp].control[vtl];
 }
 
 uint64_t memattr_vsm_store_sets(const struct memattr_vsm *v)
@@ -234,139 +173,237 @@ static unsigned int highest_below(uint32_t vtls, unsigned int vtl)
 }
 
 /*
- * HvCallEnablePartitionVtl input: TargetPartitionId (8), TargetVtl (1),
- * Flags (1: bit 0 EnableMbec, 7:1 reserved), RsvdZ (6).
+ * HvCallEnablePartitionVtl (TLFS page of that name, "Restrictions"): a VTL
+ * may always enable a lower VTL; it may enable a higher one only if it is the
+ * highest VTL enabled for the partition below that target.
  */
+unsigned int memattr_vsm_enable_partition_vtl(struct memattr_vsm *v, unsigned int vp,
+					      unsigned int vtl, bool mbec)
+{
+	unsigned int caller;
+
+	if (!v || vp >= v->nvps)
+		return MEMATTR_HV_STATUS_INVALID_VP_INDEX;
+	caller = v->vps[vp].vtl;
+	if (vtl > v->max_vtl || (mbec && !v->mbec))
+		return MEMATTR_HV_STATUS_INVALID_PARAMETER;
+	/*
+	 * Already enabled (VTL 0 always is): HV_STATUS_INVALID_VTL_STATE, as
+	 * OpenVMM's hardware_cvm enable_partition_vtl() answers; unlike
+	 * HvCallEnableVpVtl, not VTL_ALREADY_ENABLED.
+	 */
+	if (v->vtls & (1U << vtl))
+		return MEMATTR_HV_STATUS_INVALID_VTL_STATE;
+	if (vtl > caller && highest_below(v->vtls, vtl) != caller)
+		return MEMATTR_HV_STATUS_ACCESS_DENIED;
+	v->vtls |= 1U << vtl;
+	if (mbec)
+		v->mbec_vtls |= 1U << vtl;
+	return MEMATTR_HV_STATUS_SUCCESS;
+}
+
 uint64_t vsm_enable_partition_vtl(struct memattr_vsm *v, unsigned int vp, const uint8_t *in)
 {
-	unsigned int caller = v->vps[vp].vtl, target = in[8];
-	uint8_t flags = in[9];
+	typedef struct hv_input_enable_partition_vtl in_t;
+	unsigned int flags = (unsigned int)TLFS_GET(in, in_t, flags);
 
-	if (vsm_le64(in) != MEMATTR_HV_PARTITION_ID_SELF)
+	if (TLFS_GET(in, in_t, partition_id) != MEMATTR_HV_PARTITION_ID_SELF)
 		return vsm_result(MEMATTR_HV_STATUS_INVALID_PARTITION_ID, 0);
-	for (int i = 10; i < 16; i++)
-		if (in[i])
-			return vsm_result(MEMATTR_HV_STATUS_INVALID_PARAMETER, 0);
-	if ((flags & ~1U) || target > v->max_vtl || ((flags & 1) && !v->mbec))
+	if (TLFS_GET(in, in_t, reserved) || (flags & ~1U))
 		return vsm_result(MEMATTR_HV_STATUS_INVALID_PARAMETER, 0);
-	if (v->vtls & (1U << target))
-		return vsm_result(MEMATTR_HV_STATUS_INVALID_VTL_STATE, 0);
-	/*
-	 * TLFS HvCallEnablePartitionVtl, "Restrictions": a launching VTL may
-	 * always enable a lower VTL; it may enable a higher one only if it is
-	 * the highest VTL enabled for the partition below that target.
-	 */
-	if (target > caller && highest_below(v->vtls, target) != caller)
-		return vsm_result(MEMATTR_HV_STATUS_ACCESS_DENIED, 0);
-	v->vtls |= 1U << target;
-	if (flags & 1)
-		v->mbec_vtls |= 1U << target;
-	return vsm_result(MEMATTR_HV_STATUS_SUCCESS, 0);
+	return vsm_result(memattr_vsm_enable_partition_vtl(
+				  v, vp, (unsigned int)TLFS_GET(in, in_t, target_vtl), flags & 1),
+			  0);
 }
 
-static void load_seg(struct memattr_vsm_seg *s, const uint8_t *p)
+static void context_seg(struct memattr_vsm_seg *s, const uint8_t *p)
 {
-	/* HV_X64_SEGMENT_REGISTER: Base (8), Limit (4), Selector (2), Attributes (2). */
-	s->base = vsm_le64(p);
-	s->limit = vsm_le32(p + 8);
-	s->selector = vsm_le16(p + 12);
-	s->attributes = vsm_le16(p + 14);
+	typedef struct hv_segment seg_t;
+
+	s->base = TLFS_GET(p, seg_t, base);
+	s->limit = (uint32_t)TLFS_GET(p, seg_t, limit);
+	s->selector = (uint16_t)TLFS_GET(p, seg_t, selector);
+	s->attributes = (uint16_t)TLFS_GET(p, seg_t, attributes);
 }
 
-/*
- * HV_INITIAL_VP_CONTEXT (224 bytes): Rip, Rsp, Rflags; Cs, Ds, Es, Fs, Gs,
- * Ss, Tr, Ldtr (16 each); Idtr, Gdtr (HV_X64_TABLE_REGISTER: Pad[3], Limit,
- * Base); Efer, Cr0, Cr3, Cr4, MsrCrPat.
- */
-static void load_context(struct memattr_vsm_vp_regs *r, const uint8_t *c)
+/* HV_INITIAL_VP_CONTEXT, as the registers it sets. */
+static void context_load(struct memattr_vsm_vp_regs *r, const uint8_t *c)
 {
-	struct memattr_vsm_seg *segs[8] = { &r->cs, &r->ds, &r->es, &r->fs,
-					    &r->gs, &r->ss, &r->tr, &r->ldtr };
+	typedef struct hv_initial_vp_context ctx_t;
+	typedef struct hv_table table_t;
+	const uint8_t *idtr = TLFS_FIELD(c, ctx_t, idtr), *gdtr = TLFS_FIELD(c, ctx_t, gdtr);
 
 	memset(r, 0, sizeof(*r));
-	r->rip = vsm_le64(c);
-	r->gpr[MEMATTR_RSP] = vsm_le64(c + 8);
-	r->rflags = vsm_le64(c + 16);
-	for (int i = 0; i < 8; i++)
-		load_seg(segs[i], c + 24 + 16 * i);
-	r->idtr_limit = vsm_le16(c + 152 + 6);
-	r->idtr_base = vsm_le64(c + 152 + 8);
-	r->gdtr_limit = vsm_le16(c + 168 + 6);
-	r->gdtr_base = vsm_le64(c + 168 + 8);
-	r->efer = vsm_le64(c + 184);
-	r->cr0 = vsm_le64(c + 192);
-	r->cr3 = vsm_le64(c + 200);
-	r->cr4 = vsm_le64(c + 208);
-	r->pat = vsm_le64(c + 216);
+	r->rip = TLFS_GET(c, ctx_t, rip);
+	r->gpr[MEMATTR_RSP] = TLFS_GET(c, ctx_t, rsp);
+	r->rflags = TLFS_GET(c, ctx_t, rflags);
+	context_seg(&r->cs, TLFS_FIELD(c, ctx_t, cs));
+	context_seg(&r->ds, TLFS_FIELD(c, ctx_t, ds));
+	context_seg(&r->es, TLFS_FIELD(c, ctx_t, es));
+	context_seg(&r->fs, TLFS_FIELD(c, ctx_t, fs));
+	context_seg(&r->gs, TLFS_FIELD(c, ctx_t, gs));
+	context_seg(&r->ss, TLFS_FIELD(c, ctx_t, ss));
+	context_seg(&r->tr, TLFS_FIELD(c, ctx_t, tr));
+	context_seg(&r->ldtr, TLFS_FIELD(c, ctx_t, ldtr));
+	r->idtr_limit = (uint16_t)TLFS_GET(idtr, table_t, limit);
+	r->idtr_base = TLFS_GET(idtr, table_t, base);
+	r->gdtr_limit = (uint16_t)TLFS_GET(gdtr, table_t, limit);
+	r->gdtr_base = TLFS_GET(gdtr, table_t, base);
+	r->efer = TLFS_GET(c, ctx_t, efer);
+	r->cr0 = TLFS_GET(c, ctx_t, cr0);
+	r->cr3 = TLFS_GET(c, ctx_t, cr3);
+	r->cr4 = TLFS_GET(c, ctx_t, cr4);
+	r->pat = TLFS_GET(c, ctx_t, msr_cr_pat);
+}
+
+/* The registers an HV_INITIAL_VP_CONTEXT sets, taken from @src; the rest 0. */
+static void context_copy(struct memattr_vsm_vp_regs *r, const struct memattr_vsm_vp_regs *src)
+{
+	memset(r, 0, sizeof(*r));
+	if (!src)
+		return;
+	r->rip = src->rip;
+	r->gpr[MEMATTR_RSP] = src->gpr[MEMATTR_RSP];
+	r->rflags = src->rflags;
+	r->cs = src->cs, r->ds = src->ds, r->es = src->es, r->fs = src->fs;
+	r->gs = src->gs, r->ss = src->ss, r->tr = src->tr, r->ldtr = src->ldtr;
+	r->idtr_limit = src->idtr_limit, r->idtr_base = src->idtr_base;
+	r->gdtr_limit = src->gdtr_limit, r->gdtr_base = src->gdtr_base;
+	r->efer = src->efer, r->cr0 = src->cr0, r->cr3 = src->cr3, r->cr4 = src->cr4;
+	r->pat = src->pat;
 }
 
 /*
- * HvCallEnableVpVtl input: TargetPartitionId (8), VpIndex (4), TargetVtl (1),
- * RsvdZ (3), VpVtlContext (224).
+ * The checks of HvCallEnableVpVtl; 0 or an HV_STATUS.  *@index becomes the
+ * VP to enable.
  */
-uint64_t vsm_enable_vp_vtl(struct memattr_vsm *v, unsigned int vp, const uint8_t *in)
+static unsigned int enable_vp_check(const struct memattr_vsm *v, unsigned int vp,
+				    unsigned int *index, unsigned int vtl)
 {
-	unsigned int caller = v->vps[vp].vtl, target = in[12];
-	uint32_t index = vsm_le32(in + 8);
+	unsigned int caller = v->vps[vp].vtl;
 
-	if (vsm_le64(in) != MEMATTR_HV_PARTITION_ID_SELF)
-		return vsm_result(MEMATTR_HV_STATUS_INVALID_PARTITION_ID, 0);
-	if (in[13] || in[14] || in[15] || target > v->max_vtl)
-		return vsm_result(MEMATTR_HV_STATUS_INVALID_PARAMETER, 0);
-	if (index >= v->nvps)
-		return vsm_result(MEMATTR_HV_STATUS_INVALID_VP_INDEX, 0);
+	/* TLFS: HV_VP_INDEX_SELF names the calling VP (Linux's hv_vtl.c uses it). */
+	if (*index == MEMATTR_HV_VP_INDEX_SELF)
+		*index = vp;
+	/* VTL 0 is enabled on every VP from the start: not a VTL to enable. */
+	if (vtl == 0 || vtl > v->max_vtl)
+		return MEMATTR_HV_STATUS_INVALID_PARAMETER;
+	if (*index >= v->nvps)
+		return MEMATTR_HV_STATUS_INVALID_VP_INDEX;
+	/* TLFS HvCallEnableVpVtl: the VTL must first be enabled for the partition. */
+	if (!(v->vtls & (1U << vtl)))
+		return MEMATTR_HV_STATUS_INVALID_VTL_STATE;
 	/*
-	 * TLFS HvCallEnableVpVtl: the VTL must first be enabled for the
-	 * partition, and enabling one already enabled on the VP fails.
+	 * Hyper-V and OpenVMM's hardware_cvm enable_vp_vtl() answer a second
+	 * enable with HV_STATUS_VTL_ALREADY_ENABLED, and Linux's hv_vtl.c
+	 * (hv_vtl_bringup_vcpu()) takes exactly that status as success when it
+	 * brings up APs: any other code stops its VTL 2 boot.
 	 */
-	if (!(v->vtls & (1U << target)) || (v->vps[index].vtls & (1U << target)))
-		return vsm_result(MEMATTR_HV_STATUS_INVALID_VTL_STATE, 0);
+	if (v->vps[*index].vtls & (1U << vtl))
+		return MEMATTR_HV_STATUS_VTL_ALREADY_ENABLED;
 	/*
 	 * TLFS HvCallEnableVpVtl, "Restrictions": in general only a higher VTL
 	 * enables a VTL, except that the highest VTL enabled for the partition
 	 * (below the target) may enable a higher one; once the target is enabled
 	 * on some VP, further enables must come from the target or above.
 	 */
-	if (v->vp_vtls_seen & (1U << target)) {
-		if (caller < target)
-			return vsm_result(MEMATTR_HV_STATUS_ACCESS_DENIED, 0);
-	} else if (caller < target && highest_below(v->vtls, target) != caller) {
-		return vsm_result(MEMATTR_HV_STATUS_ACCESS_DENIED, 0);
+	if (v->vp_vtls_seen & (1U << vtl)) {
+		if (caller < vtl)
+			return MEMATTR_HV_STATUS_ACCESS_DENIED;
+	} else if (caller < vtl && highest_below(v->vtls, vtl) != caller) {
+		return MEMATTR_HV_STATUS_ACCESS_DENIED;
 	}
-	load_context(memattr_vsm_vp_regs(v, index, target), in + 16);
-	v->vps[index].vtls |= 1U << target;
-	v->vp_vtls_seen |= 1U << target;
+	return MEMATTR_HV_STATUS_SUCCESS;
+}
+
+static void enable_vp(struct memattr_vsm *v, unsigned int index, unsigned int vtl)
+{
+	v->vps[index].vtls |= 1U << vtl;
+	v->vp_vtls_seen |= 1U << vtl;
+}
+
+unsigned int memattr_vsm_enable_vp_vtl(struct memattr_vsm *v, unsigned int vp,
+				       unsigned int target_vp, unsigned int vtl,
+				       const struct memattr_vsm_vp_regs *context)
+{
+	unsigned int status;
+
+	if (!v || vp >= v->nvps)
+		return MEMATTR_HV_STATUS_INVALID_VP_INDEX;
+	status = enable_vp_check(v, vp, &target_vp, vtl);
+	if (status)
+		return status;
+	context_copy(memattr_vsm_vp_regs(v, target_vp, vtl), context);
+	enable_vp(v, target_vp, vtl);
+	return MEMATTR_HV_STATUS_SUCCESS;
+}
+
+uint64_t vsm_enable_vp_vtl(struct memattr_vsm *v, unsigned int vp, const uint8_t *in)
+{
+	typedef struct hv_input_enable_vp_vtl in_t;
+	unsigned int index = (unsigned int)TLFS_GET(in, in_t, vp_index);
+	unsigned int vtl = (unsigned int)TLFS_GET(in, in_t, target_vtl), status;
+
+	if (TLFS_GET(in, in_t, partition_id) != MEMATTR_HV_PARTITION_ID_SELF)
+		return vsm_result(MEMATTR_HV_STATUS_INVALID_PARTITION_ID, 0);
+	if (TLFS_GET(in, in_t, reserved))
+		return vsm_result(MEMATTR_HV_STATUS_INVALID_PARAMETER, 0);
+	status = enable_vp_check(v, vp, &index, vtl);
+	if (status)
+		return vsm_result(status, 0);
+	context_load(memattr_vsm_vp_regs(v, index, vtl), TLFS_FIELD(in, in_t, context));
+	enable_vp(v, index, vtl);
 	return vsm_result(MEMATTR_HV_STATUS_SUCCESS, 0);
 }
 
 /*
- * Write VTL @vtl's instance of HvRegisterVsmPartitionConfig (TLFS VSM
- * "Partition Configuration"; one instance per VTL above 0, changed once the
- * VTL is enabled).
+ * HvRegisterVsmPartitionConfig bits 15:5 (OpenVMM's hvdef: ZeroMemoryOnReset,
+ * DenyLowerVtlStartup, InterceptAcceptance, InterceptEnableVtlProtection,
+ * InterceptVpStartup, InterceptCpuidUnimplemented,
+ * InterceptUnrecoverableException, InterceptPage, and three more intercept
+ * enables) are kept and read back but have no effect: the front models no VP
+ * startup or reset and raises no intercept but memory ones.  Linux's VTL 2
+ * (drivers/hv/mshv_vtl_main.c, mshv_vtl_configure_vsm_partition()) writes
+ * 0x163f: ZeroMemoryOnReset, InterceptVpStartup, InterceptCpuidUnimplemented
+ * and InterceptPage besides protection, so refusing them would stop it; bits
+ * 63:16 are reserved.
+ */
+#define CONFIG_KEPT (0x7ffULL << 5)
+
+/*
+ * Write VTL @vtl's instance of HvRegisterVsmPartitionConfig (one instance per
+ * VTL above 0).  Every value the register cannot take is
+ * HV_STATUS_INVALID_REGISTER_VALUE, as OpenVMM's hardware_cvm
+ * set_vsm_partition_config() answers.
  */
 unsigned int vsm_config_write(struct memattr_vsm *v, unsigned int vtl, uint64_t value)
 {
-	/*
-	 * ZeroMemoryOnReset (5), DenyLowerVtlStartup (6) and InterceptVpStartup
-	 * (9) are kept but have no effect here: the front models no VP reset.
-	 */
 	const uint64_t known = MEMATTR_VSM_CONFIG_ENABLE_VTL_PROTECTION |
-			       MEMATTR_VSM_CONFIG_DEFAULT_MASK | 1ULL << 5 | 1ULL << 6 | 1ULL << 9;
+			       MEMATTR_VSM_CONFIG_DEFAULT_MASK | CONFIG_KEPT;
+	const uint32_t rw = MEMATTR_HV_MAP_GPA_READABLE | MEMATTR_HV_MAP_GPA_WRITABLE;
+	uint32_t mask = (uint32_t)((value & MEMATTR_VSM_CONFIG_DEFAULT_MASK) >>
+				   MEMATTR_VSM_CONFIG_DEFAULT_MASK_SHIFT);
 	uint64_t old = v->vsm_config[vtl], prot;
-	unsigned int status;
+	struct memattr_range runs[VSM_MAX_RAM];
 
-	/* VTL 0 has no instance: it has no lower VTL to protect. */
+	/*
+	 * VTL 0 has no instance: it has no lower VTL to protect
+	 * (HV_STATUS_INVALID_PARAMETER, as hardware_cvm answers a VTL 0 that
+	 * names its own).
+	 */
 	if (vtl == 0)
-		return MEMATTR_HV_STATUS_ACCESS_DENIED;
+		return MEMATTR_HV_STATUS_INVALID_PARAMETER;
 	if (!(v->vtls & (1U << vtl)))
 		return MEMATTR_HV_STATUS_INVALID_VTL_STATE;
 	if (value & ~known)
-		return MEMATTR_HV_STATUS_INVALID_PARAMETER;
-	if (vsm_map_flags_value(v, vtl,
-				(uint32_t)((value & MEMATTR_VSM_CONFIG_DEFAULT_MASK) >>
-					   MEMATTR_VSM_CONFIG_DEFAULT_MASK_SHIFT),
-				&prot))
-		return MEMATTR_HV_STATUS_INVALID_PARAMETER;
+		return MEMATTR_HV_STATUS_INVALID_REGISTER_VALUE;
+	/*
+	 * The default mask must grant at least R|W: OpenVMM's hardware_cvm
+	 * refuses anything less with HV_STATUS_INVALID_REGISTER_VALUE (the lower
+	 * VTLs' memory would all become unusable at once).
+	 */
+	if ((mask & rw) != rw || vsm_map_flags_value(v, vtl, mask, &prot))
+		return MEMATTR_HV_STATUS_INVALID_REGISTER_VALUE;
 	/*
 	 * TLFS VSM "Partition Configuration": EnableVtlProtection is write-once,
 	 * and the DefaultVtlProtectionMask, set with it, cannot change after.
@@ -374,22 +411,21 @@ unsigned int vsm_config_write(struct memattr_vsm *v, unsigned int vtl, uint64_t 
 	if ((old & MEMATTR_VSM_CONFIG_ENABLE_VTL_PROTECTION) &&
 	    (value ^ old) &
 		    (MEMATTR_VSM_CONFIG_ENABLE_VTL_PROTECTION | MEMATTR_VSM_CONFIG_DEFAULT_MASK))
-		return MEMATTR_HV_STATUS_INVALID_PARAMETER;
-	if ((value & ~old) & MEMATTR_VSM_CONFIG_ENABLE_VTL_PROTECTION) {
-		/*
-		 * The default mask now covers all RAM of every lower VTL: in the
-		 * store for each target t, this VTL's layer.
-		 */
-		for (unsigned int t = 0; t < vtl; t++) {
-			for (unsigned int i = 0; i < v->nram; i++) {
-				uint64_t s = v->ram[i].gpa >> MEMATTR_PAGE_SHIFT;
-				uint64_t e = s + (v->ram[i].size >> MEMATTR_PAGE_SHIFT);
-
-				status = vsm_set_range(v, vtl, t, s, e, prot);
-				if (status)
-					return status;
-			}
+		return MEMATTR_HV_STATUS_INVALID_REGISTER_VALUE;
+	/*
+	 * The default now covers all RAM in this VTL's own mask, all or nothing.
+	 * Full access is where every mask starts, so it changes nothing, and a
+	 * mask a higher VTL set before stays, as with OpenVMM's hardware_cvm
+	 * set_vsm_partition_config(), which applies a default only when it
+	 * differs from the one in force.
+	 */
+	if (((value & ~old) & MEMATTR_VSM_CONFIG_ENABLE_VTL_PROTECTION) && prot) {
+		for (unsigned int i = 0; i < v->nram; i++) {
+			runs[i].start = v->ram[i].gpa >> MEMATTR_PAGE_SHIFT;
+			runs[i].end = runs[i].start + (v->ram[i].size >> MEMATTR_PAGE_SHIFT);
 		}
+		if (vsm_set_runs(v, vtl, runs, v->nram, prot))
+			return MEMATTR_HV_STATUS_INSUFFICIENT_MEMORY;
 	}
 	v->vsm_config[vtl] = value;
 	return MEMATTR_HV_STATUS_SUCCESS;
@@ -398,7 +434,7 @@ unsigned int vsm_config_write(struct memattr_vsm *v, unsigned int vtl, uint64_t 
 unsigned int memattr_vsm_set_partition_config(struct memattr_vsm *v, unsigned int vp,
 					      uint64_t value)
 {
-	if (vp >= v->nvps)
+	if (!v || vp >= v->nvps)
 		return MEMATTR_HV_STATUS_INVALID_VP_INDEX;
 	return vsm_config_write(v, v->vps[vp].vtl, value);
 }

@@ -5,8 +5,11 @@
  *
  * TLFS page HvCallModifyVtlProtectionMask: input header TargetPartitionId
  * (8), MapFlags (4), TargetVtl (1, HV_INPUT_VTL), RsvdZ (3), then one 8-byte
- * GPA page number per rep.  A VTL may only protect a lower VTL; protecting a
- * non-RAM page fails with HV_STATUS_INVALID_PARAMETER.
+ * GPA page number per rep.  TargetVtl names the VTL whose protection mask is
+ * set, a mask that limits every VTL below it: that is how code that runs on
+ * Hyper-V reads it (OpenVMM's hardware_cvm modify_vtl_protection_mask();
+ * OpenHCL's underhill_mem and litebox's LVBS kernel call it naming their own
+ * VTL).  Protecting a non-RAM page fails with HV_STATUS_INVALID_PARAMETER.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -20,33 +23,40 @@
 #define MAP_UX MEMATTR_HV_MAP_GPA_USER_EXECUTABLE
 
 /*
- * HV_MAP_GPA_FLAGS to a store value.  TLFS VSM "Memory Access Protections":
- * the legal protections are no access, read-only, read-execute, read-write
- * and read-write-execute; with MBEC (enabled for the setting VTL by
- * HvCallEnablePartitionVtl) user and kernel execute are separate bits, and
- * KMX=1 with UMX=0 is undefined ("Mode Based Execute Control"), so refused.
- * Write or execute without read, unknown bits, or user-execute from a VTL
- * without MBEC: -EINVAL.  Full access is stored as 0 ("no restriction").
+ * HV_MAP_GPA_FLAGS to a store value for VTL @mask_vtl's mask.  TLFS VSM
+ * "Memory Access Protections": the legal protections are no access,
+ * read-only, read-execute, read-write and read-write-execute.  With MBEC
+ * (enabled for @mask_vtl by HvCallEnablePartitionVtl) user and kernel
+ * execute are separate bits, and KMX=1 with UMX=0 is undefined ("Mode Based
+ * Execute Control"), so refused.  Without MBEC the user-execute bit of a
+ * readable protection is ignored and KX covers both modes, as the TLFS says:
+ * HV_MAP_GPA_PERMISSIONS_ALL (0xF) is full access (OpenHCL restores pages
+ * with it, litebox uses it as its default mask) and R|KX|UX is R|X.
+ * OpenVMM's validate_vtl_gpa_flags() is stricter without MBEC: it refuses KX
+ * without UX.  Any right without read (user execute alone included, which
+ * OpenVMM refuses too) and unknown bits: -EINVAL.  Full access is stored as 0
+ * ("no restriction").
  */
-int vsm_map_flags_value(const struct memattr_vsm *v, unsigned int setter, uint32_t flags,
+int vsm_map_flags_value(const struct memattr_vsm *v, unsigned int mask_vtl, uint32_t flags,
 			uint64_t *value)
 {
-	bool mbec = v->mbec_vtls & (1U << setter);
+	bool mbec = v->mbec_vtls & (1U << mask_vtl);
 	uint64_t full = MEMATTR_RWX | (v->store_mbec ? MEMATTR_USER_EXECUTE : 0);
 	uint64_t val = MEMATTR_READ;
 
 	if (flags & ~(uint32_t)(MAP_R | MAP_W | MAP_KX | MAP_UX))
 		return -EINVAL;
-	if ((flags & MAP_UX) && !mbec)
+	/* Any right without read, user execute included, is no legal protection. */
+	if (flags && !(flags & MAP_R))
 		return -EINVAL;
+	if (!mbec)
+		flags &= ~(uint32_t)MAP_UX;
 	if (mbec && (flags & MAP_KX) && !(flags & MAP_UX))
 		return -EINVAL;
 	if (!flags) {
 		*value = MEMATTR_NO_ACCESS;
 		return 0;
 	}
-	if (!(flags & MAP_R))
-		return -EINVAL;
 	if (flags & MAP_W)
 		val |= MEMATTR_WRITE;
 	if (flags & MAP_KX)
@@ -58,27 +68,13 @@ int vsm_map_flags_value(const struct memattr_vsm *v, unsigned int setter, uint32
 	return 0;
 }
 
-static int set_counted(struct memattr_vsm *v, unsigned int setter, unsigned int target,
-		       uint64_t start, uint64_t end, uint64_t value, uint64_t *next)
+/* VTL @mask_vtl's mask over @runs, all or nothing, counted for memattr_vsm_store_sets(). */
+int vsm_set_runs(struct memattr_vsm *v, unsigned int mask_vtl, const struct memattr_range *runs,
+		 size_t n, uint64_t value)
 {
-	v->store_sets++;
+	v->store_sets += n;
 	v->store_calls++;
-	return memattr_set(v->stores[target], memattr_vsm_layer(setter, target), start, end, value,
-			   0, next);
-}
-
-/* The protection @setter places on @target over [@start, @end). */
-unsigned int vsm_set_range(struct memattr_vsm *v, unsigned int setter, unsigned int target,
-			   uint64_t start, uint64_t end, uint64_t value)
-{
-	while (start < end) {
-		uint64_t next;
-
-		if (set_counted(v, setter, target, start, end, value, &next) || next == start)
-			return MEMATTR_HV_STATUS_INSUFFICIENT_MEMORY;
-		start = next;
-	}
-	return MEMATTR_HV_STATUS_SUCCESS;
+	return memattr_set_runs(v->store, vsm_mask_layer(mask_vtl), runs, n, value);
 }
 
 /*
@@ -148,8 +144,8 @@ static bool runs_in_ram(const struct memattr_vsm *v, const uint64_t *gfns, size_
  * reps completed exact without undoing anything: when memory runs out no
  * rep is done and the guest retries (TLFS: HV_STATUS_INSUFFICIENT_MEMORY).
  */
-static unsigned int protect_list(struct memattr_vsm *v, unsigned int setter, unsigned int target,
-				 uint64_t value, const uint64_t *pages, size_t n, size_t *done)
+static unsigned int protect_list(struct memattr_vsm *v, unsigned int mask_vtl, uint64_t value,
+				 const uint64_t *pages, size_t n, size_t *done)
 {
 	unsigned int status = MEMATTR_HV_STATUS_SUCCESS;
 	struct memattr_range *runs;
@@ -182,11 +178,7 @@ static unsigned int protect_list(struct memattr_vsm *v, unsigned int setter, uns
 			end = gfns[i] + 1;
 		runs[nruns++] = (struct memattr_range){ start, end };
 	}
-	v->store_sets += nruns;
-	v->store_calls++;
-	/* The protections @setter places on @target: @target's store, @setter's layer. */
-	if (memattr_set_runs(v->stores[target], memattr_vsm_layer(setter, target), runs, nruns,
-			     value))
+	if (nruns && vsm_set_runs(v, mask_vtl, runs, nruns, value))
 		status = MEMATTR_HV_STATUS_INSUFFICIENT_MEMORY; /* nothing changed */
 	else
 		*done = m;
@@ -195,77 +187,83 @@ static unsigned int protect_list(struct memattr_vsm *v, unsigned int setter, uns
 }
 
 /*
- * Who may protect whom: TLFS HvCallModifyVtlProtectionMask, and VSM "VTL
- * Enablement": a VTL applies protections only once its EnableVtlProtection
- * is set (HvRegisterVsmPartitionConfig); "Memory Protection Hierarchy": a
- * VTL may not set permissions for itself.
+ * Whose mask @caller may set, as OpenVMM's hardware_cvm
+ * modify_vtl_protection_mask() decides: not a higher VTL's
+ * (HV_STATUS_ACCESS_DENIED), not VTL 0's, which limits nothing
+ * (INVALID_PARAMETER), not a VTL that is not enabled (INVALID_VTL_STATE).  A VTL may set its own
+ * mask only once it has enabled VTL protection (HvRegisterVsmPartitionConfig, TLFS VSM "VTL
+ * Enablement" step 3; ACCESS_DENIED before); a higher VTL may set a lower one's before, to apply
+ * defaults.
  */
-static unsigned int target_check(const struct memattr_vsm *v, unsigned int caller,
-				 unsigned int target)
+static unsigned int mask_vtl_check(const struct memattr_vsm *v, unsigned int caller,
+				   unsigned int mask_vtl)
 {
-	if (target > v->max_vtl)
+	if (mask_vtl > caller)
+		return MEMATTR_HV_STATUS_ACCESS_DENIED;
+	if (mask_vtl == 0)
 		return MEMATTR_HV_STATUS_INVALID_PARAMETER;
-	if (target >= caller)
-		return MEMATTR_HV_STATUS_ACCESS_DENIED; /* only a lower VTL */
-	if (!(v->vsm_config[caller] & MEMATTR_VSM_CONFIG_ENABLE_VTL_PROTECTION))
+	if (!(v->vtls & (1U << mask_vtl)))
 		return MEMATTR_HV_STATUS_INVALID_VTL_STATE;
-	if (!(v->vtls & (1U << target)))
-		return MEMATTR_HV_STATUS_INVALID_VTL_STATE;
+	if (mask_vtl == caller &&
+	    !(v->vsm_config[caller] & MEMATTR_VSM_CONFIG_ENABLE_VTL_PROTECTION))
+		return MEMATTR_HV_STATUS_ACCESS_DENIED;
 	return MEMATTR_HV_STATUS_SUCCESS;
 }
 
 unsigned int memattr_vsm_protect(struct memattr_vsm *v, unsigned int caller_vtl,
-				 unsigned int target_vtl, uint32_t map_flags,
+				 unsigned int mask_vtl, uint32_t map_flags,
 				 const uint64_t *gpa_pages, size_t n, size_t *done)
 {
 	unsigned int status;
 	uint64_t value;
 
+	if (!v || !done || (!gpa_pages && n))
+		return MEMATTR_HV_STATUS_INVALID_PARAMETER;
 	*done = 0;
 	if (caller_vtl > v->max_vtl || !(v->vtls & (1U << caller_vtl)))
 		return MEMATTR_HV_STATUS_INVALID_VTL_STATE;
-	status = target_check(v, caller_vtl, target_vtl);
+	status = mask_vtl_check(v, caller_vtl, mask_vtl);
 	if (status)
 		return status;
-	if (vsm_map_flags_value(v, caller_vtl, map_flags, &value))
+	if (vsm_map_flags_value(v, mask_vtl, map_flags, &value))
 		return MEMATTR_HV_STATUS_INVALID_PARAMETER;
-	return protect_list(v, caller_vtl, target_vtl, value, gpa_pages, n, done);
+	return protect_list(v, mask_vtl, value, gpa_pages, n, done);
 }
 
 uint64_t vsm_modify_protection(struct memattr_vsm *v, unsigned int vp, uint64_t control,
 			       uint64_t input_gpa)
 {
+	typedef struct hv_input_modify_vtl_protection_mask in_t;
 	unsigned int count = (unsigned int)(control >> MEMATTR_HV_CONTROL_REP_COUNT_SHIFT) & 0xfff;
 	unsigned int start = (unsigned int)(control >> MEMATTR_HV_CONTROL_REP_START_SHIFT) & 0xfff;
-	unsigned int caller = v->vps[vp].vtl, target, status;
+	unsigned int caller = v->vps[vp].vtl, mask_vtl, status;
 	uint64_t buf[MEMATTR_PAGE_SIZE / 8], value, r;
 	const uint8_t *hdr = (const uint8_t *)buf;
-	uint8_t in_vtl;
+	unsigned int in_vtl;
 	size_t done;
 
 	/* Header and the whole list, one page at most (TLFS "Hypercall Inputs"). */
-	if ((input_gpa & 0xfff) + 16 + 8ULL * count > MEMATTR_PAGE_SIZE)
+	if ((input_gpa & 0xfff) + sizeof(in_t) + 8ULL * count > MEMATTR_PAGE_SIZE)
 		return vsm_result(MEMATTR_HV_STATUS_INVALID_ALIGNMENT, start);
-	r = vsm_read_input(v, vp, input_gpa, buf, 16 + 8 * (size_t)count);
+	r = vsm_read_input(v, vp, input_gpa, buf, sizeof(in_t) + 8 * (size_t)count);
 	if (r == MEMATTR_VSM_INTERCEPTED)
 		return r;
 	if (r)
 		return r | (uint64_t)start << 32;
-	if (vsm_le64(hdr) != MEMATTR_HV_PARTITION_ID_SELF)
+	if (TLFS_GET(hdr, in_t, partition_id) != MEMATTR_HV_PARTITION_ID_SELF)
 		return vsm_result(MEMATTR_HV_STATUS_INVALID_PARTITION_ID, start);
-	/* HV_INPUT_VTL: TargetVtl 3:0, UseTargetVtl 4, reserved 7:5. */
-	in_vtl = hdr[12];
-	if ((in_vtl & 0xe0) || hdr[13] || hdr[14] || hdr[15])
+	in_vtl = (unsigned int)TLFS_GET(hdr, in_t, target_vtl);
+	if ((in_vtl & HV_INPUT_VTL_RESERVED) || TLFS_GET(hdr, in_t, reserved))
 		return vsm_result(MEMATTR_HV_STATUS_INVALID_PARAMETER, start);
-	/* Without UseTargetVtl the call names the caller's own VTL. */
-	target = (in_vtl & 0x10) ? in_vtl & 0xf : caller;
-	status = target_check(v, caller, target);
+	/* Without UseTargetVtl the call names the caller's own mask (CURRENT_VTL). */
+	mask_vtl = (in_vtl & HV_INPUT_VTL_USE_TARGET) ? HV_INPUT_VTL_TARGET(in_vtl) : caller;
+	status = mask_vtl_check(v, caller, mask_vtl);
 	if (status)
 		return vsm_result(status, start);
-	if (vsm_map_flags_value(v, caller, vsm_le32(hdr + 8), &value))
+	if (vsm_map_flags_value(v, mask_vtl, (uint32_t)TLFS_GET(hdr, in_t, map_flags), &value))
 		return vsm_result(MEMATTR_HV_STATUS_INVALID_PARAMETER, start);
 	for (unsigned int i = 0; i < count; i++)
-		buf[2 + i] = vsm_le64(hdr + 16 + 8 * i);
-	status = protect_list(v, caller, target, value, buf + 2 + start, count - start, &done);
+		buf[2 + i] = tlfs_get(hdr + sizeof(in_t) + 8 * i, 8);
+	status = protect_list(v, mask_vtl, value, buf + 2 + start, count - start, &done);
 	return vsm_result(status, start + done);
 }

@@ -5,6 +5,7 @@
  * and output of hypercalls), registers.c (Get/SetVpRegisters), protect.c
  * (ModifyVtlProtectionMask), access.c (checks, intercepts), guest_mem.c (RAM
  * accessors that obey protections), regs.c (VTL call/return, shared state).
+ * tlfs.h holds the TLFS wire layouts they decode and encode.
  */
 #ifndef MEMATTR_SRC_VSM_H
 #define MEMATTR_SRC_VSM_H
@@ -13,6 +14,8 @@
 #include <stdint.h>
 
 #include <memattr/vsm.h>
+
+#include "tlfs.h"
 
 /* Nothing below leaves the library. */
 #pragma GCC visibility push(hidden)
@@ -24,26 +27,27 @@ struct vsm_vp {
 	unsigned int vtl;   /* the VTL running now */
 	uint32_t vtls;	    /* VTLs enabled on this VP; bit 0 always */
 	uint8_t caller[16]; /* caller[t]: the VTL a VTL call into t came from */
-	uint8_t reason[16]; /* reason[t]: HV_VTL_ENTRY_REASON of the last entry into t */
-	bool pending_valid; /* a hypercall raised @pending */
+	struct memattr_vsm_vtl_control control[16]; /* control[t]: VTL t's, t >= 1 */
+	bool pending_valid;			    /* a hypercall raised @pending */
 	struct memattr_vsm_intercept pending;
 };
 
 struct memattr_vsm {
-	/* stores[t]: the protections placed on VTL t, setter s in layer s - t - 1 */
-	struct memattr_store *stores[MEMATTR_VSM_MAX_VTL];
+	/* VTL n's protection mask, limiting every VTL below n, in layer n - 1 */
+	struct memattr_store *store;
 	unsigned int max_vtl;
 	unsigned int gpa_bits; /* all stores' GPA width */
 	unsigned int nvps;
 	unsigned int nram;
-	bool mbec;		 /* MBEC available to EnablePartitionVtl */
-	bool store_mbec;	 /* the store distinguishes user execute */
-	uint32_t vtls;		 /* VTLs enabled for the partition; bit 0 always */
-	uint32_t mbec_vtls;	 /* VTLs enabled with EnableMbec */
-	uint32_t vp_vtls_seen;	 /* VTLs enabled on at least one VP by EnableVpVtl */
-	uint64_t vsm_config[16]; /* each VTL's HvRegisterVsmPartitionConfig */
-	uint64_t store_sets;	 /* ranges set (memattr_vsm_store_sets()) */
-	uint64_t store_calls;	 /* memattr_set()/memattr_set_runs() calls */
+	bool mbec;		    /* MBEC available to EnablePartitionVtl */
+	bool store_mbec;	    /* the store distinguishes user execute */
+	uint32_t vtls;		    /* VTLs enabled for the partition; bit 0 always */
+	uint32_t mbec_vtls;	    /* VTLs enabled with EnableMbec */
+	uint32_t vp_vtls_seen;	    /* VTLs enabled on at least one VP by EnableVpVtl */
+	uint64_t vsm_config[16];    /* each VTL's HvRegisterVsmPartitionConfig */
+	uint64_t code_page_offsets; /* HvRegisterVsmCodePageOffsets */
+	uint64_t store_sets;	    /* ranges set (memattr_vsm_store_sets()) */
+	uint64_t store_calls;	    /* memattr_set()/memattr_set_runs() calls */
 	struct memattr_vsm_ram ram[VSM_MAX_RAM]; /* sorted by gpa */
 	struct vsm_vp *vps;
 	struct memattr_vsm_vp_regs *regs; /* nvps * (max_vtl + 1) */
@@ -53,6 +57,12 @@ struct memattr_vsm {
 static inline uint64_t vsm_result(unsigned int status, uint64_t reps)
 {
 	return (uint64_t)status | (reps << 32);
+}
+
+/* The layer holding VTL @vtl's protection mask, 1 <= @vtl <= max_vtl. */
+static inline unsigned int vsm_mask_layer(unsigned int vtl)
+{
+	return vtl - 1;
 }
 
 /* guest_mem.c */
@@ -65,10 +75,10 @@ unsigned int vsm_blocker(const struct memattr_vsm *v, unsigned int vtl, uint64_t
 			 enum memattr_access a);
 
 /* protect.c */
-int vsm_map_flags_value(const struct memattr_vsm *v, unsigned int setter, uint32_t flags,
+int vsm_map_flags_value(const struct memattr_vsm *v, unsigned int mask_vtl, uint32_t flags,
 			uint64_t *value);
-unsigned int vsm_set_range(struct memattr_vsm *v, unsigned int setter, unsigned int target,
-			   uint64_t start, uint64_t end, uint64_t value);
+int vsm_set_runs(struct memattr_vsm *v, unsigned int mask_vtl, const struct memattr_range *runs,
+		 size_t n, uint64_t value);
 uint64_t vsm_read_input(struct memattr_vsm *v, unsigned int vp, uint64_t gpa, void *buf,
 			size_t len);
 uint64_t vsm_output_check(struct memattr_vsm *v, unsigned int vp, uint64_t gpa, size_t len);
@@ -89,26 +99,6 @@ uint64_t vsm_set_vp_registers(struct memattr_vsm *v, unsigned int vp, uint64_t c
 /* regs.c */
 uint64_t vsm_vtl_call(struct memattr_vsm *v, unsigned int vp, uint64_t control);
 uint64_t vsm_vtl_return(struct memattr_vsm *v, unsigned int vp, uint64_t control);
-
-/* Little-endian field readers for guest input (x64 guests are little endian). */
-static inline uint64_t vsm_le64(const uint8_t *p)
-{
-	uint64_t x = 0;
-
-	for (int i = 7; i >= 0; i--)
-		x = (x << 8) | p[i];
-	return x;
-}
-
-static inline uint32_t vsm_le32(const uint8_t *p)
-{
-	return (uint32_t)vsm_le64((const uint8_t[8]){ p[0], p[1], p[2], p[3] });
-}
-
-static inline uint16_t vsm_le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | (p[1] << 8));
-}
 
 #pragma GCC visibility pop
 
