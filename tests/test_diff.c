@@ -476,6 +476,26 @@ static void op_runs(struct diff *d)
 	compare_runs(d, (unsigned int)below(d->cfg->layers), a, b + 1);
 }
 
+/* The huge-page order is the exact order rounded down to a page-table level. */
+static void op_huge_order(struct diff *d)
+{
+	unsigned int layer = (unsigned int)below(d->cfg->layers), order = 99, want;
+	uint32_t layers = (uint32_t)(1 + below((1ULL << d->cfg->layers) - 1));
+	uint64_t g = random_gfn(d);
+
+	if (memattr_huge_order(d->s, layer, g, &order) != model_get(d->m, layer, g) ||
+	    order != model_huge_order(d->m, layer, g))
+		fail_at(d, "huge order differs");
+	want = UINT32_MAX;
+	for (unsigned int l = 0; l < d->cfg->layers; l++)
+		if (layers & (1U << l) && model_huge_order(d->m, l, g) < want)
+			want = model_huge_order(d->m, l, g);
+	if (memattr_combined_huge_order(d->s, layers, g, &order) !=
+		    model_combined_get(d->m, layers, g) ||
+	    order != want)
+		fail_at(d, "combined huge order differs");
+}
+
 static void op_combined(struct diff *d)
 {
 	uint32_t layers = (uint32_t)(1 + below((1ULL << d->cfg->layers) - 1));
@@ -567,8 +587,10 @@ static void diff_run(const struct config *cfg, uint64_t ops)
 			op_get(&d);
 		else if (r < 65)
 			op_get_many(&d);
-		else if (r < 77)
+		else if (r < 74)
 			op_extent(&d);
+		else if (r < 77)
+			op_huge_order(&d);
 		else if (r < 87)
 			op_has(&d);
 		else if (r < 92)

@@ -227,6 +227,53 @@ static void test_extent_orders(void **state)
 	memattr_store_destroy(s);
 }
 
+/*
+ * The huge-page order is a page-table level: what a fault handler may map
+ * whole (0: 4 KiB, 9: 2 MiB, 18: 1 GiB), the exact order rounded down.
+ */
+static void test_huge_order(void **state)
+{
+	struct memattr_store *s = make(2, 52, 0);
+	unsigned int order = 99;
+
+	(void)state;
+	assert_int_equal(memattr_huge_order(s, 0, 12345, &order), 0);
+	assert_int_equal(order, 40); /* all of the space */
+	set_ok(s, 0, 3 * GIB_PAGES, 4 * GIB_PAGES, R | X);
+	assert_int_equal(memattr_huge_order(s, 0, 3 * GIB_PAGES + 7, &order), (int)(R | X));
+	assert_int_equal(order, 18);
+	/* Exact order 19 at gfn 5: one 1 GiB page. */
+	assert_int_equal(memattr_huge_order(s, 0, 5, &order), 0);
+	assert_int_equal(order, 18);
+	set_ok(s, 0, 3 * GIB_PAGES + 512 + 3, 3 * GIB_PAGES + 512 + 4, R);
+	assert_int_equal(memattr_huge_order(s, 0, 3 * GIB_PAGES + 512 + 3, &order), (int)R);
+	assert_int_equal(order, 0);
+	/* Exact order 8 next door: no 2 MiB page, so 4 KiB. */
+	assert_int_equal(memattr_huge_order(s, 0, 3 * GIB_PAGES + 512 + 256, &order), (int)(R | X));
+	assert_int_equal(order, 0);
+	assert_int_equal(memattr_huge_order(s, 0, 3 * GIB_PAGES + 2, &order), (int)(R | X));
+	assert_int_equal(order, 9);
+	/* Combined: the smaller order of the layers, the combined value. */
+	set_ok(s, 1, 3 * GIB_PAGES, 3 * GIB_PAGES + 512, R);
+	assert_int_equal(memattr_combined_huge_order(s, 3, 3 * GIB_PAGES + 2, &order), (int)R);
+	assert_int_equal(order, 9);
+	assert_int_equal(memattr_combined_huge_order(s, 2, 3 * GIB_PAGES + 2, &order), (int)R);
+	assert_int_equal(order, 9);
+	/* Exact order 20 at 4 GiB in both layers ([4, 8) GiB): one 1 GiB page. */
+	assert_int_equal(memattr_combined_huge_order(s, 3, 4 * GIB_PAGES, &order), 0);
+	assert_int_equal(order, 18);
+	/* Bad arguments change nothing. */
+	order = 99;
+	assert_int_equal(memattr_huge_order(s, 0, 1ULL << 40, &order), -EINVAL);
+	assert_int_equal(memattr_huge_order(s, 2, 0, &order), -EINVAL);
+	assert_int_equal(memattr_huge_order(s, 0, 0, NULL), -EINVAL);
+	assert_int_equal(memattr_combined_huge_order(s, 4, 0, &order), -EINVAL);
+	assert_int_equal(memattr_combined_huge_order(s, 0, 0, &order), -EINVAL);
+	assert_int_equal(memattr_combined_huge_order(s, 1, 0, NULL), -EINVAL);
+	assert_int_equal(order, 99);
+	memattr_store_destroy(s);
+}
+
 static void test_range_has(void **state)
 {
 	struct memattr_store *s = make(1, 52, 0);
@@ -590,6 +637,7 @@ int main(void)
 		cmocka_unit_test(test_set_checks),
 		cmocka_unit_test(test_layers_independent),
 		cmocka_unit_test(test_extent_orders),
+		cmocka_unit_test(test_huge_order),
 		cmocka_unit_test(test_range_has),
 		cmocka_unit_test(test_runs),
 		cmocka_unit_test(test_notifier),

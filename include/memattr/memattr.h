@@ -272,6 +272,27 @@ int memattr_extent(const struct memattr_store *s, unsigned int layer, uint64_t g
 		   struct memattr_extent *e);
 
 /**
+ * memattr_huge_order() - value of a gfn and the largest page-table-sized
+ *	uniform block around it, in one walk
+ * @s: the store
+ * @layer: layer index
+ * @gfn: page frame number
+ * @order: receives the largest k among 0, 9, 18, 27, ... (and the whole
+ *	space, gpa_bits - 12) such that the naturally aligned 2^k-page block
+ *	holding @gfn has one value: 9 means its 2 MiB page may be mapped whole
+ *	with one protection, 18 its 1 GiB page
+ *
+ * The question a fault handler asks before it maps a huge page (KVM keeps
+ * separate "mixed" flags to answer it), at the cost of memattr_get().  For
+ * the exact order at any size and the run bounds, use memattr_extent().
+ *
+ * Context: any thread, lock-free.
+ * Return: the value (>= 0), or -EINVAL for a bad layer or gfn or a NULL @order.
+ */
+int memattr_huge_order(const struct memattr_store *s, unsigned int layer, uint64_t gfn,
+		       unsigned int *order);
+
+/**
  * memattr_range_has() - do all pages of a range satisfy (value & mask) == want?
  * @s: the store
  * @layer: layer index
@@ -337,6 +358,25 @@ uint64_t memattr_combine(uint64_t a, uint64_t b);
  * Return: memattr_combine() over the layers (>= 0), or -EINVAL.
  */
 int memattr_combined_get(const struct memattr_store *s, uint32_t layers, uint64_t gfn);
+
+/**
+ * memattr_combined_huge_order() - memattr_combined_get() and the largest
+ *	page-table-sized block around @gfn on which every layer of @layers is
+ *	uniform
+ * @s: the store
+ * @layers: bit mask of layers, at least one, all below the store's count
+ * @gfn: page frame number
+ * @order: receives the smallest memattr_huge_order() of those layers: the
+ *	combined value is one value on that block.  Where the combination is
+ *	uniform over a larger block only because one layer is NO_ACCESS there,
+ *	the smaller order is reported: never too large, sometimes smaller than
+ *	the combination allows
+ *
+ * Context: any thread, lock-free.
+ * Return: the combined value (>= 0), or -EINVAL.
+ */
+int memattr_combined_huge_order(const struct memattr_store *s, uint32_t layers, uint64_t gfn,
+				unsigned int *order);
 
 /**
  * memattr_combined_runs() - visit maximal runs of the combined value

@@ -188,6 +188,21 @@ int model_runs(const struct model *m, unsigned int layer, uint64_t start, uint64
 	return 0;
 }
 
+/* The largest k in 0, 9, 18, ... (or the whole space) whose aligned block around @gfn is uniform.
+ */
+unsigned int model_huge_order(const struct model *m, unsigned int layer, uint64_t gfn)
+{
+	struct memattr_extent e;
+	unsigned int k;
+
+	model_extent(m, layer, gfn, &e);
+	if (e.order == m->gfn_bits)
+		return e.order;
+	for (k = 0; k + 9 <= e.order; k += 9)
+		;
+	return k;
+}
+
 uint8_t model_combined_get(const struct model *m, uint32_t layers, uint64_t gfn)
 {
 	uint64_t v = 0;

@@ -38,6 +38,8 @@ int model_range_has(const struct model *m, unsigned int layer, uint64_t start, u
 		    uint64_t mask, uint64_t want);
 int model_runs(const struct model *m, unsigned int layer, uint64_t start, uint64_t end,
 	       memattr_run_fn fn, void *opaque);
+/* memattr_huge_order()'s order: from model_extent()'s, down to a multiple of 9. */
+unsigned int model_huge_order(const struct model *m, unsigned int layer, uint64_t gfn);
 /* Combined view, as memattr_combine() over the layers in @layers. */
 uint8_t model_combined_get(const struct model *m, uint32_t layers, uint64_t gfn);
 

@@ -67,6 +67,52 @@ int memattr_get(const struct memattr_store *s, unsigned int layer, uint64_t gfn)
 }
 
 /*
+ * The huge-page order in the same walk as a lookup.  A slot of a level-k
+ * node covers the aligned 2^(9k) pages below it; in canonical form no node
+ * is uniform, so where the walk meets a value slot in a level-k node, that
+ * block is uniform and the aligned 2^(9(k+1)) block around it is not: the
+ * answer is 9k exactly.  A leaf byte gives 0, a value root the whole space.
+ */
+static uint8_t walk_order(slot_t sl, unsigned int level, uint64_t gfn, unsigned int gfn_bits,
+			  unsigned int *order)
+{
+	while (!slot_is_value(sl)) {
+		if (level == 0) {
+			*order = 0;
+			return leaf_load(slot_leaf(sl), (unsigned int)gfn & NODE_MASK);
+		}
+		sl = slot_load(&slot_inode(sl)->slot[slot_index(gfn, level)]);
+		level--;
+	}
+	/* @sl is a slot of a level-(@level + 1) node, or the root (@level == top). */
+	*order = NODE_SHIFT * (level + 1) < gfn_bits ? NODE_SHIFT * (level + 1) : gfn_bits;
+	return slot_value(sl);
+}
+
+static uint8_t lookup_order(const struct memattr_store *s, const struct layer *l, uint64_t gfn,
+			    unsigned int *order)
+{
+	slot_t first = slot_load(&l->first);
+
+	if (first && !(gfn >> (NODE_SHIFT * s->top)))
+		return walk_order(first, s->top - 1, gfn, s->gfn_bits, order);
+	return walk_order(slot_load(&l->root), s->top, gfn, s->gfn_bits, order);
+}
+
+int memattr_huge_order(const struct memattr_store *s, unsigned int layer, uint64_t gfn,
+		       unsigned int *order)
+{
+	uint8_t v;
+
+	if (!order || !layer_valid(s, layer) || gfn >= s->nr_pages)
+		return -EINVAL;
+	reader_lock();
+	v = lookup_order(s, &s->layer[layer], gfn, order);
+	reader_unlock();
+	return v;
+}
+
+/*
  * Batched lookups (memattr_get_many()).
  *
  * The gfns of a call share the path from the root down to the level where
@@ -609,6 +655,26 @@ int memattr_combined_get(const struct memattr_store *s, uint32_t layers, uint64_
 		if (layers & (1U << i))
 			v = memattr_combine(v, lookup(s, &s->layer[i], gfn));
 	reader_unlock();
+	return (int)v;
+}
+
+int memattr_combined_huge_order(const struct memattr_store *s, uint32_t layers, uint64_t gfn,
+				unsigned int *order)
+{
+	unsigned int lo = UINT32_MAX, k;
+	uint64_t v = 0;
+
+	if (!order || !layers_valid(s, layers) || gfn >= s->nr_pages)
+		return -EINVAL;
+	reader_lock();
+	for (unsigned int i = 0; i < s->nlayers; i++) {
+		if (!(layers & (1U << i)))
+			continue;
+		v = memattr_combine(v, lookup_order(s, &s->layer[i], gfn, &k));
+		lo = k < lo ? k : lo;
+	}
+	reader_unlock();
+	*order = lo;
 	return (int)v;
 }
 
