@@ -163,6 +163,18 @@ static uint64_t store_extents(const struct bench *b, const uint64_t *g, size_t n
 	return sum;
 }
 
+static uint64_t store_huge_orders(const struct bench *b, const uint64_t *g, size_t n)
+{
+	unsigned int order;
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		sum += (uint64_t)memattr_huge_order(b->store, 0, g[i], &order);
+		sum += order;
+	}
+	return sum;
+}
+
 static uint64_t flat_extents(const struct bench *b, const uint64_t *g, size_t n)
 {
 	uint64_t sum = 0;
@@ -247,6 +259,19 @@ static int lookup_rows(struct bench *b, const char *id, const char *name, const 
 	return 0;
 }
 
+/* memattr_huge_order() on the gfns a lookup row used, against the flat array's mixed flags. */
+static int order_row(struct bench *b, const char *id, const char *name, const uint64_t *g, size_t n)
+{
+	struct row *o = bench_row(b, id, name, UNIT_NS);
+
+	if (!o)
+		return -ENOSPC;
+	cell_set(o, IMPL_STORE, timed(b, store_huge_orders, g, n), "value and 4K/2M/1G order");
+	cell_set(o, IMPL_FLAT, timed(b, flat_extents, g, n), "KVM-style mixed flags, 2M/1G");
+	cell_skip(o, IMPL_JUDY, "n/a: KVM keeps mixed flags beside it");
+	return 0;
+}
+
 /**
  * bench_lookup() - random lookups and extent queries on the boot-trace layer
  * @b: the run, after bench_boot()
@@ -283,9 +308,14 @@ int bench_lookup(struct bench *b)
 	cell_set(e, IMPL_STORE, timed(b, store_extents, g, n), "value, run bounds, any order");
 	cell_set(e, IMPL_FLAT, timed(b, flat_extents, g, n), "KVM-style mixed flags, 2M/1G");
 	cell_skip(e, IMPL_JUDY, "n/a: KVM keeps mixed flags beside it");
+	ret = order_row(b, "order_uniform", "huge-page order, uniform", g, n);
+	if (ret)
+		goto out;
 	bench_step(b, "random lookups: hot set");
 	gfns_hot(b, &r, g, n);
 	ret = lookup_rows(b, "lookup_hot", "lookup: hot set (16384 pages)", g, n);
+	if (!ret)
+		ret = order_row(b, "order_hot", "huge-page order, hot set", g, n);
 out:
 	twolevel_destroy(&b->twolevel);
 	free(g);

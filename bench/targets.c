@@ -165,6 +165,15 @@ void bench_targets(struct bench *b)
 		     "lookup_hot_dep", IMPL_FLAT, 1.5, false);
 	ratio_target(b, "lookup hot set dependent: Judy / store (>=)", "lookup_hot_dep", IMPL_JUDY,
 		     "lookup_hot_dep", IMPL_STORE, 3, true);
+	/*
+	 * The question a fault handler asks, "can this page be mapped 2M or 1G
+	 * with one protection", at about the cost of a lookup: the walk a
+	 * memattr_get() makes, on the same gfns.
+	 */
+	ratio_target(b, "huge-page order / memattr_get(), uniform (<=)", "order_uniform",
+		     IMPL_STORE, "lookup_uniform", IMPL_STORE, 2, false);
+	ratio_target(b, "huge-page order / memattr_get(), hot set (<=)", "order_hot", IMPL_STORE,
+		     "lookup_hot", IMPL_STORE, 2, false);
 	reference_ratio(b, "ref: uniform, get_many: 2-level table / flat (<=)",
 			"lookup_uniform_many", 1.5);
 	reference_ratio(b, "ref: uniform dependent: 2-level table / flat (<=)",
