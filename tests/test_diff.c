@@ -110,6 +110,7 @@ struct diff {
 	struct changes got, want;
 	uint64_t nr_pages;
 	uint64_t op;
+	int written; /* the layer the last operation set, -1 for none */
 };
 
 static const uint64_t legal_values[] = {
@@ -269,6 +270,7 @@ static void op_set(struct diff *d)
 	uint64_t limit = d->cfg->dense && below(5) == 0 ? 1 + below(8) : 0;
 	int ret;
 
+	d->written = (int)layer;
 	if (below(50) == 0) {
 		/* the whole space */
 		a = 0;
@@ -332,6 +334,7 @@ static void op_set_runs(struct diff *d)
 	struct memattr_range runs[8];
 	size_t n = 0;
 
+	d->written = (int)layer;
 	for (unsigned int i = 0; i < k; i++)
 		pts[i] = random_point(d);
 	qsort(pts, k, sizeof(pts[0]), u64_cmp);
@@ -548,6 +551,7 @@ static void check_canonical(struct diff *d)
 	struct memattr_store *fresh;
 	struct memattr_stats a, b;
 
+	assert_int_equal(memattr_store_validate(d->s, -1), 0);
 	assert_int_equal(memattr_store_create(&sc, &fresh), 0);
 	for (unsigned int l = 0; l < d->cfg->layers; l++) {
 		void *ctx[2] = { fresh, (void *)(uintptr_t)l };
@@ -567,6 +571,12 @@ static void check_canonical(struct diff *d)
 		fail_at(d, "stats disagree with the allocator");
 }
 
+#ifdef NDEBUG
+static const bool validate_every = false;
+#else
+static const bool validate_every = true;
+#endif
+
 static void diff_run(const struct config *cfg, uint64_t ops)
 {
 	struct diff d;
@@ -574,6 +584,7 @@ static void diff_run(const struct config *cfg, uint64_t ops)
 	uint64_t next;
 
 	diff_init(&d, cfg);
+	d.written = -1;
 	for (d.op = 0; d.op < ops; d.op++) {
 		uint64_t r = below(100);
 
@@ -599,6 +610,14 @@ static void diff_run(const struct config *cfg, uint64_t ops)
 			op_combined(&d);
 		else
 			op_combined_runs(&d);
+		/*
+		 * Debug builds check the tree's invariants after every operation
+		 * that can change it, on the layer it set (reads and refused sets
+		 * cannot change it), and every layer with the canonical check.
+		 */
+		if (validate_every && d.written >= 0 && memattr_store_validate(d.s, d.written))
+			fail_at(&d, "memattr_store_validate(): an invariant broken");
+		d.written = -1;
 		if (d.op % 2000 == 1999)
 			check_canonical(&d);
 	}

@@ -2,10 +2,13 @@
 /* Unit tests of the store: shape, values, queries, notifier, progress, memory. */
 #include <errno.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -262,6 +265,11 @@ static void test_huge_order(void **state)
 	/* Exact order 20 at 4 GiB in both layers ([4, 8) GiB): one 1 GiB page. */
 	assert_int_equal(memattr_combined_huge_order(s, 3, 4 * GIB_PAGES, &order), 0);
 	assert_int_equal(order, 18);
+	assert_int_equal(memattr_store_validate(s, -1), 0);
+	assert_int_equal(memattr_store_validate(s, 1), 0);
+	assert_int_equal(memattr_store_validate(s, 2), -EINVAL);
+	assert_int_equal(memattr_store_validate(s, -2), -EINVAL);
+	assert_int_equal(memattr_store_validate(NULL, -1), -EINVAL);
 	/* Bad arguments change nothing. */
 	order = 99;
 	assert_int_equal(memattr_huge_order(s, 0, 1ULL << 40, &order), -EINVAL);
@@ -459,6 +467,51 @@ static void test_notifier_before_change(void **state)
 	memattr_store_destroy(s);
 }
 
+static void set_from_notifier(struct memattr_notifier *n, const struct memattr_change *c)
+{
+	uint64_t next;
+
+	(void)c;
+	memattr_set(n->opaque, 1, 0, 1, R, 0, &next);
+}
+
+/*
+ * One writer per store: a notifier that calls back into the write side is
+ * a second writer, which debug builds stop with an assertion (in a child
+ * process here).  Release builds do not check.
+ */
+static void test_one_writer_checked(void **state)
+{
+#ifdef NDEBUG
+	(void)state;
+	skip();
+#else
+	struct memattr_store *s = make(2, 32, 0);
+	struct memattr_notifier n = { .notify = set_from_notifier, .layers = 1, .opaque = s };
+	int status;
+	pid_t pid;
+
+	(void)state;
+	memattr_notifier_register(s, &n);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		uint64_t next;
+
+		/* No core file and no sanitizer report: the abort is the answer. */
+		memattr_set(s, 0, 0, 1, R, 0, &next);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGABRT);
+	/* The parent's store is untouched and still takes a writer. */
+	memattr_notifier_unregister(s, &n);
+	set_ok(s, 1, 0, 1, R);
+	memattr_store_destroy(s);
+#endif
+}
+
 static void test_memory_follows_fragmentation(void **state)
 {
 	struct memattr_store *s = make(2, 52, 0);
@@ -642,6 +695,7 @@ int main(void)
 		cmocka_unit_test(test_runs),
 		cmocka_unit_test(test_notifier),
 		cmocka_unit_test(test_notifier_before_change),
+		cmocka_unit_test(test_one_writer_checked),
 		cmocka_unit_test(test_memory_follows_fragmentation),
 		cmocka_unit_test(test_range_set_cost_independent_of_length),
 		cmocka_unit_test(test_work_limit_progress),

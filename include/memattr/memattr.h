@@ -335,6 +335,22 @@ int memattr_runs(const struct memattr_store *s, unsigned int layer, uint64_t sta
 		 memattr_run_fn fn, void *opaque);
 
 /**
+ * memattr_store_validate() - check the store's invariants
+ * @s: the store
+ * @layer: a layer index, or -1 for all
+ *
+ * Walks every layer and checks what the store relies on: canonical form (no
+ * node of one value), slot tags (pointers 16-byte aligned, values legal),
+ * node counts equal to memattr_stats(), and the lookup shortcut in step with
+ * the tree.  Costs a walk of every node: for tests and debug builds.
+ *
+ * Context: no concurrent writer (readers are fine).
+ * Return: 0, -EUCLEAN when an invariant is broken, -EINVAL for a NULL @s or a
+ * bad @layer.
+ */
+int memattr_store_validate(const struct memattr_store *s, int layer);
+
+/**
  * memattr_combine() - the protection two layers impose together
  * @a: a layer value
  * @b: another layer value

@@ -135,19 +135,23 @@ uint64_t memattr_combine(uint64_t a, uint64_t b)
 
 void memattr_notifier_register(struct memattr_store *s, struct memattr_notifier *n)
 {
+	writer_enter(s);
 	n->next = s->notifiers;
 	s->notifiers = n;
+	writer_exit(s);
 }
 
 void memattr_notifier_unregister(struct memattr_store *s, struct memattr_notifier *n)
 {
+	writer_enter(s);
 	for (struct memattr_notifier **p = &s->notifiers; *p; p = &(*p)->next) {
 		if (*p == n) {
 			*p = n->next;
 			n->next = NULL;
-			return;
+			break;
 		}
 	}
+	writer_exit(s);
 }
 
 int memattr_stats(const struct memattr_store *s, int layer, struct memattr_stats *st)

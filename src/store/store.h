@@ -23,6 +23,7 @@
 #ifndef MEMATTR_STORE_STORE_H
 #define MEMATTR_STORE_STORE_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -72,6 +73,7 @@ struct memattr_store {
 	struct memattr_allocator alloc;
 	struct memattr_notifier *notifiers;
 	unsigned long pending_batches; /* retire batches awaiting call_rcu (atomic) */
+	bool writing;		       /* a writer is inside (checked in debug builds) */
 	struct layer layer[MEMATTR_MAX_LAYERS];
 };
 
@@ -121,6 +123,32 @@ static inline unsigned int slot_index(uint64_t gfn, unsigned int level)
 static inline unsigned int node_slots(const struct memattr_store *s, unsigned int level)
 {
 	return level == s->top ? s->top_slots : NODE_SLOTS;
+}
+
+/*
+ * One writer per store at a time is the caller's rule (docs/api.md); debug
+ * builds check it: a second writer entering while one is inside, or a
+ * notifier calling back into the write side, fails the assertion.  Release
+ * builds (NDEBUG) compile it away.
+ */
+static inline void writer_enter(struct memattr_store *s)
+{
+#ifndef NDEBUG
+	bool was = __atomic_exchange_n(&s->writing, true, __ATOMIC_ACQUIRE);
+
+	assert(!was && "two writers on one memattr store at once");
+#else
+	(void)s;
+#endif
+}
+
+static inline void writer_exit(struct memattr_store *s)
+{
+#ifndef NDEBUG
+	__atomic_store_n(&s->writing, false, __ATOMIC_RELEASE);
+#else
+	(void)s;
+#endif
 }
 
 static inline bool layer_valid(const struct memattr_store *s, unsigned int layer)

@@ -503,11 +503,15 @@ int memattr_set(struct memattr_store *s, unsigned int layer, uint64_t start, uin
 		.retired = &retired,
 		.pre = &pre,
 	};
+	int ret;
 
 	if (!s || !next || !layer_valid(s, layer) || start >= end || end > s->nr_pages ||
 	    !memattr_value_valid(s, value))
 		return -EINVAL;
-	return set_range(&c, next);
+	writer_enter(s);
+	ret = set_range(&c, next);
+	writer_exit(s);
+	return ret;
 }
 
 static bool runs_valid(const struct memattr_store *s, const struct memattr_range *runs, size_t n)
@@ -563,13 +567,16 @@ int memattr_set_runs(struct memattr_store *s, unsigned int layer, const struct m
 	if (!s || (n && !runs) || !layer_valid(s, layer) || !memattr_value_valid(s, value) ||
 	    !runs_valid(s, runs, n))
 		return -EINVAL;
+	writer_enter(s);
 	c.l = &s->layer[layer];
 	pool_count(&c, runs, n, &leaves, &inodes);
 	bytes = (leaves + inodes) * sizeof(*arr);
 	if (bytes) {
 		arr = s->alloc.alloc(s->alloc.opaque, bytes);
-		if (!arr)
+		if (!arr) {
+			writer_exit(s);
 			return -ENOMEM;
+		}
 		pool.leaf = arr;
 		pool.inode = arr + leaves;
 	}
@@ -605,5 +612,6 @@ int memattr_set_runs(struct memattr_store *s, unsigned int layer, const struct m
 		node_free_now(&s->alloc, pool.inode[--pool.ninode], 1);
 	if (arr)
 		s->alloc.free(s->alloc.opaque, arr, bytes);
+	writer_exit(s);
 	return ret;
 }
