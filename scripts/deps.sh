@@ -4,7 +4,7 @@
 # Sourced by run.sh and test.sh; `deps_install main` or `deps_install test`.
 
 deps_main=(gcc libc6-dev meson ninja-build pkg-config python3 liburcu-dev libcmocka-dev
-	libjudy-dev linux-libc-dev binutils)
+	libjudy-dev linux-libc-dev binutils libzydis-dev)
 deps_test=("${deps_main[@]}" clang libclang-rt-14-dev llvm valgrind gnuplot-nox)
 
 deps_install() {

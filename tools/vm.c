@@ -42,6 +42,20 @@ static const char *what_at(uint64_t gpa)
 	return "";
 }
 
+/* How the host's KVM reports an access a view stops (memattr_vm_stats() fault_model). */
+static const char *fault_model_name(uint32_t m)
+{
+	switch (m) {
+	case MEMATTR_VM_FAULTS_MMIO:
+		return "mmio (KVM_EXIT_MMIO with the GPA, as kvm_pvm)";
+	case MEMATTR_VM_FAULTS_EFAULT:
+		return "efault (hardware-virtualized: KVM_RUN fails with EFAULT, the VMM decodes "
+		       "the instruction)";
+	default:
+		return "unknown (the probe got no clear answer)";
+	}
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -206,11 +220,18 @@ int cmd_vm(int argc, char **argv)
 	ret = demo_run(&o, &r);
 	if (kvm_missing(ret))
 		return 3;
+	if (ret == -EOPNOTSUPP) {
+		fprintf(stderr,
+			"memattr vm: VTL 1 skipped an access of an instruction that cannot be "
+			"skipped (only a MOV load or store can be completed without its "
+			"access): the guest stopped\n");
+		return 1;
+	}
 	if (ret == -ENOEXEC) {
 		fprintf(stderr,
 			"memattr vm: VTL 0's code fell into a PROT_NONE fallback block (the VMA "
-			"budget is too small) and the VMM cannot emulate instruction fetches: "
-			"the guest stopped\n");
+			"budget is too small) and this KVM reports its fetches as emulation "
+			"failures, which the VMM cannot complete: the guest stopped\n");
 		return 1;
 	}
 	if (ret) {
@@ -256,10 +277,13 @@ int cmd_vm(int argc, char **argv)
 		       : r.intercepts[i].access == MEMATTR_VM_ACCESS_READ ? "read"
 									  : "exec",
 		       (unsigned long long)r.intercepts[i].rip, what_at(r.intercepts[i].gpa));
-	printf("VMM: %llu exits, %llu MMIO, %llu emulated, %llu hypercalls, %llu VTL switches\n",
+	printf("KVM faults: %s\n", fault_model_name(r.stats.fault_model));
+	printf("VMM: %llu exits, %llu MMIO, %llu emulated, %llu EFAULT (%llu stepped, %llu "
+	       "skipped), %llu hypercalls, %llu VTL switches\n",
 	       (unsigned long long)r.stats.exits, (unsigned long long)r.stats.mmio_exits,
-	       (unsigned long long)r.stats.emulated, (unsigned long long)r.stats.hypercalls,
-	       (unsigned long long)r.stats.vtl_switches);
+	       (unsigned long long)r.stats.emulated, (unsigned long long)r.stats.faults,
+	       (unsigned long long)r.stats.stepped, (unsigned long long)r.stats.skipped,
+	       (unsigned long long)r.stats.hypercalls, (unsigned long long)r.stats.vtl_switches);
 	printf("views: %llu changes, %llu %s (%.2f us each), %llu %s, %llu fallbacks, "
 	       "guest-visible protections %s the store\n",
 	       (unsigned long long)r.stats.changes, (unsigned long long)r.stats.mprotects,

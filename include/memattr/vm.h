@@ -7,10 +7,13 @@
  * carries the protections that limit VTL v (the VSM front's layers, combined)
  * as host page protections, kept in step by the store's notifier (one
  * mprotect per coalesced run).  The top VTL's alias is read-write.  A guest
- * access the host protection stops leaves KVM_RUN as KVM_EXIT_MMIO: the VMM
- * checks the store, emulates a permitted access through its private mapping,
- * and delivers a forbidden one as a TLFS intercept message to the VTL whose
- * protection it breaks.
+ * access the host protection stops leaves KVM_RUN as KVM_EXIT_MMIO on
+ * kvm_pvm, and as KVM_RUN failing with EFAULT on hardware-virtualized KVM
+ * (EPT, NPT, shadow paging), where the VMM decodes the instruction to find
+ * the access.  Either way the VMM checks the store, completes a permitted
+ * access (emulated through its private mapping, or the instruction
+ * single-stepped with the page opened), and delivers a forbidden one as a
+ * TLFS intercept message to the VTL whose protection it breaks.
  * Execute protection cannot be enforced this way (a host mapping has no
  * "readable but not executable for the guest" state that KVM honours): the
  * store tracks it, the VMM does not enforce it; only a no-access page stops
@@ -54,8 +57,11 @@ extern "C" {
  * front encodes it (memattr_vsm_intercept_encode(): the intercept header
  * with VpIndex, InterceptAccessType, ExecutionState, CS, Rip, Rflags, then
  * GuestPhysicalAddress at payload offset 56 and up to 16 instruction bytes).
- * InstructionLength is 0 (unknown: KVM does not report it, the TLFS lets the
- * receiver decode).  The receiving VTL frees the slot by writing
+ * After an MMIO exit InstructionLength is 0 (unknown: KVM does not report
+ * it, the TLFS lets the receiver decode); after an EFAULT the VMM has decoded
+ * the instruction: InstructionLength is its length, InstructionBytes its
+ * bytes (up to 15), MemoryAccessInfo GvaValid with GuestVirtualAddress the
+ * access's linear address.  The receiving VTL frees the slot by writing
  * HvMessageTypeNone; the VMM frees it too once the VTL has returned.
  * MEMATTR_VM_MSG_* are those offsets.
  */
@@ -70,6 +76,16 @@ extern "C" {
 /* The receiving VTL's decision, in struct memattr_vm_vtl_control.intercept_action. */
 #define MEMATTR_VM_ACTION_SKIP	0 /* drop the write / read zeros, continue */
 #define MEMATTR_VM_ACTION_ALLOW 1 /* perform this one access anyway */
+
+/*
+ * How the host's KVM reports a guest access a host protection stops
+ * (struct memattr_vm_stats.fault_model), probed at memattr_vm_create() with a
+ * throwaway VM whose guest writes to a PROT_READ page.  The run loop handles
+ * both kinds whatever the probe says.
+ */
+#define MEMATTR_VM_FAULTS_UNKNOWN 0 /* the probe got no clear answer */
+#define MEMATTR_VM_FAULTS_MMIO	  1 /* KVM_EXIT_MMIO with the GPA (kvm_pvm, KVM's emulator) */
+#define MEMATTR_VM_FAULTS_EFAULT  2 /* KVM_RUN fails with EFAULT (EPT, NPT, shadow paging) */
 
 /*
  * VTL entry reasons (TLFS HV_VTL_ENTRY_REASON), as the VSM front sets them:
@@ -93,8 +109,11 @@ extern "C" {
  *	before it enters the VTL, anything but ALLOW is SKIP.  For an execute
  *	access (or a hypercall whose input page is closed) none applies: the
  *	access is retried if the VTL lifted the protection, else the run stops
- *	with -EACCES.  For a write, KVM has already retired the instruction when
- *	it exits, so the message's Rip is the next instruction's address.
+ *	with -EACCES.  After an MMIO exit on a write, KVM has already retired
+ *	the instruction, so the message's Rip is the next instruction's address.
+ *	After an EFAULT Rip is the instruction's; ALLOW single-steps it with the
+ *	page opened, SKIP completes a MOV without its access (a load gets 0)
+ *	and stops the run with -EOPNOTSUPP for any other instruction.
  * @reserved2: zero
  *
  * As TLFS HV_VP_VTL_CONTROL in the VP assist page.  On a VTL switch the
@@ -166,7 +185,8 @@ struct memattr_vm_config {
  *	straddling pages)
  * @access: MEMATTR_VM_ACCESS_*
  * @len: access size
- * @rip: the message's Rip (for a write, the next instruction's)
+ * @rip: the message's Rip (after an MMIO exit on a write, the next
+ *	instruction's)
  * @action: what the receiving VTL decided, MEMATTR_VM_ACTION_*
  */
 struct memattr_vm_intercept {
@@ -199,7 +219,13 @@ struct memattr_vm_intercept {
  * @exit_reason: KVM's exit reason of the last exit (why a run failed)
  * @exit_detail: its detail: the internal-error suberror, the GPA of a
  *	memory fault or of an MMIO access (the one that stopped a run with
- *	-ENXIO)
+ *	-ENXIO), the RIP of an instruction an EFAULT stopped
+ * @fault_model: how the host's KVM reports an access a host protection
+ *	stops, MEMATTR_VM_FAULTS_*
+ * @faults: KVM_RUN failures with EFAULT (hardware-virtualized KVM)
+ * @stepped: instructions single-stepped with the pages they were stopped at
+ *	opened (the store, or the receiving VTL, allowed the access)
+ * @skipped: instructions an EFAULT stopped that the receiving VTL skipped
  */
 struct memattr_vm_stats {
 	uint64_t exits;
@@ -218,6 +244,10 @@ struct memattr_vm_stats {
 	uint64_t budget;
 	uint32_t exit_reason;
 	uint64_t exit_detail;
+	uint32_t fault_model;
+	uint64_t faults;
+	uint64_t stepped;
+	uint64_t skipped;
 };
 
 /* General-purpose registers, in struct kvm_regs order. */
@@ -273,6 +303,8 @@ int memattr_vm_set_mmio_handler(struct memattr_vm *vm, memattr_vm_mmio_fn fn, vo
  * vCPU per VTL, identity page tables (2 MiB pages over the first 1 GiB of
  * guest-physical space, so that device MMIO below it is reachable) and a
  * GDT in the first 64 KiB of guest RAM, and registers the views' notifier.
+ * The first VM a process creates also probes the host's fault model
+ * (stats fault_model) with a throwaway VM.
  *
  * Context: the store's writer side (registers a notifier).
  * Return: 0; -ENODEV or -EACCES when /dev/kvm cannot be opened; -EINVAL for
@@ -324,16 +356,20 @@ int memattr_vm_vcpu_init(struct memattr_vm *vm, unsigned int vtl, uint64_t rip, 
  * guests' hypercalls set protections): other writers must not run meanwhile.
  *
  * Return: 0 on HLT; -EACCES when the VTL executed a page it may not access
- * and the higher VTL left it so; -ENOEXEC when it executed a page it may
- * run but whose view fell back to PROT_NONE for lack of VMAs (instruction
- * fetches are not emulated; stats exit_detail is the RIP: raise the budget
- * or lift protections); -ENXIO for MMIO outside RAM that no handler
- * claimed (memattr_vm_set_mmio_handler()), or the handler's own -errno;
- * -EFAULT for an exit the VMM does not handle or a malformed one (shutdown,
- * other internal errors, an access straddling the end of RAM, a length KVM
- * should not report, an intercept with no VTL to receive it;
- * memattr_vm_stats() has the exit reason); -EIO for an unexpected port;
- * another -errno from KVM.
+ * and the higher VTL left it so; -ENOEXEC (MMIO-model KVM only) when it
+ * executed a page it may run but whose view fell back to PROT_NONE for lack
+ * of VMAs (KVM's emulator does not fetch; stats exit_detail is the RIP:
+ * raise the budget or lift protections; EFAULT-model KVM single-steps
+ * such instructions); -ENXIO for MMIO outside RAM that no handler claimed
+ * (memattr_vm_set_mmio_handler()), or the handler's own -errno;
+ * -EOPNOTSUPP when the higher VTL skipped an access an EFAULT stopped in an
+ * instruction other than a MOV load or store (exit_detail the RIP); -EFAULT
+ * for an exit the VMM does not handle or a malformed one (shutdown, other
+ * internal errors, an access straddling the end of RAM, a length KVM should
+ * not report, an intercept with no VTL to receive it, an EFAULT no blocked
+ * access of the instruction explains or whose single step faulted again;
+ * memattr_vm_stats() has the exit reason, exit_detail the RIP for an
+ * EFAULT); -EIO for an unexpected port; another -errno from KVM.
  */
 int memattr_vm_run(struct memattr_vm *vm, unsigned int vtl, unsigned int *halted_vtl);
 

@@ -3,14 +3,16 @@
  * The run loop: KVM exits become emulated accesses, device MMIO, intercepts
  * for the VTL whose protection an access breaks, hypercalls and VTL switches.
  *
- * Measured on this machine's KVM: a guest write to a page its alias maps
- * read-only, or any access to a PROT_NONE page, leaves KVM_RUN as
- * KVM_EXIT_MMIO with the GPA, size and direction, KVM's instruction emulator
- * having decoded the access.  So a permitted access is completed by copying
- * through the private mapping (KVM finishes the instruction on the next
- * KVM_RUN), and a forbidden one is held at that point while the higher VTL
- * decides.  Supported: whatever KVM's emulator handles as MMIO (mov forms,
- * most ALU-to-memory forms); execute accesses never exit this way.
+ * Measured on kvm_pvm: a guest write to a page its alias maps read-only, or
+ * any access to a PROT_NONE page, leaves KVM_RUN as KVM_EXIT_MMIO with the
+ * GPA, size and direction, KVM's instruction emulator having decoded the
+ * access.  So a permitted access is completed by copying through the private
+ * mapping (KVM finishes the instruction on the next KVM_RUN), and a forbidden
+ * one is held at that point while the higher VTL decides.  Supported:
+ * whatever KVM's emulator handles as MMIO (mov forms, most ALU-to-memory
+ * forms); execute accesses never exit this way.  Hardware-virtualized KVM
+ * (EPT, NPT, shadow paging) reports the same accesses as a KVM_RUN failing
+ * with EFAULT, which fault.c explains; both end in access_decide().
  */
 #include <errno.h>
 #include <string.h>
@@ -39,6 +41,23 @@ static bool range_allowed(struct memattr_vm *vm, unsigned int vtl, uint64_t gpa,
 		if (!access_allowed(vtl_value(vm, vtl, g), write))
 			return false;
 	return true;
+}
+
+/*
+ * The one decision for an access the views stopped, whichever way KVM
+ * reported it: an MMIO exit, an emulation failure on a fetch, an EFAULT.
+ * The view may be stricter than the store (a block held at PROT_NONE for
+ * lack of VMAs): then the store allows it.  A fetch needs what a read needs,
+ * since the views cannot enforce execute rights.
+ */
+int access_decide(struct memattr_vm *vm, unsigned int vtl, uint64_t gpa, uint32_t len,
+		  uint32_t access)
+{
+	if (gpa >= vm->ram_size || len > vm->ram_size - gpa)
+		return -EFAULT; /* half RAM, half not: neither a protection nor a device */
+	return range_allowed(vm, vtl, gpa, len, access == MEMATTR_VM_ACCESS_WRITE)
+		       ? ACCESS_ALLOW
+		       : ACCESS_INTERCEPT;
 }
 
 static void emulate(struct memattr_vm *vm, struct kvm_run *run)
@@ -71,7 +90,8 @@ struct memattr_vm_vtl_control *control_of(struct memattr_vm *vm, unsigned int vt
  * that VTL, which decides in its VTL control's intercept_action.
  */
 int intercept_raise(struct memattr_vm *vm, unsigned int vtl, uint64_t gpa, uint32_t access,
-		    uint32_t len, enum icpt_kind kind, unsigned int *next)
+		    uint32_t len, enum icpt_kind kind, const struct icpt_insn *insn,
+		    unsigned int *next)
 {
 	struct memattr_vm_intercept r;
 	struct kvm_regs regs;
@@ -82,7 +102,7 @@ int intercept_raise(struct memattr_vm *vm, unsigned int vtl, uint64_t gpa, uint3
 	ret = vcpu_regs_get(vm, vtl, &regs);
 	if (ret)
 		return ret;
-	ret = hv_intercept(vm, vtl, gpa, access, len, kind, &r);
+	ret = hv_intercept(vm, vtl, gpa, access, len, kind, insn, &r);
 	if (ret)
 		return ret;
 	/* The decision starts as SKIP: a VTL that does not answer allows nothing. */
@@ -93,7 +113,8 @@ int intercept_raise(struct memattr_vm *vm, unsigned int vtl, uint64_t gpa, uint3
 	vm->pending_to = r.to_vtl;
 	vm->pending_gpa = r.gpa;
 	vm->pending_access = r.access;
-	vm->pending_retry = kind != ICPT_MMIO;
+	vm->pending_retry = kind == ICPT_FETCH || kind == ICPT_HYPERCALL;
+	vm->pending_kind = kind;
 	*next = r.to_vtl;
 	return 0;
 }
@@ -104,7 +125,9 @@ int intercept_raise(struct memattr_vm *vm, unsigned int vtl, uint64_t gpa, uint3
  * neither skipped nor emulated: it is retried if the VTL lifted the
  * protection, else the VM stops (-EACCES), failing closed.  Guest memory is
  * the guest's to write: only the decision is read back (anything but ALLOW
- * is SKIP); the held access's GPA is the VMM's copy.
+ * is SKIP); the held access's GPA is the VMM's copy.  An instruction an
+ * EFAULT stopped is only decided here: fault_resume() carries it out once
+ * the switch back has given the VTL its registers.
  */
 static int intercept_complete(struct memattr_vm *vm)
 {
@@ -117,7 +140,10 @@ static int intercept_complete(struct memattr_vm *vm)
 		action = MEMATTR_VM_ACTION_SKIP;
 	if (vm->nrec && vm->rec[vm->nrec - 1].from_vtl == vtl)
 		vm->rec[vm->nrec - 1].action = action;
-	if (vm->pending_retry) {
+	if (vm->pending_kind == ICPT_FAULT) {
+		vm->fault[vtl].action = action;
+		vm->fault[vtl].resume = true;
+	} else if (vm->pending_retry) {
 		if (memattr_vm_host_prot(vm, vtl, vm->pending_gpa >> MEMATTR_PAGE_SHIFT) ==
 		    PROT_NONE)
 			ret = -EACCES;
@@ -164,6 +190,7 @@ static int mmio_exit(struct memattr_vm *vm, unsigned int vtl, unsigned int *next
 	struct kvm_run *run = vm->vcpu[vtl].run;
 	uint64_t gpa = run->mmio.phys_addr;
 	uint32_t len = run->mmio.len;
+	int ret;
 
 	vm->stats.exit_detail = gpa;
 	*next = vtl;
@@ -177,13 +204,14 @@ static int mmio_exit(struct memattr_vm *vm, unsigned int vtl, unsigned int *next
 	if (gpa >= vm->ram_size)
 		return device_mmio(vm, vtl, run);
 	vm->stats.mmio_exits++;
-	if (len > vm->ram_size - gpa)
-		return -EFAULT; /* half RAM, half not: neither a protection nor a device */
-	if (range_allowed(vm, vtl, gpa, len, run->mmio.is_write)) {
+	ret = access_decide(vm, vtl, gpa, len, run->mmio.is_write);
+	if (ret < 0)
+		return ret;
+	if (ret == ACCESS_ALLOW) {
 		emulate(vm, run);
 		return 0;
 	}
-	return intercept_raise(vm, vtl, gpa, run->mmio.is_write, len, ICPT_MMIO, next);
+	return intercept_raise(vm, vtl, gpa, run->mmio.is_write, len, ICPT_MMIO, NULL, next);
 }
 
 /*
@@ -205,16 +233,18 @@ static int fetch_exit(struct memattr_vm *vm, unsigned int vtl, unsigned int *nex
 	if (ret)
 		return ret;
 	vm->stats.exit_detail = regs.rip;
-	if (regs.rip >= vm->ram_size)
-		return -EFAULT;
+	ret = access_decide(vm, vtl, regs.rip, 1, MEMATTR_VM_ACCESS_EXECUTE);
+	if (ret < 0)
+		return ret;
 	/*
 	 * A fetch the attributes allow, from a page the view made stricter (a
 	 * fallback block): KVM does not emulate fetches and neither does the
 	 * VMM, so the VTL cannot go on; it stops, it gains nothing.
 	 */
-	if (access_allowed(vtl_value(vm, vtl, regs.rip >> MEMATTR_PAGE_SHIFT), false))
+	if (ret == ACCESS_ALLOW)
 		return -ENOEXEC;
-	return intercept_raise(vm, vtl, regs.rip, MEMATTR_VM_ACCESS_EXECUTE, 0, ICPT_FETCH, next);
+	return intercept_raise(vm, vtl, regs.rip, MEMATTR_VM_ACCESS_EXECUTE, 0, ICPT_FETCH, NULL,
+			       next);
 }
 
 /*
@@ -263,9 +293,11 @@ static int vtl_switch(struct memattr_vm *vm, unsigned int from, unsigned int to,
 	/*
 	 * A held read must land in its register before KVM_SET_REGS.  A pending
 	 * OUT needs nothing: KVM skips it on the next KVM_RUN as long as RIP is
-	 * unchanged.
+	 * unchanged.  An EFAULT leaves nothing pending in KVM: the registers are
+	 * still those before the instruction, and fault_resume() completes it
+	 * after the switch.
 	 */
-	if (held && !vm->pending_retry) {
+	if (held && vm->pending_kind == ICPT_MMIO) {
 		ret = vcpu_settle(vm, to);
 		if (ret)
 			return ret;
@@ -308,16 +340,29 @@ int memattr_vm_run(struct memattr_vm *vm, unsigned int vtl, unsigned int *halted
 
 		if (vm->view_error)
 			return vm->view_error; /* never run on a view that may be too loose */
-		ret = vcpu_run(vm, vtl);
-		if (ret) {
+		next = vtl;
+		if (vm->fault[vtl].resume) {
+			/* The receiving VTL decided on the instruction an EFAULT stopped. */
+			ret = fault_resume(vm, vtl, &next);
+			if (ret != FAULT_EXITED)
+				goto handled;
+		} else {
+			ret = vcpu_run(vm, vtl);
+		}
+		if (ret < 0) {
 			if (ret == -EINTR || ret == -EAGAIN)
 				continue;
 			vm->stats.exit_reason = run->exit_reason; /* KVM_EXIT_MEMORY_FAULT, say */
-			return ret;
+			if (ret != -EFAULT)
+				return ret;
+			/* Hardware-virtualized KVM: the views may have stopped an access. */
+			ret = fault_exit(vm, vtl, &next);
+			if (ret != FAULT_EXITED)
+				goto handled;
 		}
+		/* An exit of KVM_RUN's, or of a single step's (FAULT_EXITED). */
 		vm->stats.exits++;
 		vm->stats.exit_reason = run->exit_reason;
-		next = vtl;
 		switch (run->exit_reason) {
 		case KVM_EXIT_HLT:
 			if (halted_vtl)
@@ -341,6 +386,7 @@ int memattr_vm_run(struct memattr_vm *vm, unsigned int vtl, unsigned int *halted
 		default:
 			return -EFAULT;
 		}
+	handled:
 		if (ret)
 			return ret;
 		if (next != vtl) {

@@ -294,8 +294,12 @@ static int blocked_by(struct memattr_vm *vm, uint64_t gpa, uint32_t len, enum me
 	return 0;
 }
 
+/* HV_X64_MEMORY_ACCESS_INFO (TLFS): bit 0 GvaValid, GuestVirtualAddress holds the access's GVA. */
+#define HV_MEMORY_ACCESS_INFO_GVA_VALID 0x1u
+
 int hv_intercept(struct memattr_vm *vm, unsigned int from, uint64_t gpa, uint32_t access,
-		 uint32_t len, enum icpt_kind kind, struct memattr_vm_intercept *r)
+		 uint32_t len, enum icpt_kind kind, const struct icpt_insn *insn,
+		 struct memattr_vm_intercept *r)
 {
 	uint8_t payload[MEMATTR_VSM_INTERCEPT_MSG_SIZE], *m;
 	struct memattr_vsm_intercept ic;
@@ -331,16 +335,29 @@ int hv_intercept(struct memattr_vm *vm, unsigned int from, uint64_t gpa, uint32_
 	 * The guests run identity mapped: the instruction's GVA is its GPA.
 	 * TLFS HV_X64_INTERCEPT_MESSAGE_HEADER: InstructionLength 0 means
 	 * unknown, the receiver decodes InstructionBytes.  KVM's exit does not
-	 * report the length, and the bytes fetched are not it: leave it 0.
+	 * report the length, and the bytes fetched are not it: leave it 0.  The
+	 * EFAULT path has decoded the instruction, fetched through the guest's
+	 * own page tables: its bytes and length are the message's.
 	 */
 	ic.insn_length = 0;
 	ic.insn_count = 0;
-	if (ic.rip < vm->ram_size) {
+	if (insn) {
+		ic.insn_length = insn->length;
+		ic.insn_count = insn->count < sizeof(ic.insn) ? insn->count : sizeof(ic.insn);
+		memcpy(ic.insn, insn->bytes, ic.insn_count);
+	} else if (ic.rip < vm->ram_size) {
 		ic.insn_count = vm->ram_size - ic.rip < sizeof(ic.insn) ? vm->ram_size - ic.rip
 									: sizeof(ic.insn);
 		memcpy(ic.insn, vm->ram + ic.rip, ic.insn_count);
 	}
 	memattr_vsm_intercept_encode(&ic, payload);
+	if (insn) {
+		/* The front's intercept carries no GVA: the EFAULT path knows it. */
+		TLFS_PUT(payload, struct hv_memory_intercept_message, guest_virtual_address,
+			 insn->gva);
+		TLFS_PUT(payload, struct hv_memory_intercept_message, memory_access_info,
+			 HV_MEMORY_ACCESS_INFO_GVA_VALID);
+	}
 	/* HV_MESSAGE_HEADER: PayloadSize, MessageFlags 0, Reserved, Sender 0; the type last. */
 	memset(m, 0, sizeof(struct hv_message));
 	TLFS_PUT(m, struct hv_message, header.payload_size, MEMATTR_VSM_INTERCEPT_MSG_SIZE);
@@ -452,7 +469,7 @@ int hv_doorbell(struct memattr_vm *vm, unsigned int vtl, unsigned int *next_vtl)
 		if (ret)
 			return ret;
 		return intercept_raise(vm, vtl, 0 /* the front's */, MEMATTR_VM_ACCESS_READ, 8,
-				       ICPT_HYPERCALL, next_vtl);
+				       ICPT_HYPERCALL, NULL, next_vtl);
 	}
 	k.rax = result;
 	*next_vtl = memattr_vsm_vp_vtl(v, 0);

@@ -10,4 +10,24 @@
 #define KVM_EXIT_MEMORY_FAULT 39
 #endif
 
+/*
+ * Linux 6.8's kvm_run.memory_fault (flags, gpa, size), the first member of
+ * kvm_run's exit union like every exit's: older headers lack the member.
+ */
+struct kvm_memory_fault_exit {
+	__u64 flags;
+	__u64 gpa;
+	__u64 size;
+};
+
+static inline const struct kvm_memory_fault_exit *kvm_memory_fault_of(const struct kvm_run *run)
+{
+	return (const void *)&run->hw;
+}
+
+/* Linux 5.15: no interrupt is injected while single-stepping. */
+#ifndef KVM_GUESTDBG_BLOCKIRQ
+#define KVM_GUESTDBG_BLOCKIRQ 0x00100000
+#endif
+
 #endif

@@ -36,7 +36,7 @@
 #define SEL_DATA 0x10
 #define SEL_TSS	 0x18
 
-static int cpuid_set(struct memattr_vm *vm, int fd)
+int vcpu_cpuid_set(int kvm, int fd)
 {
 	unsigned int n = 128;
 	struct kvm_cpuid2 *c;
@@ -47,7 +47,7 @@ static int cpuid_set(struct memattr_vm *vm, int fd)
 		if (!c)
 			return -ENOMEM;
 		c->nent = n;
-		if (!ioctl(vm->kvm, KVM_GET_SUPPORTED_CPUID, c))
+		if (!ioctl(kvm, KVM_GET_SUPPORTED_CPUID, c))
 			break;
 		ret = -errno;
 		free(c);
@@ -74,7 +74,7 @@ int vcpu_create(struct memattr_vm *vm, unsigned int vtl)
 	if (run == MAP_FAILED)
 		return -errno;
 	c->run = run;
-	ret = cpuid_set(vm, c->fd);
+	ret = vcpu_cpuid_set(vm->kvm, c->fd);
 	if (ret)
 		return ret;
 	/* Have KVM hand over the registers with every exit instead of two ioctls. */
@@ -121,12 +121,18 @@ static uint64_t identity_size(const struct memattr_vm *vm)
 
 void guest_tables_write(struct memattr_vm *vm)
 {
-	uint64_t *gdt = (uint64_t *)(vm->ram + GDT_GPA);
-	uint64_t *pml4 = (uint64_t *)(vm->ram + PML4_GPA);
-	uint64_t *pdpt = (uint64_t *)(vm->ram + PDPT_GPA);
-	uint64_t *pd = (uint64_t *)(vm->ram + PD_GPA);
+	boot_tables_fill(vm->ram);
+}
 
-	memset(vm->ram, 0, VMM_RESERVED);
+/* The GDT, TSS and identity page tables in the first VMM_RESERVED bytes of @ram. */
+void boot_tables_fill(uint8_t *ram)
+{
+	uint64_t *gdt = (uint64_t *)(ram + GDT_GPA);
+	uint64_t *pml4 = (uint64_t *)(ram + PML4_GPA);
+	uint64_t *pdpt = (uint64_t *)(ram + PDPT_GPA);
+	uint64_t *pd = (uint64_t *)(ram + PD_GPA);
+
+	memset(ram, 0, VMM_RESERVED);
 	gdt[1] = 0x00af9a000000ffffULL; /* 64-bit code, DPL 0 */
 	gdt[2] = 0x00cf92000000ffffULL; /* flat data */
 	/* 64-bit TSS descriptor (16 bytes): base TSS_GPA, limit 0x67, type 0xb (busy). */
@@ -158,6 +164,26 @@ static void seg_flat(struct kvm_segment *s, uint16_t sel, uint8_t type, bool cod
 	s->db = !code;
 }
 
+/* 64-bit long mode over boot_tables_fill()'s tables, in sregs KVM gave. */
+void sregs_long_mode(struct kvm_sregs *sregs)
+{
+	sregs->cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_AM | CR0_PG;
+	sregs->cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+	sregs->efer = EFER_LME | EFER_LMA;
+	sregs->cr3 = PML4_GPA;
+	sregs->gdt.base = GDT_GPA;
+	sregs->gdt.limit = 5 * 8 - 1;
+	seg_flat(&sregs->cs, SEL_CODE, 11, true);
+	seg_flat(&sregs->ds, SEL_DATA, 3, false);
+	sregs->es = sregs->fs = sregs->gs = sregs->ss = sregs->ds;
+	memset(&sregs->tr, 0, sizeof(sregs->tr));
+	sregs->tr.selector = SEL_TSS;
+	sregs->tr.base = TSS_GPA;
+	sregs->tr.limit = 0x67;
+	sregs->tr.type = 11;
+	sregs->tr.present = 1;
+}
+
 int memattr_vm_vcpu_init(struct memattr_vm *vm, unsigned int vtl, uint64_t rip, uint64_t rsp)
 {
 	struct kvm_sregs sregs;
@@ -169,21 +195,7 @@ int memattr_vm_vcpu_init(struct memattr_vm *vm, unsigned int vtl, uint64_t rip, 
 	fd = vm->vcpu[vtl].fd;
 	if (ioctl(fd, KVM_GET_SREGS, &sregs))
 		return -errno;
-	sregs.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_AM | CR0_PG;
-	sregs.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
-	sregs.efer = EFER_LME | EFER_LMA;
-	sregs.cr3 = PML4_GPA;
-	sregs.gdt.base = GDT_GPA;
-	sregs.gdt.limit = 5 * 8 - 1;
-	seg_flat(&sregs.cs, SEL_CODE, 11, true);
-	seg_flat(&sregs.ds, SEL_DATA, 3, false);
-	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
-	memset(&sregs.tr, 0, sizeof(sregs.tr));
-	sregs.tr.selector = SEL_TSS;
-	sregs.tr.base = TSS_GPA;
-	sregs.tr.limit = 0x67;
-	sregs.tr.type = 11;
-	sregs.tr.present = 1;
+	sregs_long_mode(&sregs);
 	vm->vcpu[vtl].sregs_valid = false;
 	if (ioctl(fd, KVM_SET_SREGS, &sregs))
 		return -errno;

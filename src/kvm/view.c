@@ -235,6 +235,36 @@ int views_refresh(struct memattr_vm *vm)
 	return 0;
 }
 
+/*
+ * One page opened for one single-stepped instruction (fault.c): the view's
+ * per-page record (a->prot) is left as it is, so the VMA count stays that of
+ * the view and view_page_restore() puts back exactly the view's protection.
+ * Nothing changes the store meanwhile: the VMM is its writer and steps on
+ * the thread that serves the hypercalls.
+ */
+int view_page_open(struct memattr_vm *vm, unsigned int vtl, uint64_t gfn, int prot)
+{
+	struct alias *a = &vm->alias[vtl];
+
+	if (gfn >= vm->pages)
+		return -EINVAL;
+	return mprotect(a->base + (gfn << MEMATTR_PAGE_SHIFT), MEMATTR_PAGE_SIZE, prot) ? -errno
+											: 0;
+}
+
+int view_page_restore(struct memattr_vm *vm, unsigned int vtl, uint64_t gfn)
+{
+	struct alias *a = &vm->alias[vtl];
+
+	if (gfn >= vm->pages)
+		return -EINVAL;
+	if (mprotect(a->base + (gfn << MEMATTR_PAGE_SHIFT), MEMATTR_PAGE_SIZE, a->prot[gfn])) {
+		vm->view_error = -errno; /* the page may be looser than the view: never run again */
+		return vm->view_error;
+	}
+	return 0;
+}
+
 int memattr_vm_views_refresh(struct memattr_vm *vm)
 {
 	return vm ? views_refresh(vm) : -EINVAL;

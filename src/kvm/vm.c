@@ -198,6 +198,12 @@ int memattr_vm_create(const struct memattr_vm_config *cfg, struct memattr_vm **o
 	if (!cfg->memslots)
 		map_count_raise(cfg->max_map_count);
 	vm->budget = cfg->vma_budget ?: cfg->memslots ? 0 : default_budget(cfg->vtls);
+	vm->stats.fault_model = fault_model_probe(vm->kvm);
+	vm->walk_writes = host_walk_writes();
+	/* KVM_CAP_SET_GUEST_DEBUG2 lists the guest-debug flags KVM takes (Linux 5.16). */
+	ret = ioctl(vm->kvm, KVM_CHECK_EXTENSION, KVM_CAP_SET_GUEST_DEBUG2);
+	if (ret > 0 && (ret & KVM_GUESTDBG_BLOCKIRQ))
+		vm->debug_extra = KVM_GUESTDBG_BLOCKIRQ;
 	ret = ioctl(vm->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (ret < 0) {
 		ret = -errno;

@@ -8,6 +8,7 @@
 #include <memattr/memattr.h>
 #include <memattr/vm.h>
 
+#include "fault_classify.h"
 #include "kvm_compat.h"
 
 /* Guest-physical layout the VMM owns: the first 64 KiB of RAM. */
@@ -21,6 +22,14 @@
 
 #define MAX_RECORDED 256
 
+/* What stopped an access the VMM delivers as an intercept. */
+enum icpt_kind {
+	ICPT_MMIO,	/* an MMIO exit on RAM: completed or dropped on return */
+	ICPT_FETCH,	/* an instruction fetch: retried on return */
+	ICPT_HYPERCALL, /* a hypercall's closed input page: retried on return */
+	ICPT_FAULT,	/* a KVM_RUN EFAULT (fault.c): skipped or single-stepped on return */
+};
+
 struct vcpu {
 	int fd;
 	struct kvm_run *run;
@@ -31,6 +40,19 @@ struct vcpu {
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
 	bool regs_valid, sregs_valid, sync;
+};
+
+/*
+ * An instruction a KVM_RUN EFAULT stopped: its blocked accesses, which of
+ * them the receiving VTL allowed, the one it is deciding now, and once it
+ * has decided, the decision, carried out before the faulting VTL runs again.
+ */
+struct fault_state {
+	struct fault f;
+	unsigned int at;  /* index in f.blocked of the access delivered */
+	uint32_t allowed; /* bit i: the receiving VTL allowed f.blocked[i] */
+	uint32_t action;  /* its decision on f.blocked[at], MEMATTR_VM_ACTION_* */
+	bool resume;	  /* decided: fault_resume() runs instead of the next KVM_RUN */
 };
 
 /*
@@ -85,7 +107,16 @@ struct memattr_vm {
 	uint64_t pending_gpa;	      /* the held access's GPA, kept from the guest */
 	uint32_t pending_access;      /* MEMATTR_VM_ACCESS_* */
 	bool pending_retry;	      /* re-executed, not completed, on return */
+	enum icpt_kind pending_kind;  /* what stopped it */
 	struct kvm_regs pending_regs; /* its registers when it was stopped */
+
+	/*
+	 * Per VTL, the instruction a KVM_RUN EFAULT stopped (fault.c): a higher
+	 * VTL may fault and be stepped while a lower one's is held.
+	 */
+	struct fault_state fault[MEMATTR_VM_MAX_VTLS];
+	bool walk_writes;     /* guest table accesses are writes for the host (probe.c) */
+	uint32_t debug_extra; /* KVM_GUESTDBG_BLOCKIRQ where KVM has it, for single steps */
 
 	struct memattr_vm_intercept rec[MAX_RECORDED];
 	unsigned int nrec;
@@ -97,6 +128,10 @@ struct memattr_vm {
 int vcpu_create(struct memattr_vm *vm, unsigned int vtl);
 void vcpu_destroy(struct memattr_vm *vm, unsigned int vtl);
 void guest_tables_write(struct memattr_vm *vm);
+/* The pieces of a vCPU's setup the probe's throwaway VM shares (probe.c). */
+int vcpu_cpuid_set(int kvm, int vcpu_fd);
+void boot_tables_fill(uint8_t *ram);
+void sregs_long_mode(struct kvm_sregs *s);
 /* Cached register access; KVM_RUN goes through vcpu_run(). */
 int vcpu_regs_get(struct memattr_vm *vm, unsigned int vtl, struct kvm_regs *r);
 int vcpu_regs_set(struct memattr_vm *vm, unsigned int vtl, const struct kvm_regs *r);
@@ -115,25 +150,61 @@ int slots_apply(struct memattr_vm *vm, struct alias *a, uint64_t s, uint64_t e, 
 int views_init(struct memattr_vm *vm);
 int views_refresh(struct memattr_vm *vm);
 void views_fini(struct memattr_vm *vm);
+/*
+ * Give one page of @vtl's alias host protection @prot for a single-stepped
+ * instruction (fault.c), and put back the view's own protection of it.
+ */
+int view_page_open(struct memattr_vm *vm, unsigned int vtl, uint64_t gfn, int prot);
+int view_page_restore(struct memattr_vm *vm, unsigned int vtl, uint64_t gfn);
 
 /* exits.c */
-/* What stopped an access the VMM delivers as an intercept. */
-enum icpt_kind {
-	ICPT_MMIO,	/* an MMIO exit on RAM: completed or dropped on return */
-	ICPT_FETCH,	/* an instruction fetch: retried on return */
-	ICPT_HYPERCALL, /* a hypercall's closed input page: retried on return */
+/*
+ * What the EFAULT path decoded, for the intercept message: the instruction's
+ * bytes and length, the access's guest-virtual address.  NULL for the other
+ * kinds: the message carries the bytes at RIP, InstructionLength 0 (unknown).
+ */
+struct icpt_insn {
+	const uint8_t *bytes;
+	uint8_t count;
+	uint8_t length;
+	uint64_t gva;
 };
 /*
  * Stop VTL @vtl's access to @gpa and deliver it to the VTL whose protection
  * it breaks (*@next); for a retried kind the caller left RIP on the
- * instruction.
+ * instruction.  @insn: NULL, or what the EFAULT path decoded.
  */
 int intercept_raise(struct memattr_vm *vm, unsigned int vtl, uint64_t gpa, uint32_t access,
-		    uint32_t len, enum icpt_kind kind, unsigned int *next);
+		    uint32_t len, enum icpt_kind kind, const struct icpt_insn *insn,
+		    unsigned int *next);
+/* The one decision for an access the views stopped, however KVM reported it. */
+enum access_verdict {
+	ACCESS_ALLOW,	  /* the store allows it: the view was stricter (a fallback block) */
+	ACCESS_INTERCEPT, /* the store forbids it: deliver it to the VTL whose mask does */
+};
+/* Return: what VTL @vtl's access gets, or -EFAULT when [@gpa, +@len) is not all RAM. */
+int access_decide(struct memattr_vm *vm, unsigned int vtl, uint64_t gpa, uint32_t len,
+		  uint32_t access);
 int vcpu_settle(struct memattr_vm *vm, unsigned int vtl);
 bool access_allowed(uint64_t value, bool write);
 /* VTL @vtl's struct memattr_vm_vtl_control, in its message page (@vtl >= 1). */
 struct memattr_vm_vtl_control *control_of(struct memattr_vm *vm, unsigned int vtl);
+
+/*
+ * fault.c: KVM_RUN failed with EFAULT on @vtl's vCPU (hardware-virtualized
+ * KVM); and, once the receiving VTL decided on the instruction, skip it,
+ * step it or deliver its next blocked access.  Both return 0, -errno, or
+ * FAULT_EXITED: a single step ended in an ordinary exit (I/O, MMIO, HLT) of
+ * the instruction's own, for the run loop to serve.
+ */
+#define FAULT_EXITED 1
+int fault_exit(struct memattr_vm *vm, unsigned int vtl, unsigned int *next);
+int fault_resume(struct memattr_vm *vm, unsigned int vtl, unsigned int *next);
+
+/* probe.c: MEMATTR_VM_FAULTS_* of the host's KVM (once per process). */
+uint32_t fault_model_probe(int kvm);
+/* Whether the host's EPT makes every guest page-table access a write (kvm_intel eptad). */
+bool host_walk_writes(void);
 
 /* hypercall.c: the doorbell on the VSM front, the only file that speaks TLFS. */
 int hv_init(struct memattr_vm *vm);
@@ -149,10 +220,12 @@ int hv_enter(struct memattr_vm *vm, unsigned int vtl);
 /*
  * Build the TLFS intercept message for VTL @from's blocked access with the
  * front, post it to the owning VTL's message page and take VP 0 into that
- * VTL; @r gets what was delivered (to_vtl, gpa, rip).
+ * VTL; @r gets what was delivered (to_vtl, gpa, rip).  @insn: NULL, or the
+ * EFAULT path's instruction bytes, length and GVA for the message.
  */
 int hv_intercept(struct memattr_vm *vm, unsigned int from, uint64_t gpa, uint32_t access,
-		 uint32_t len, enum icpt_kind kind, struct memattr_vm_intercept *r);
+		 uint32_t len, enum icpt_kind kind, const struct icpt_insn *insn,
+		 struct memattr_vm_intercept *r);
 /* The receiving VTL @to returned: free its message slot. */
 void hv_intercept_done(struct memattr_vm *vm, unsigned int to);
 
