@@ -81,6 +81,28 @@ void bench_note(struct bench *b, const char *fmt, ...)
 	va_end(ap);
 }
 
+/** xarray_skip() - the XArray cell of @r skipped, with the reason the baseline gives. */
+void xarray_skip(struct bench *b, struct row *r)
+{
+	cell_skip(r, IMPL_XARRAY, b->xa.why[0] ? b->xa.why : "skipped: XArray baseline failed");
+}
+
+/* What the XArray column is, or why it is empty. */
+static void xarray_note(struct bench *b)
+{
+	const struct xarray_proc *x = &b->xa;
+
+	if (x->kernel[0])
+		bench_note(
+			b,
+			"kernel XArray (KVM): lib/xarray.c of Linux %s on the user-space shim of "
+			"its tests (memattr-bench-xarray); KVM 6.12's per-page xa_reserve() then "
+			"xa_store(); memory: nodes x %llu bytes (%u slots each)",
+			x->kernel, (unsigned long long)x->node_bytes, x->chunk);
+	if (x->detail[0])
+		bench_note(b, "kernel XArray (KVM) %s: %s", x->why, x->detail);
+}
+
 /** bench_step() - say on stderr what runs now, when asked to. */
 void bench_step(struct bench *b, const char *what)
 {
@@ -128,17 +150,23 @@ int bench_run(struct bench *b, bool quick)
 		return ret;
 	ram_layout_of(b->trace.p.guest_bytes, &ram);
 	b->ram_end = ram.high_pages ? ram.high_start + ram.high_pages : ram.low_pages;
+	bench_step(b, "starting the kernel XArray baseline");
+	xarray_start(&b->xa, b->no_xarray);
 	ret = bench_boot(b);
 	if (!ret)
 		ret = bench_range(b);
 	if (!ret)
+		ret = bench_scatter(b);
+	if (!ret)
 		ret = bench_lookup(b);
+	xarray_stop(&b->xa); /* the lookups were its last rows: give its memory back */
 	if (!ret)
 		ret = bench_memslot(b);
 	if (!ret)
 		ret = bench_readers(b);
 	if (!ret)
 		ret = bench_kvm(b);
+	xarray_note(b);
 	bench_targets(b);
 	return ret;
 }
@@ -149,5 +177,6 @@ void bench_free(struct bench *b)
 	memattr_store_destroy(b->store);
 	flat_destroy(&b->flat);
 	judy_destroy(&b->judy);
+	xarray_stop(&b->xa);
 	trace_free(&b->trace);
 }

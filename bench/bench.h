@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * memattr bench: the same workloads on the store and on its baselines (flat
- * array, Judy per-page map, KVM memslot splitting; a dense two-level table as
- * a reference for lookups), in one process and one run, with ratios and
- * targets (issue 3).  Results go into a struct bench that report.c prints as
- * a table or JSON.
+ * array, Judy per-page map, upstream KVM's XArray in a process of its own,
+ * KVM memslot splitting; a dense two-level table as a reference for lookups),
+ * in one run, with ratios and targets (issue 3).  Results go into a struct
+ * bench that report.c prints as a table or JSON.
  */
 #ifndef MEMATTR_BENCH_BENCH_H
 #define MEMATTR_BENCH_BENCH_H
@@ -16,10 +16,11 @@
 #include "baseline_flat.h"
 #include "baseline_judy.h"
 #include "baseline_twolevel.h"
+#include "baseline_xarray.h"
 #include "trace.h"
 
 /* IMPL_TWOLEVEL is a reference for the lookup rows, not a baseline to beat. */
-enum impl { IMPL_STORE, IMPL_FLAT, IMPL_JUDY, IMPL_MEMSLOT, IMPL_TWOLEVEL, NIMPL };
+enum impl { IMPL_STORE, IMPL_FLAT, IMPL_JUDY, IMPL_XARRAY, IMPL_MEMSLOT, IMPL_TWOLEVEL, NIMPL };
 
 enum unit { UNIT_NS, UNIT_BYTES, UNIT_COUNT };
 
@@ -83,6 +84,7 @@ struct bench {
 	int nnotes;
 	bool progress;		/* workload names on stderr as they start */
 	bool no_memslot;	/* skip the KVM memslot baseline (minutes on a full run) */
+	bool no_xarray;		/* skip the kernel XArray baseline */
 	bool kvm;		/* the boot trace on a running memattr_vm (issue 5) */
 	uint64_t max_map_count; /* 0, or raise vm.max_map_count for the million */
 
@@ -92,6 +94,8 @@ struct bench {
 	struct judy judy;
 	bool judy_ready;
 	struct twolevel twolevel; /* built for the lookup rows only */
+	struct xarray_proc xa;	  /* memattr-bench-xarray */
+	bool xa_ready;		  /* its XA_SPACE_BOOT holds the boot trace */
 	uint64_t ram_end;	  /* first gfn after RAM */
 };
 
@@ -102,9 +106,11 @@ void cell_skip(struct row *r, enum impl i, const char *why);
 double cell_value(const struct bench *b, const char *id, enum impl i, bool *ok);
 void bench_note(struct bench *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void bench_step(struct bench *b, const char *what);
+void xarray_skip(struct bench *b, struct row *r);
 
 int bench_boot(struct bench *b);
 int bench_range(struct bench *b);
+int bench_scatter(struct bench *b);
 int bench_lookup(struct bench *b);
 int bench_readers(struct bench *b);
 int bench_memslot(struct bench *b);

@@ -7,9 +7,11 @@
 
 #include "bench.h"
 
-static const char *const impl_names[NIMPL] = { "store", "flat array", "Judy (per page)",
-					       "KVM memslots", "2-level table" };
-static const char *const impl_keys[NIMPL] = { "store", "flat", "judy", "memslot", "twolevel" };
+static const char *const impl_names[NIMPL] = { "store",		  "flat array",
+					       "Judy (per page)", "kernel XArray (KVM)",
+					       "KVM memslots",	  "2-level table" };
+static const char *const impl_keys[NIMPL] = { "store",	"flat",	   "judy",
+					      "xarray", "memslot", "twolevel" };
 static const char *const unit_keys[] = { "ns", "bytes", "count" };
 static const char *const status_names[] = { "PASS", "FAIL", "SKIP", "REF" };
 

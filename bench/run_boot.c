@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The boot trace on the store, the flat array and the Judy map: the sweep
- * (range sets), the single-page changes one set per page, the same changes
- * sorted and coalesced per batch (what the VSM front does with a
- * ModifyVtlProtectionMask list), and memory afterwards.
+ * The boot trace on the store, the flat array, the Judy map and upstream
+ * KVM's XArray: the sweep (range sets), the single-page changes one set per
+ * page, the same changes sorted and coalesced per batch (what the VSM front
+ * does with a ModifyVtlProtectionMask list), and memory afterwards.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -247,9 +247,88 @@ static int judy_rows(struct bench *b, struct row *sweep, struct row *sets, struc
 	return judy_sorted(b, co, runs, nruns);
 }
 
+/* The trace's ops as KVM_SET_MEMORY_ATTRIBUTES calls for memattr-bench-xarray. */
+static struct xa_set_op *xa_ops(const struct trace_op *ops, size_t n)
+{
+	struct xa_set_op *x = malloc(n * sizeof(*x) + 1);
+
+	for (size_t i = 0; x && i < n; i++)
+		x[i] = (struct xa_set_op){ .gfn = ops[i].gfn,
+					   .npages = ops[i].npages,
+					   .layer = ops[i].layer,
+					   .value = ops[i].value };
+	return x;
+}
+
+/* The sweep, then @changes (@nchanges of them) on @space's fresh XArrays; times in ns. */
+static int xarray_boot(struct bench *b, enum xa_space space, const struct xa_set_op *ops,
+		       const struct xa_set_op *changes, size_t nchanges, uint64_t *sweep_ns,
+		       uint64_t *change_ns)
+{
+	const struct trace *t = &b->trace;
+	int ret = xarray_reset(&b->xa, space, t->p.layers);
+
+	if (!ret)
+		ret = xarray_set(&b->xa, space, ops, t->nsweep, sweep_ns);
+	if (!ret)
+		ret = xarray_set(&b->xa, space, changes, nchanges, change_ns);
+	return ret;
+}
+
+/*
+ * Upstream KVM's XArray, one KVM_SET_MEMORY_ATTRIBUTES per op, best of
+ * STORE_RUNS runs as the store; the last run's XArrays stay in XA_SPACE_BOOT
+ * for the lookup rows.  The sorted batches run on a scratch space, one range
+ * set per run.
+ */
+static int xarray_rows(struct bench *b, struct row *sweep, struct row *sets, struct row *co,
+		       struct row *mem, const struct trace_op *runs, size_t nruns)
+{
+	const struct trace *t = &b->trace;
+	uint64_t best_sweep = UINT64_MAX, best_sets = UINT64_MAX, sw, ch, bytes;
+	uint64_t pages = t->nops - t->nsweep;
+	struct xa_set_op *ops = NULL, *co_ops = NULL;
+	struct row *rows[] = { sweep, sets, co, mem };
+	int ret = 0;
+
+	if (!b->xa.ok)
+		goto out;
+	ops = xa_ops(t->ops, t->nops);
+	co_ops = xa_ops(runs, nruns);
+	if (!ops || !co_ops) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (int run = 0; run < STORE_RUNS; run++) {
+		if (xarray_boot(b, XA_SPACE_BOOT, ops, ops + t->nsweep, pages, &sw, &ch))
+			goto out;
+		best_sweep = sw < best_sweep ? sw : best_sweep;
+		best_sets = ch < best_sets ? ch : best_sets;
+	}
+	cell_set(sweep, IMPL_XARRAY, (double)best_sweep / (double)t->nsweep,
+		 "reserve, then store, per page");
+	cell_set(sets, IMPL_XARRAY, (double)best_sets / (double)pages, NULL);
+	if (xarray_memory(&b->xa, XA_SPACE_BOOT, &bytes))
+		goto out;
+	cell_set(mem, IMPL_XARRAY, (double)bytes, NULL);
+	b->xa_ready = true;
+	if (xarray_boot(b, XA_SPACE_SCRATCH, ops, co_ops, nruns, &sw, &ch) ||
+	    xarray_reset(&b->xa, XA_SPACE_SCRATCH, 0))
+		goto out;
+	cell_set(co, IMPL_XARRAY, (double)ch / (double)pages, "sorted, one range set per run");
+out:
+	/* A failure of the baseline skips its cells, not the bench. */
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		if (rows[i]->c[IMPL_XARRAY].state == CELL_NONE)
+			xarray_skip(b, rows[i]);
+	free(ops);
+	free(co_ops);
+	return ret;
+}
+
 /**
- * bench_boot() - the boot trace on the store, the flat array and Judy
- * @b: the run; keeps the resulting store, flat array and Judy map for later workloads
+ * bench_boot() - the boot trace on the store, the flat array, Judy and the XArray
+ * @b: the run; keeps the resulting store, flat array, Judy map and XArray for later workloads
  *
  * Return: 0 or -errno.
  */
@@ -280,6 +359,10 @@ int bench_boot(struct bench *b)
 	if (!ret) {
 		bench_step(b, "boot trace: Judy");
 		ret = judy_rows(b, sweep, sets, co, mem, runs, nruns);
+	}
+	if (!ret) {
+		bench_step(b, "boot trace: kernel XArray (KVM)");
+		ret = xarray_rows(b, sweep, sets, co, mem, runs, nruns);
 	}
 	free(runs);
 	return ret;

@@ -3,9 +3,11 @@
  * Random lookups on the fragmented layer (layer 0 after the boot trace),
  * uniform over RAM and from a hot set of changed pages; and huge-page order
  * queries.  The gfns are drawn beforehand, so every implementation reads the
- * same sequence; lookups are independent, as a VMM's are.
+ * same sequence (the XArray's process is given it); lookups are independent,
+ * as a VMM's are.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <memattr/memattr.h>
@@ -221,6 +223,33 @@ static void gfns_hot(const struct bench *b, struct rng *r, uint64_t *g, size_t n
 		g[i] = hot[rng_below(r, HOT_PAGES)];
 }
 
+/*
+ * kvm_get_memory_attributes() on the same gfns in memattr-bench-xarray.  Its
+ * sums must be the flat array's: the XArray holds the same boot trace.
+ */
+static int xarray_lookups(struct bench *b, struct row *r, struct row *m, struct row *d,
+			  const uint64_t *g, size_t n)
+{
+	uint64_t want = flat_lookups(b, g, n), ns, chain_ns, sum, chain_sum;
+
+	if (!b->xa_ready || xarray_gfns(&b->xa, g, n) ||
+	    xarray_get(&b->xa, XA_SPACE_BOOT, 0, false, PASSES, &ns, &sum) ||
+	    xarray_get(&b->xa, XA_SPACE_BOOT, 0, true, PASSES, &chain_ns, &chain_sum)) {
+		xarray_skip(b, r);
+		xarray_skip(b, m);
+		xarray_skip(b, d);
+		return 0;
+	}
+	if (sum != want || chain_sum != want) {
+		fprintf(stderr, "memattr bench: the XArray's lookups disagree with the store's\n");
+		return -EPROTO;
+	}
+	cell_set(r, IMPL_XARRAY, (double)ns / (double)n, NULL);
+	cell_set(m, IMPL_XARRAY, (double)ns / (double)n, NULL);
+	cell_set(d, IMPL_XARRAY, (double)chain_ns / (double)n, NULL);
+	return 0;
+}
+
 static int lookup_rows(struct bench *b, const char *id, const char *name, const uint64_t *g,
 		       size_t n)
 {
@@ -256,7 +285,7 @@ static int lookup_rows(struct bench *b, const char *id, const char *name, const 
 	cell_set(m, IMPL_TWOLEVEL, timed(b, twolevel_many, g, n), NULL);
 	if (b->judy_ready)
 		cell_set(m, IMPL_JUDY, r->c[IMPL_JUDY].v, NULL);
-	return 0;
+	return xarray_lookups(b, r, m, d, g, n);
 }
 
 /* memattr_huge_order() on the gfns a lookup row used, against the flat array's mixed flags. */
@@ -269,6 +298,7 @@ static int order_row(struct bench *b, const char *id, const char *name, const ui
 	cell_set(o, IMPL_STORE, timed(b, store_huge_orders, g, n), "value and 4K/2M/1G order");
 	cell_set(o, IMPL_FLAT, timed(b, flat_extents, g, n), "KVM-style mixed flags, 2M/1G");
 	cell_skip(o, IMPL_JUDY, "n/a: KVM keeps mixed flags beside it");
+	cell_skip(o, IMPL_XARRAY, "n/a: KVM keeps mixed flags beside it");
 	return 0;
 }
 
@@ -308,6 +338,7 @@ int bench_lookup(struct bench *b)
 	cell_set(e, IMPL_STORE, timed(b, store_extents, g, n), "value, run bounds, any order");
 	cell_set(e, IMPL_FLAT, timed(b, flat_extents, g, n), "KVM-style mixed flags, 2M/1G");
 	cell_skip(e, IMPL_JUDY, "n/a: KVM keeps mixed flags beside it");
+	cell_skip(e, IMPL_XARRAY, "n/a: KVM keeps mixed flags beside it");
 	ret = order_row(b, "order_uniform", "huge-page order, uniform", g, n);
 	if (ret)
 		goto out;

@@ -49,6 +49,16 @@ static void ratio_target(struct bench *b, const char *what, const char *num_id, 
 		judge(t, x / y);
 }
 
+/* A skipped target on row @id says why its XArray cell is empty, when it is. */
+static void xarray_reason(struct bench *b, const char *id)
+{
+	struct target *t = b->ntargets ? &b->targets[b->ntargets - 1] : NULL;
+	struct row *r = bench_find(b, id);
+
+	if (t && t->status == ST_SKIP && r && r->c[IMPL_XARRAY].state == CELL_SKIPPED)
+		snprintf(t->why, sizeof(t->why), "%s", r->c[IMPL_XARRAY].note);
+}
+
 /*
  * A reference beside a target: the same ratio for the dense two-level table,
  * the least any tree pays per lookup behind the store's calls.  Above the
@@ -199,6 +209,17 @@ void bench_targets(struct bench *b)
 		     "boot_memory", IMPL_FLAT, 1, false);
 	ratio_target(b, "memory after boot: store / Judy (<=)", "boot_memory", IMPL_STORE,
 		     "boot_memory", IMPL_JUDY, 0.25, false);
+	/*
+	 * Against upstream KVM's own structure, the kernel XArray, measured in
+	 * its own process: single pages with no locality to coalesce (one set
+	 * per page on both), and memory after the boot trace.
+	 */
+	ratio_target(b, "scattered single-page sets: XArray / store (>=)", "scatter_sets",
+		     IMPL_XARRAY, "scatter_sets", IMPL_STORE, 3, true);
+	xarray_reason(b, "scatter_sets");
+	ratio_target(b, "memory after boot: store / XArray (<=)", "boot_memory", IMPL_STORE,
+		     "boot_memory", IMPL_XARRAY, 0.25, false);
+	xarray_reason(b, "boot_memory");
 	bytes_target(b);
 	ratio_target(b, "memslot change / store set (>=)", "memslot_change", IMPL_MEMSLOT,
 		     "memslot_change", IMPL_STORE, 1000, true);

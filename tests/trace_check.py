@@ -9,7 +9,8 @@
 - replay's final runs equal those of an independent interval model in this
   file, and `memattr script` accepts every line and completes every set;
 - bench --quick --kvm --json runs, parses, and has every row and target (no time is
-  checked: timings are not test material).
+  checked: timings are not test material); the kernel XArray column has a figure or a
+  skip with its reason (without linux-source-6.12 there is no XArray to run).
 """
 import bisect
 import json
@@ -25,7 +26,16 @@ ROWS = [
     "lookup_uniform_many", "lookup_uniform_dep", "extent_uniform", "order_uniform",
     "lookup_hot", "lookup_hot_many", "lookup_hot_dep", "order_hot", "memslot_change", "memslot_done",
     "readers_alone", "readers_writer", "writer_sets",
+    "scatter_sets", "scatter_memory", "scatter_over_sets", "runs512_sets", "runs512_memory",
 ]
+# The kernel XArray (memattr-bench-xarray): a value, or a skip with its reason.
+XARRAY_ROWS = [
+    "boot_sweep", "boot_sets", "boot_coalesced", "boot_memory", "range_64g", "range_64g_memory",
+    "scatter_sets", "scatter_memory", "scatter_over_sets", "runs512_sets", "runs512_memory",
+    "lookup_uniform", "lookup_uniform_dep", "lookup_hot", "lookup_hot_dep",
+]
+XARRAY_TARGETS = ["scattered single-page sets: XArray / store (>=)",
+                  "memory after boot: store / XArray (<=)"]
 # With --kvm: a value, or without /dev/kvm a skip with its reason.
 KVM_ROWS = [
     "kvm_view_change", "kvm_view_total", "kvm_view_done", "kvm_view_vmas",
@@ -154,6 +164,17 @@ def main():
         check(isinstance(cell.get("value"), (int, float)) or
               (cell.get("skipped") and cell.get("note")),
               f"bench row {rid}: a value or a skip with a reason")
+    for rid in XARRAY_ROWS:
+        cell = ids.get(rid, {}).get("xarray", {})
+        v = cell.get("value")
+        check((isinstance(v, (int, float)) and math.isfinite(v) and v > 0) or
+              (cell.get("skipped") and cell.get("note")),
+              f"bench row {rid}: an XArray figure or a skip with a reason")
+    targets = {t.get("what"): t for t in doc.get("targets", [])}
+    for what in XARRAY_TARGETS:
+        t = targets.get(what, {})
+        check(t.get("status") in ("PASS", "FAIL") or (t.get("status") == "SKIP" and t.get("why")),
+              f"target {what}: judged, or skipped with a reason")
     check(len(doc.get("targets", [])) >= 15, "bench: every target listed")
     for t in doc.get("targets", []):
         check(t.get("status") in ("PASS", "FAIL", "SKIP", "REF"), f"target {t.get('what')}: a status")

@@ -11,16 +11,17 @@
 
 static int usage(FILE *f)
 {
-	fprintf(f,
-		"usage: memattr bench [--json] [--json-out FILE] [--quick] [--no-memslot] [--kvm]\n"
-		"                     [--max-map-count N]\n"
-		"  --json           print the results as JSON instead of a table\n"
-		"  --json-out FILE  also write the JSON of the same run to FILE\n"
-		"  --quick          small sizes (a few seconds; for tests)\n"
-		"  --no-memslot     skip the KVM memslot baseline (most of a full run's time)\n"
-		"  --kvm            the boot trace and 1,000,000 changes on a running KVM VM\n"
-		"  --max-map-count N  with --kvm, root: raise vm.max_map_count to N for the\n"
-		"                   million changes (put back afterwards)\n");
+	fprintf(f, "usage: memattr bench [--json] [--json-out FILE] [--quick] [--no-memslot]\n"
+		   "                     [--no-xarray] [--kvm] [--max-map-count N]\n"
+		   "  --json           print the results as JSON instead of a table\n"
+		   "  --json-out FILE  also write the JSON of the same run to FILE\n"
+		   "  --quick          small sizes (a few seconds; for tests)\n"
+		   "  --no-memslot     skip the KVM memslot baseline (most of a full run's time)\n"
+		   "  --no-xarray      skip the kernel XArray baseline (memattr-bench-xarray, a\n"
+		   "                   separate process; $MEMATTR_BENCH_XARRAY names another)\n"
+		   "  --kvm            the boot trace and 1,000,000 changes on a running KVM VM\n"
+		   "  --max-map-count N  with --kvm, root: raise vm.max_map_count to N for the\n"
+		   "                   million changes (put back afterwards)\n");
 	return f == stdout ? 0 : 2;
 }
 
@@ -38,6 +39,8 @@ int cmd_bench(int argc, char **argv)
 			json_out = argv[++i];
 		else if (!strcmp(argv[i], "--no-memslot"))
 			b.no_memslot = true;
+		else if (!strcmp(argv[i], "--no-xarray"))
+			b.no_xarray = true;
 		else if (!strcmp(argv[i], "--kvm"))
 			b.kvm = true;
 		else if (!strcmp(argv[i], "--max-map-count") && i + 1 < argc &&
