@@ -467,7 +467,8 @@ static void test_notifier_before_change(void **state)
 	memattr_store_destroy(s);
 }
 
-static void set_from_notifier(struct memattr_notifier *n, const struct memattr_change *c)
+static __attribute__((unused)) void set_from_notifier(struct memattr_notifier *n,
+						      const struct memattr_change *c)
 {
 	uint64_t next;
 
