@@ -3,7 +3,7 @@
  * memattr bench: the same workloads on the store and on its baselines (flat
  * array, Judy per-page map, upstream KVM's XArray in a process of its own,
  * KVM memslot splitting; a dense two-level table as a reference for lookups),
- * in one run, with ratios and targets (issue 3).  Results go into a struct
+ * in one run, with ratios and targets.  Results go into a struct
  * bench that report.c prints as a table or JSON.
  */
 #ifndef MEMATTR_BENCH_BENCH_H
@@ -43,7 +43,7 @@ struct row {
 enum status { ST_PASS, ST_FAIL, ST_SKIP, ST_REF };
 
 /**
- * struct target - one of issue 3's targets
+ * struct target - one performance target, a bound on a measured ratio
  * @what: the target, in words
  * @ratio: the measured ratio
  * @limit: the bound on it
@@ -85,7 +85,7 @@ struct bench {
 	bool progress;		/* workload names on stderr as they start */
 	bool no_memslot;	/* skip the KVM memslot baseline (minutes on a full run) */
 	bool no_xarray;		/* skip the kernel XArray baseline */
-	bool kvm;		/* the boot trace on a running memattr_vm (issue 5) */
+	bool kvm;		/* the boot trace on a running memattr_vm */
 	uint64_t max_map_count; /* 0, or raise vm.max_map_count for the million */
 
 	/* The boot trace applied, kept for the lookup and reader workloads. */

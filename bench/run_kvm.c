@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The boot trace applied to a running VM (issue 5 item 6): memattr_set() on
+ * The boot trace applied to a running VM: memattr_set() on
  * a store whose layer 0 limits VTL 0 of a memattr_vm, with the mprotect
  * views and then with the memslot comparison backend, until the latter stops
  * at KVM's slot limit or the run's cap.  Then 1,000,000 scattered changes

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Enforcement on real KVM (issue 5): the VSM demo's intercepts, the views
+ * Enforcement on real KVM: the VSM demo's intercepts, the views
  * against the store, and the VMA-budget fallback.  Skips (77) without a
  * usable /dev/kvm.  Where the two kinds of KVM differ (KVM_EXIT_MMIO on
  * kvm_pvm, KVM_RUN failing with EFAULT on hardware-virtualized KVM: the

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* memattr vm: the VSM demo on real KVM (issue 5). */
+/* memattr vm: the VSM demo on real KVM. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -137,7 +137,7 @@ static bool param_yes(const char *path)
  * access a write for EPT (SDM Vol. 3C, "Accessed and Dirty Flags for EPT"):
  * a page table on a PROT_READ page faults even with its flags set.
  * kvm_intel enables it when ept and eptad are both on.  From the SDM, not
- * measured here (AMD NPT reads tables and writes them only to set a flag).
+ * measured (AMD NPT reads tables and writes them only to set a flag).
  */
 bool host_walk_writes(void)
 {
