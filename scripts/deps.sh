@@ -5,7 +5,7 @@
 
 deps_main=(gcc libc6-dev meson ninja-build pkg-config python3 liburcu-dev libcmocka-dev
 	libjudy-dev linux-libc-dev binutils libzydis-dev)
-deps_test=("${deps_main[@]}" clang libclang-rt-14-dev llvm valgrind gnuplot-nox)
+deps_test=("${deps_main[@]}" clang libclang-rt-14-dev llvm valgrind gnuplot-nox abigail-tools)
 # The hardware-KVM harness (scripts/nested/): QEMU emulating an AMD CPU with SVM, the guest's
 # busybox, and the tools that pack its initramfs (its kernel comes by `apt-get download`).
 deps_nested=(qemu-system-x86 busybox-static cpio xz-utils)

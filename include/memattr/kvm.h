@@ -33,7 +33,8 @@ struct memattr_kvm_attributes {
  *
  * Return: 0, or -EINVAL for a bad layer.
  */
-int memattr_kvm_get_supported(const struct memattr_store *s, unsigned int layer, uint64_t *mask);
+MEMATTR_API int memattr_kvm_get_supported(const struct memattr_store *s, unsigned int layer,
+					  uint64_t *mask);
 
 /**
  * memattr_kvm_set_attributes() - KVM_SET_MEMORY_ATTRIBUTES on one layer
@@ -52,8 +53,9 @@ int memattr_kvm_get_supported(const struct memattr_store *s, unsigned int layer,
  * Return: 0 with progress in @attrs, -EINVAL, or -ENOMEM when no progress
  * was possible (@attrs untouched).
  */
-int memattr_kvm_set_attributes(struct memattr_store *s, unsigned int layer,
-			       struct memattr_kvm_attributes *attrs, uint64_t work_limit);
+MEMATTR_API int memattr_kvm_set_attributes(struct memattr_store *s, unsigned int layer,
+					   struct memattr_kvm_attributes *attrs,
+					   uint64_t work_limit);
 
 #ifdef __cplusplus
 }

@@ -19,6 +19,12 @@
 extern "C" {
 #endif
 
+/*
+ * Marks what libmemattr exports: it is built with hidden visibility and a
+ * version script (src/libmemattr.map), so nothing else leaves it.
+ */
+#define MEMATTR_API __attribute__((visibility("default")))
+
 /* Attribute bits; bits 0..3 equal Linux's KVM_MEMORY_ATTRIBUTE_* values. */
 #define MEMATTR_READ	     (1ULL << 0)
 #define MEMATTR_WRITE	     (1ULL << 1)
@@ -139,7 +145,7 @@ struct memattr_stats {
  * Context: any thread.
  * Return: 0, -EINVAL for a bad config, -ENOMEM.
  */
-int memattr_store_create(const struct memattr_config *cfg, struct memattr_store **out);
+MEMATTR_API int memattr_store_create(const struct memattr_config *cfg, struct memattr_store **out);
 
 /**
  * memattr_store_destroy() - free a store and all its nodes
@@ -147,13 +153,13 @@ int memattr_store_create(const struct memattr_config *cfg, struct memattr_store 
  *
  * Context: no concurrent readers or writer.  Waits for pending RCU frees.
  */
-void memattr_store_destroy(struct memattr_store *s);
+MEMATTR_API void memattr_store_destroy(struct memattr_store *s);
 
 /** memattr_layers() - number of layers of @s. */
-unsigned int memattr_layers(const struct memattr_store *s);
+MEMATTR_API unsigned int memattr_layers(const struct memattr_store *s);
 
 /** memattr_gpa_bits() - width of @s's guest-physical space. */
-unsigned int memattr_gpa_bits(const struct memattr_store *s);
+MEMATTR_API unsigned int memattr_gpa_bits(const struct memattr_store *s);
 
 /**
  * memattr_supported() - attribute bits a layer of @s accepts
@@ -161,7 +167,7 @@ unsigned int memattr_gpa_bits(const struct memattr_store *s);
  *
  * Return: READ|WRITE|EXECUTE|PRIVATE|NO_ACCESS, plus USER_EXECUTE with MBEC.
  */
-uint64_t memattr_supported(const struct memattr_store *s);
+MEMATTR_API uint64_t memattr_supported(const struct memattr_store *s);
 
 /**
  * memattr_value_valid() - is @value a legal layer value for @s?
@@ -175,7 +181,7 @@ uint64_t memattr_supported(const struct memattr_store *s);
  *
  * Return: true if legal.
  */
-bool memattr_value_valid(const struct memattr_store *s, uint64_t value);
+MEMATTR_API bool memattr_value_valid(const struct memattr_store *s, uint64_t value);
 
 /**
  * memattr_set() - give every page of a gfn range one value
@@ -197,8 +203,8 @@ bool memattr_value_valid(const struct memattr_store *s, uint64_t value);
  * Return: 0 (with progress in *@next), -EINVAL (nothing changed), -ENOMEM
  * when no progress at all was possible (nothing changed).
  */
-int memattr_set(struct memattr_store *s, unsigned int layer, uint64_t start, uint64_t end,
-		uint64_t value, uint64_t work_limit, uint64_t *next);
+MEMATTR_API int memattr_set(struct memattr_store *s, unsigned int layer, uint64_t start,
+			    uint64_t end, uint64_t value, uint64_t work_limit, uint64_t *next);
 
 /* A gfn range [start, end). */
 struct memattr_range {
@@ -223,8 +229,8 @@ struct memattr_range {
  * Context: one writer per store at a time; readers may run concurrently.
  * Return: 0, -EINVAL (bad argument), -ENOMEM; nothing changed on an error.
  */
-int memattr_set_runs(struct memattr_store *s, unsigned int layer, const struct memattr_range *runs,
-		     size_t n, uint64_t value);
+MEMATTR_API int memattr_set_runs(struct memattr_store *s, unsigned int layer,
+				 const struct memattr_range *runs, size_t n, uint64_t value);
 
 /**
  * memattr_get() - value of one page
@@ -235,7 +241,7 @@ int memattr_set_runs(struct memattr_store *s, unsigned int layer, const struct m
  * Context: any thread, lock-free (takes the RCU read lock).
  * Return: the value (>= 0), or -EINVAL for a bad layer or gfn.
  */
-int memattr_get(const struct memattr_store *s, unsigned int layer, uint64_t gfn);
+MEMATTR_API int memattr_get(const struct memattr_store *s, unsigned int layer, uint64_t gfn);
 
 /**
  * memattr_get_many() - values of many pages at once
@@ -255,8 +261,8 @@ int memattr_get(const struct memattr_store *s, unsigned int layer, uint64_t gfn)
  * Context: any thread, lock-free.
  * Return: 0, or -EINVAL (bad layer, a gfn beyond the space; nothing written).
  */
-int memattr_get_many(const struct memattr_store *s, unsigned int layer, const uint64_t *gfns,
-		     size_t n, uint8_t *values);
+MEMATTR_API int memattr_get_many(const struct memattr_store *s, unsigned int layer,
+				 const uint64_t *gfns, size_t n, uint8_t *values);
 
 /**
  * memattr_extent() - value, maximal run and huge-page order around a gfn
@@ -268,8 +274,8 @@ int memattr_get_many(const struct memattr_store *s, unsigned int layer, const ui
  * Context: any thread, lock-free.
  * Return: 0, or -EINVAL for a bad layer or gfn.
  */
-int memattr_extent(const struct memattr_store *s, unsigned int layer, uint64_t gfn,
-		   struct memattr_extent *e);
+MEMATTR_API int memattr_extent(const struct memattr_store *s, unsigned int layer, uint64_t gfn,
+			       struct memattr_extent *e);
 
 /**
  * memattr_huge_order() - value of a gfn and the largest page-table-sized
@@ -289,8 +295,8 @@ int memattr_extent(const struct memattr_store *s, unsigned int layer, uint64_t g
  * Context: any thread, lock-free.
  * Return: the value (>= 0), or -EINVAL for a bad layer or gfn or a NULL @order.
  */
-int memattr_huge_order(const struct memattr_store *s, unsigned int layer, uint64_t gfn,
-		       unsigned int *order);
+MEMATTR_API int memattr_huge_order(const struct memattr_store *s, unsigned int layer, uint64_t gfn,
+				   unsigned int *order);
 
 /**
  * memattr_range_has() - do all pages of a range satisfy (value & mask) == want?
@@ -304,8 +310,8 @@ int memattr_huge_order(const struct memattr_store *s, unsigned int layer, uint64
  * Context: any thread, lock-free.
  * Return: 1 yes, 0 no, -EINVAL for a bad layer or range.
  */
-int memattr_range_has(const struct memattr_store *s, unsigned int layer, uint64_t start,
-		      uint64_t end, uint64_t mask, uint64_t want);
+MEMATTR_API int memattr_range_has(const struct memattr_store *s, unsigned int layer, uint64_t start,
+				  uint64_t end, uint64_t mask, uint64_t want);
 
 /**
  * typedef memattr_run_fn - visitor of runs
@@ -331,8 +337,8 @@ typedef int (*memattr_run_fn)(void *opaque, uint64_t start, uint64_t end, uint64
  * for long nor call memattr_set().
  * Return: 0, what @fn returned to stop, or -EINVAL.
  */
-int memattr_runs(const struct memattr_store *s, unsigned int layer, uint64_t start, uint64_t end,
-		 memattr_run_fn fn, void *opaque);
+MEMATTR_API int memattr_runs(const struct memattr_store *s, unsigned int layer, uint64_t start,
+			     uint64_t end, memattr_run_fn fn, void *opaque);
 
 /**
  * memattr_store_validate() - check the store's invariants
@@ -348,7 +354,7 @@ int memattr_runs(const struct memattr_store *s, unsigned int layer, uint64_t sta
  * Return: 0, -EUCLEAN when an invariant is broken, -EINVAL for a NULL @s or a
  * bad @layer.
  */
-int memattr_store_validate(const struct memattr_store *s, int layer);
+MEMATTR_API int memattr_store_validate(const struct memattr_store *s, int layer);
 
 /**
  * memattr_combine() - the protection two layers impose together
@@ -362,7 +368,7 @@ int memattr_store_validate(const struct memattr_store *s, int layer);
  *
  * Return: the combined value.
  */
-uint64_t memattr_combine(uint64_t a, uint64_t b);
+MEMATTR_API uint64_t memattr_combine(uint64_t a, uint64_t b);
 
 /**
  * memattr_combined_get() - combined value of several layers at one page
@@ -373,7 +379,7 @@ uint64_t memattr_combine(uint64_t a, uint64_t b);
  * Context: any thread, lock-free.
  * Return: memattr_combine() over the layers (>= 0), or -EINVAL.
  */
-int memattr_combined_get(const struct memattr_store *s, uint32_t layers, uint64_t gfn);
+MEMATTR_API int memattr_combined_get(const struct memattr_store *s, uint32_t layers, uint64_t gfn);
 
 /**
  * memattr_combined_huge_order() - memattr_combined_get() and the largest
@@ -391,8 +397,8 @@ int memattr_combined_get(const struct memattr_store *s, uint32_t layers, uint64_
  * Context: any thread, lock-free.
  * Return: the combined value (>= 0), or -EINVAL.
  */
-int memattr_combined_huge_order(const struct memattr_store *s, uint32_t layers, uint64_t gfn,
-				unsigned int *order);
+MEMATTR_API int memattr_combined_huge_order(const struct memattr_store *s, uint32_t layers,
+					    uint64_t gfn, unsigned int *order);
 
 /**
  * memattr_combined_runs() - visit maximal runs of the combined value
@@ -406,8 +412,9 @@ int memattr_combined_huge_order(const struct memattr_store *s, uint32_t layers, 
  * Context: as memattr_runs().
  * Return: as memattr_runs().
  */
-int memattr_combined_runs(const struct memattr_store *s, uint32_t layers, uint64_t start,
-			  uint64_t end, memattr_run_fn fn, void *opaque);
+MEMATTR_API int memattr_combined_runs(const struct memattr_store *s, uint32_t layers,
+				      uint64_t start, uint64_t end, memattr_run_fn fn,
+				      void *opaque);
 
 /**
  * memattr_notifier_register() - start telling @n of changes
@@ -416,7 +423,7 @@ int memattr_combined_runs(const struct memattr_store *s, uint32_t layers, uint64
  *
  * Context: the writer's side (no concurrent memattr_set()).
  */
-void memattr_notifier_register(struct memattr_store *s, struct memattr_notifier *n);
+MEMATTR_API void memattr_notifier_register(struct memattr_store *s, struct memattr_notifier *n);
 
 /**
  * memattr_notifier_unregister() - stop telling @n of changes
@@ -425,7 +432,7 @@ void memattr_notifier_register(struct memattr_store *s, struct memattr_notifier 
  *
  * Context: the writer's side.
  */
-void memattr_notifier_unregister(struct memattr_store *s, struct memattr_notifier *n);
+MEMATTR_API void memattr_notifier_unregister(struct memattr_store *s, struct memattr_notifier *n);
 
 /**
  * memattr_stats() - node counts and memory of one layer, or of all
@@ -436,14 +443,14 @@ void memattr_notifier_unregister(struct memattr_store *s, struct memattr_notifie
  * Context: the writer's side for exact numbers.
  * Return: 0 or -EINVAL.
  */
-int memattr_stats(const struct memattr_store *s, int layer, struct memattr_stats *st);
+MEMATTR_API int memattr_stats(const struct memattr_store *s, int layer, struct memattr_stats *st);
 
 /**
  * memattr_rcu_barrier() - wait until nodes retired so far are freed
  *
  * Context: not inside a read-side section.  For tests and teardown.
  */
-void memattr_rcu_barrier(void);
+MEMATTR_API void memattr_rcu_barrier(void);
 
 #ifdef __cplusplus
 }

@@ -292,7 +292,8 @@ typedef int (*memattr_vm_mmio_fn)(void *opaque, unsigned int vtl, uint64_t gpa, 
  * Context: the thread that runs @vm, not during memattr_vm_run().
  * Return: 0, or -EINVAL for a NULL @vm.
  */
-int memattr_vm_set_mmio_handler(struct memattr_vm *vm, memattr_vm_mmio_fn fn, void *opaque);
+MEMATTR_API int memattr_vm_set_mmio_handler(struct memattr_vm *vm, memattr_vm_mmio_fn fn,
+					    void *opaque);
 
 /**
  * memattr_vm_create() - open /dev/kvm, make one VM per VTL over one memfd
@@ -310,7 +311,7 @@ int memattr_vm_set_mmio_handler(struct memattr_vm *vm, memattr_vm_mmio_fn fn, vo
  * Return: 0; -ENODEV or -EACCES when /dev/kvm cannot be opened; -EINVAL for
  * a bad config; -ENOMEM; another -errno from KVM.
  */
-int memattr_vm_create(const struct memattr_vm_config *cfg, struct memattr_vm **out);
+MEMATTR_API int memattr_vm_create(const struct memattr_vm_config *cfg, struct memattr_vm **out);
 
 /**
  * memattr_vm_destroy() - close the VMs, unmap, unregister the notifier
@@ -318,7 +319,7 @@ int memattr_vm_create(const struct memattr_vm_config *cfg, struct memattr_vm **o
  *
  * Context: the store's writer side.
  */
-void memattr_vm_destroy(struct memattr_vm *vm);
+MEMATTR_API void memattr_vm_destroy(struct memattr_vm *vm);
 
 /**
  * memattr_vm_ram() - the VMM-private read-write mapping of guest RAM
@@ -328,7 +329,7 @@ void memattr_vm_destroy(struct memattr_vm *vm);
  * Return: host address of GPA 0.  Bypasses every protection: for loading
  * images and for tests.
  */
-void *memattr_vm_ram(struct memattr_vm *vm);
+MEMATTR_API void *memattr_vm_ram(struct memattr_vm *vm);
 
 /**
  * memattr_vm_vcpu_init() - put a VTL's vCPU in 64-bit long mode
@@ -340,7 +341,8 @@ void *memattr_vm_ram(struct memattr_vm *vm);
  * Context: the thread that runs @vm, not during memattr_vm_run().
  * Return: 0, -EINVAL, or -errno from KVM.
  */
-int memattr_vm_vcpu_init(struct memattr_vm *vm, unsigned int vtl, uint64_t rip, uint64_t rsp);
+MEMATTR_API int memattr_vm_vcpu_init(struct memattr_vm *vm, unsigned int vtl, uint64_t rip,
+				     uint64_t rsp);
 
 /**
  * memattr_vm_run() - run the guest from a VTL until some VTL halts
@@ -371,7 +373,7 @@ int memattr_vm_vcpu_init(struct memattr_vm *vm, unsigned int vtl, uint64_t rip, 
  * memattr_vm_stats() has the exit reason, exit_detail the RIP for an
  * EFAULT); -EIO for an unexpected port; another -errno from KVM.
  */
-int memattr_vm_run(struct memattr_vm *vm, unsigned int vtl, unsigned int *halted_vtl);
+MEMATTR_API int memattr_vm_run(struct memattr_vm *vm, unsigned int vtl, unsigned int *halted_vtl);
 
 /**
  * memattr_vm_get_regs() - a VTL's vCPU registers
@@ -382,7 +384,8 @@ int memattr_vm_run(struct memattr_vm *vm, unsigned int vtl, unsigned int *halted
  * Context: the thread that runs @vm, not during memattr_vm_run().
  * Return: 0, -EINVAL or -errno from KVM.
  */
-int memattr_vm_get_regs(struct memattr_vm *vm, unsigned int vtl, struct memattr_vm_regs *regs);
+MEMATTR_API int memattr_vm_get_regs(struct memattr_vm *vm, unsigned int vtl,
+				    struct memattr_vm_regs *regs);
 
 /**
  * memattr_vm_intercepts() - intercepts delivered so far, oldest first
@@ -392,11 +395,11 @@ int memattr_vm_get_regs(struct memattr_vm *vm, unsigned int vtl, struct memattr_
  * Context: as memattr_vm_get_regs().
  * Return: the array, valid until the next memattr_vm_run() or destroy.
  */
-const struct memattr_vm_intercept *memattr_vm_intercepts(const struct memattr_vm *vm,
-							 unsigned int *n);
+MEMATTR_API const struct memattr_vm_intercept *memattr_vm_intercepts(const struct memattr_vm *vm,
+								     unsigned int *n);
 
 /** memattr_vm_stats() - counters of @vm; read them as memattr_vm_intercepts(). */
-const struct memattr_vm_stats *memattr_vm_stats(const struct memattr_vm *vm);
+MEMATTR_API const struct memattr_vm_stats *memattr_vm_stats(const struct memattr_vm *vm);
 
 /**
  * memattr_vm_views_refresh() - make fallback regions exact where room is back
@@ -410,7 +413,7 @@ const struct memattr_vm_stats *memattr_vm_stats(const struct memattr_vm *vm);
  * Context: the store's writer side, not during memattr_vm_run().
  * Return: 0, or -errno (the region stays PROT_NONE where it failed).
  */
-int memattr_vm_views_refresh(struct memattr_vm *vm);
+MEMATTR_API int memattr_vm_views_refresh(struct memattr_vm *vm);
 
 /**
  * memattr_vm_host_prot() - the protection a VTL's guest meets at a gfn: its
@@ -422,7 +425,7 @@ int memattr_vm_views_refresh(struct memattr_vm *vm);
  * Context: as memattr_vm_get_regs().
  * Return: PROT_* bits, or -EINVAL.  For tests: compare with the store.
  */
-int memattr_vm_host_prot(const struct memattr_vm *vm, unsigned int vtl, uint64_t gfn);
+MEMATTR_API int memattr_vm_host_prot(const struct memattr_vm *vm, unsigned int vtl, uint64_t gfn);
 
 /**
  * memattr_vm_layer_mask() - the layers limiting a VTL's accesses
@@ -431,7 +434,7 @@ int memattr_vm_host_prot(const struct memattr_vm *vm, unsigned int vtl, uint64_t
  *
  * Return: the bit mask in use (after defaults), 0 for none or a bad @vtl.
  */
-uint32_t memattr_vm_layer_mask(const struct memattr_vm *vm, unsigned int vtl);
+MEMATTR_API uint32_t memattr_vm_layer_mask(const struct memattr_vm *vm, unsigned int vtl);
 
 /**
  * memattr_vm_prot_of() - the host protection a layer value maps to
@@ -440,7 +443,7 @@ uint32_t memattr_vm_layer_mask(const struct memattr_vm *vm, unsigned int vtl);
  * 0 and R|W(|X) read-write, R and R|X read-only, NO_ACCESS none.
  * Return: PROT_* bits.
  */
-int memattr_vm_prot_of(uint64_t value);
+MEMATTR_API int memattr_vm_prot_of(uint64_t value);
 
 #ifdef __cplusplus
 }

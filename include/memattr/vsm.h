@@ -227,8 +227,8 @@ struct memattr_vsm_intercept {
  *
  * Context: any thread.
  */
-void memattr_vsm_intercept_encode(const struct memattr_vsm_intercept *ic,
-				  uint8_t msg[MEMATTR_VSM_INTERCEPT_MSG_SIZE]);
+MEMATTR_API void memattr_vsm_intercept_encode(const struct memattr_vsm_intercept *ic,
+					      uint8_t msg[MEMATTR_VSM_INTERCEPT_MSG_SIZE]);
 
 /* Indexes of memattr_vsm_vp_regs.gpr, in x86 encoding order. */
 enum memattr_vsm_gpr {
@@ -282,7 +282,7 @@ struct memattr_vsm_vp_regs {
  * Return: the bit mask of those layers; 0 for @vtl >= max_vtl (nothing
  * limits the highest VTL) or a NULL @v.
  */
-uint32_t memattr_vsm_layer_mask(const struct memattr_vsm *v, unsigned int vtl);
+MEMATTR_API uint32_t memattr_vsm_layer_mask(const struct memattr_vsm *v, unsigned int vtl);
 
 /**
  * memattr_vsm_create() - a partition with only VTL 0 enabled, every VP at VTL 0
@@ -294,7 +294,7 @@ uint32_t memattr_vsm_layer_mask(const struct memattr_vsm *v, unsigned int vtl);
  * missing store, a store with fewer than max_vtl layers, @mbec on a store
  * without MEMATTR_F_MBEC, a code page offset above 0xfff), -ENOMEM.
  */
-int memattr_vsm_create(const struct memattr_vsm_config *cfg, struct memattr_vsm **out);
+MEMATTR_API int memattr_vsm_create(const struct memattr_vsm_config *cfg, struct memattr_vsm **out);
 
 /**
  * memattr_vsm_destroy() - free a partition (not its store)
@@ -302,7 +302,7 @@ int memattr_vsm_create(const struct memattr_vsm_config *cfg, struct memattr_vsm 
  *
  * Context: no concurrent use of @v.
  */
-void memattr_vsm_destroy(struct memattr_vsm *v);
+MEMATTR_API void memattr_vsm_destroy(struct memattr_vsm *v);
 
 /**
  * memattr_vsm_hypercall() - a VP makes a hypercall from its current VTL
@@ -327,8 +327,8 @@ void memattr_vsm_destroy(struct memattr_vsm *v);
  * registers there are what the VP runs with (a VtlReturn that is not fast
  * takes RAX and RCX from the returning VTL's memattr_vsm_vtl_control()).
  */
-uint64_t memattr_vsm_hypercall(struct memattr_vsm *v, unsigned int vp, uint64_t control,
-			       uint64_t input_gpa, uint64_t output_gpa);
+MEMATTR_API uint64_t memattr_vsm_hypercall(struct memattr_vsm *v, unsigned int vp, uint64_t control,
+					   uint64_t input_gpa, uint64_t output_gpa);
 
 /**
  * memattr_vsm_protect() - ModifyVtlProtectionMask's effect, without the decoding
@@ -354,9 +354,9 @@ uint64_t memattr_vsm_hypercall(struct memattr_vsm *v, unsigned int vp, uint64_t 
  * INVALID_PARAMETER at the first non-RAM page, and for a NULL @done or a
  * NULL @gpa_pages with @n > 0; INSUFFICIENT_MEMORY).
  */
-unsigned int memattr_vsm_protect(struct memattr_vsm *v, unsigned int caller_vtl,
-				 unsigned int mask_vtl, uint32_t map_flags,
-				 const uint64_t *gpa_pages, size_t n, size_t *done);
+MEMATTR_API unsigned int memattr_vsm_protect(struct memattr_vsm *v, unsigned int caller_vtl,
+					     unsigned int mask_vtl, uint32_t map_flags,
+					     const uint64_t *gpa_pages, size_t n, size_t *done);
 
 /**
  * memattr_vsm_enable_partition_vtl() - HvCallEnablePartitionVtl's effect
@@ -371,8 +371,8 @@ unsigned int memattr_vsm_protect(struct memattr_vsm *v, unsigned int caller_vtl,
  * Context: the partition's writer.
  * Return: an HV_STATUS.
  */
-unsigned int memattr_vsm_enable_partition_vtl(struct memattr_vsm *v, unsigned int vp,
-					      unsigned int vtl, bool mbec);
+MEMATTR_API unsigned int memattr_vsm_enable_partition_vtl(struct memattr_vsm *v, unsigned int vp,
+							  unsigned int vtl, bool mbec);
 
 /**
  * memattr_vsm_enable_vp_vtl() - HvCallEnableVpVtl's effect
@@ -387,9 +387,9 @@ unsigned int memattr_vsm_enable_partition_vtl(struct memattr_vsm *v, unsigned in
  * Context: the partition's writer.
  * Return: an HV_STATUS (VTL_ALREADY_ENABLED when @target_vp has @vtl).
  */
-unsigned int memattr_vsm_enable_vp_vtl(struct memattr_vsm *v, unsigned int vp,
-				       unsigned int target_vp, unsigned int vtl,
-				       const struct memattr_vsm_vp_regs *context);
+MEMATTR_API unsigned int memattr_vsm_enable_vp_vtl(struct memattr_vsm *v, unsigned int vp,
+						   unsigned int target_vp, unsigned int vtl,
+						   const struct memattr_vsm_vp_regs *context);
 
 /**
  * memattr_vsm_set_partition_config() - write a VTL's HvRegisterVsmPartitionConfig
@@ -407,8 +407,8 @@ unsigned int memattr_vsm_enable_vp_vtl(struct memattr_vsm *v, unsigned int vp,
  * Context: the partition's writer.
  * Return: an HV_STATUS: INVALID_REGISTER_VALUE for a bad @value.
  */
-unsigned int memattr_vsm_set_partition_config(struct memattr_vsm *v, unsigned int vp,
-					      uint64_t value);
+MEMATTR_API unsigned int memattr_vsm_set_partition_config(struct memattr_vsm *v, unsigned int vp,
+							  uint64_t value);
 
 /**
  * memattr_vsm_check() - may @vp, at its current VTL, make access @a at @gpa?
@@ -422,8 +422,8 @@ unsigned int memattr_vsm_set_partition_config(struct memattr_vsm *v, unsigned in
  * Return: 0 allowed, 1 blocked with *@out filled, -EINVAL for a bad @vp or
  * @a, -EFAULT when @gpa is not RAM.
  */
-int memattr_vsm_check(const struct memattr_vsm *v, unsigned int vp, uint64_t gpa,
-		      enum memattr_access a, struct memattr_vsm_intercept *out);
+MEMATTR_API int memattr_vsm_check(const struct memattr_vsm *v, unsigned int vp, uint64_t gpa,
+				  enum memattr_access a, struct memattr_vsm_intercept *out);
 
 /**
  * memattr_vsm_pending_intercept() - take the intercept a hypercall raised
@@ -434,8 +434,8 @@ int memattr_vsm_check(const struct memattr_vsm *v, unsigned int vp, uint64_t gpa
  * Context: the partition's writer.
  * Return: 1 with *@out filled (and the intercept consumed), 0 if none.
  */
-int memattr_vsm_pending_intercept(struct memattr_vsm *v, unsigned int vp,
-				  struct memattr_vsm_intercept *out);
+MEMATTR_API int memattr_vsm_pending_intercept(struct memattr_vsm *v, unsigned int vp,
+					      struct memattr_vsm_intercept *out);
 
 /* HV_VTL_ENTRY_REASON (HV_VP_VTL_CONTROL): why the running VTL was entered. */
 #define MEMATTR_HV_VTL_ENTRY_VTL_CALL  1
@@ -472,8 +472,8 @@ struct memattr_vsm_vtl_control {
  * Context: the partition's writer.
  * Return: the control, or NULL for a bad @vp or @vtl.
  */
-struct memattr_vsm_vtl_control *memattr_vsm_vtl_control(struct memattr_vsm *v, unsigned int vp,
-							unsigned int vtl);
+MEMATTR_API struct memattr_vsm_vtl_control *
+memattr_vsm_vtl_control(struct memattr_vsm *v, unsigned int vp, unsigned int vtl);
 
 /**
  * memattr_vsm_enter_intercept() - switch the faulting VP into the VTL that
@@ -491,7 +491,8 @@ struct memattr_vsm_vtl_control *memattr_vsm_vtl_control(struct memattr_vsm *v, u
  * Return: 0; -EINVAL if @ic->vp does not run at @ic->vp_vtl or the target is
  * not higher; -ENOENT if the target VTL is not enabled on the VP.
  */
-int memattr_vsm_enter_intercept(struct memattr_vsm *v, const struct memattr_vsm_intercept *ic);
+MEMATTR_API int memattr_vsm_enter_intercept(struct memattr_vsm *v,
+					    const struct memattr_vsm_intercept *ic);
 
 /**
  * memattr_vsm_entry_reason() - why @vp's running VTL was entered
@@ -500,16 +501,16 @@ int memattr_vsm_enter_intercept(struct memattr_vsm *v, const struct memattr_vsm_
  *
  * Return: MEMATTR_HV_VTL_ENTRY_*, 0 at VTL 0 or for a bad @vp.
  */
-unsigned int memattr_vsm_entry_reason(const struct memattr_vsm *v, unsigned int vp);
+MEMATTR_API unsigned int memattr_vsm_entry_reason(const struct memattr_vsm *v, unsigned int vp);
 
 /** memattr_vsm_vp_vtl() - the VTL @vp runs at now (0 for a bad @vp). */
-unsigned int memattr_vsm_vp_vtl(const struct memattr_vsm *v, unsigned int vp);
+MEMATTR_API unsigned int memattr_vsm_vp_vtl(const struct memattr_vsm *v, unsigned int vp);
 
 /** memattr_vsm_partition_vtls() - bit mask of the VTLs enabled for the partition. */
-uint32_t memattr_vsm_partition_vtls(const struct memattr_vsm *v);
+MEMATTR_API uint32_t memattr_vsm_partition_vtls(const struct memattr_vsm *v);
 
 /** memattr_vsm_vp_vtls() - bit mask of the VTLs enabled on @vp (0 for a bad @vp). */
-uint32_t memattr_vsm_vp_vtls(const struct memattr_vsm *v, unsigned int vp);
+MEMATTR_API uint32_t memattr_vsm_vp_vtls(const struct memattr_vsm *v, unsigned int vp);
 
 /**
  * memattr_vsm_vp_regs() - a VP's register state at one VTL
@@ -522,8 +523,8 @@ uint32_t memattr_vsm_vp_vtls(const struct memattr_vsm *v, unsigned int vp);
  *
  * Return: the registers, or NULL for a bad @vp or @vtl.
  */
-struct memattr_vsm_vp_regs *memattr_vsm_vp_regs(struct memattr_vsm *v, unsigned int vp,
-						unsigned int vtl);
+MEMATTR_API struct memattr_vsm_vp_regs *memattr_vsm_vp_regs(struct memattr_vsm *v, unsigned int vp,
+							    unsigned int vtl);
 
 /**
  * memattr_vsm_regs_copy_shared() - copy the registers all VTLs of a VP share
@@ -536,8 +537,8 @@ struct memattr_vsm_vp_regs *memattr_vsm_vp_regs(struct memattr_vsm *v, unsigned 
  *
  * Context: any thread.
  */
-void memattr_vsm_regs_copy_shared(struct memattr_vsm_vp_regs *dst,
-				  const struct memattr_vsm_vp_regs *src);
+MEMATTR_API void memattr_vsm_regs_copy_shared(struct memattr_vsm_vp_regs *dst,
+					      const struct memattr_vsm_vp_regs *src);
 
 /**
  * memattr_vsm_guest_read() - read guest memory as @vp's current VTL may
@@ -551,12 +552,12 @@ void memattr_vsm_regs_copy_shared(struct memattr_vsm_vp_regs *dst,
  * Return: 0, -EFAULT (not all RAM), -EACCES (a page the VTL may not read;
  * nothing copied), -EINVAL (bad @vp).
  */
-int memattr_vsm_guest_read(const struct memattr_vsm *v, unsigned int vp, uint64_t gpa, void *buf,
-			   size_t len);
+MEMATTR_API int memattr_vsm_guest_read(const struct memattr_vsm *v, unsigned int vp, uint64_t gpa,
+				       void *buf, size_t len);
 
 /** memattr_vsm_guest_write() - write guest memory as @vp's current VTL may; as above. */
-int memattr_vsm_guest_write(const struct memattr_vsm *v, unsigned int vp, uint64_t gpa,
-			    const void *buf, size_t len);
+MEMATTR_API int memattr_vsm_guest_write(const struct memattr_vsm *v, unsigned int vp, uint64_t gpa,
+					const void *buf, size_t len);
 
 /**
  * memattr_vsm_store_sets() - range sets the front has made
@@ -568,7 +569,7 @@ int memattr_vsm_guest_write(const struct memattr_vsm *v, unsigned int vp, uint64
  *
  * Return: the count, for tests and benchmarks of batching.
  */
-uint64_t memattr_vsm_store_sets(const struct memattr_vsm *v);
+MEMATTR_API uint64_t memattr_vsm_store_sets(const struct memattr_vsm *v);
 
 /**
  * memattr_vsm_store_calls() - store write calls the front has made
@@ -579,7 +580,7 @@ uint64_t memattr_vsm_store_sets(const struct memattr_vsm *v);
  *
  * Return: the count, for tests and benchmarks of batching.
  */
-uint64_t memattr_vsm_store_calls(const struct memattr_vsm *v);
+MEMATTR_API uint64_t memattr_vsm_store_calls(const struct memattr_vsm *v);
 
 #ifdef __cplusplus
 }
