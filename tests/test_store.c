@@ -453,6 +453,40 @@ static void check_old_visible(struct memattr_notifier *nt, const struct memattr_
 	assert_int_equal(memattr_get(s, c->layer, c->end - 1), c->old_value);
 }
 
+/*
+ * Misuse is an error, not a hang or a crash: registering a notifier twice
+ * would make the list a cycle and the next set would notify forever;
+ * unregistering one the store does not have is -ENOENT; NULL is -EINVAL.
+ */
+static void test_notifier_misuse(void **state)
+{
+	struct memattr_store *s = make(1, 32, 0), *other = make(1, 32, 0);
+	struct notes a = { 0 };
+	struct memattr_notifier na = { .notify = note, .layers = 1, .opaque = &a };
+	struct memattr_notifier bare = { .layers = 1 };
+	struct memattr_stats st;
+
+	(void)state;
+	assert_int_equal(memattr_notifier_register(s, &na), 0);
+	assert_int_equal(memattr_notifier_register(s, &na), -EEXIST);
+	set_ok(s, 0, 10, 20, R);
+	assert_int_equal(a.n, 1); /* once, not in a loop */
+	assert_int_equal(memattr_notifier_unregister(other, &na), -ENOENT);
+	assert_int_equal(memattr_notifier_register(NULL, &na), -EINVAL);
+	assert_int_equal(memattr_notifier_register(s, NULL), -EINVAL);
+	assert_int_equal(memattr_notifier_register(s, &bare), -EINVAL);
+	assert_int_equal(memattr_notifier_unregister(s, NULL), -EINVAL);
+	assert_int_equal(memattr_notifier_unregister(s, &na), 0);
+	assert_int_equal(memattr_notifier_unregister(s, &na), -ENOENT);
+	set_ok(s, 0, 10, 20, W | R);
+	assert_int_equal(a.n, 1);
+	/* Out-parameters: NULL is refused, nothing written. */
+	assert_int_equal(memattr_stats(s, 0, NULL), -EINVAL);
+	assert_int_equal(memattr_stats(NULL, 0, &st), -EINVAL);
+	memattr_store_destroy(other);
+	memattr_store_destroy(s);
+}
+
 static void test_notifier_before_change(void **state)
 {
 	struct memattr_store *s = make(1, 52, 0);
@@ -695,6 +729,7 @@ int main(void)
 		cmocka_unit_test(test_range_has),
 		cmocka_unit_test(test_runs),
 		cmocka_unit_test(test_notifier),
+		cmocka_unit_test(test_notifier_misuse),
 		cmocka_unit_test(test_notifier_before_change),
 		cmocka_unit_test(test_one_writer_checked),
 		cmocka_unit_test(test_memory_follows_fragmentation),

@@ -422,8 +422,10 @@ MEMATTR_API int memattr_combined_runs(const struct memattr_store *s, uint32_t la
  * @n: the notifier, with @notify and @layers filled in
  *
  * Context: the writer's side (no concurrent memattr_set()).
+ * Return: 0; -EEXIST if @n is registered already (twice would make the list
+ * a cycle); -EINVAL for a NULL @s, @n or @n->notify.
  */
-MEMATTR_API void memattr_notifier_register(struct memattr_store *s, struct memattr_notifier *n);
+MEMATTR_API int memattr_notifier_register(struct memattr_store *s, struct memattr_notifier *n);
 
 /**
  * memattr_notifier_unregister() - stop telling @n of changes
@@ -431,8 +433,9 @@ MEMATTR_API void memattr_notifier_register(struct memattr_store *s, struct memat
  * @n: a registered notifier
  *
  * Context: the writer's side.
+ * Return: 0; -ENOENT if @n is not registered with @s; -EINVAL for NULL.
  */
-MEMATTR_API void memattr_notifier_unregister(struct memattr_store *s, struct memattr_notifier *n);
+MEMATTR_API int memattr_notifier_unregister(struct memattr_store *s, struct memattr_notifier *n);
 
 /**
  * memattr_stats() - node counts and memory of one layer, or of all

@@ -371,7 +371,10 @@ MEMATTR_API int memattr_vm_vcpu_init(struct memattr_vm *vm, unsigned int vtl, ui
  * not report, an intercept with no VTL to receive it, an EFAULT no blocked
  * access of the instruction explains or whose single step faulted again;
  * memattr_vm_stats() has the exit reason, exit_detail the RIP for an
- * EFAULT); -EIO for an unexpected port; another -errno from KVM.
+ * EFAULT); -EIO for an unexpected port; -EPERM when a VTL on the way to
+ * @vtl has a vCPU memattr_vm_vcpu_init() never set up (the VSM front
+ * refuses VtlCall from real mode); -EINVAL for a NULL @vm or a bad @vtl;
+ * another -errno from KVM.
  */
 MEMATTR_API int memattr_vm_run(struct memattr_vm *vm, unsigned int vtl, unsigned int *halted_vtl);
 

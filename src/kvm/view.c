@@ -360,9 +360,15 @@ int views_init(struct memattr_vm *vm)
 	for (unsigned int v = 0; v < vm->vtls; v++)
 		vm->notifier.layers |= vm->mask[v];
 	if (vm->notifier.layers) {
+		int ret;
+
 		vm->notifier.notify = view_notify;
 		vm->notifier.opaque = vm;
-		memattr_notifier_register(vm->store, &vm->notifier);
+		ret = memattr_notifier_register(vm->store, &vm->notifier);
+		if (ret) {
+			vm->notifier.notify = NULL; /* views_fini() has nothing to take off */
+			return ret;
+		}
 	}
 	return vm->view_error;
 }

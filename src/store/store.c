@@ -133,30 +133,52 @@ uint64_t memattr_combine(uint64_t a, uint64_t b)
 	return (r ? r : MEMATTR_NO_ACCESS) | priv;
 }
 
-void memattr_notifier_register(struct memattr_store *s, struct memattr_notifier *n)
+int memattr_notifier_register(struct memattr_store *s, struct memattr_notifier *n)
 {
+	int ret = 0;
+
+	if (!s || !n || !n->notify)
+		return -EINVAL;
 	writer_enter(s);
-	n->next = s->notifiers;
-	s->notifiers = n;
+	/* Twice on the list would be a cycle: the next notification would never end. */
+	for (const struct memattr_notifier *p = s->notifiers; p && !ret; p = p->next)
+		if (p == n)
+			ret = -EEXIST;
+	if (!ret) {
+		n->next = s->notifiers;
+		s->notifiers = n;
+	}
 	writer_exit(s);
+	return ret;
 }
 
-void memattr_notifier_unregister(struct memattr_store *s, struct memattr_notifier *n)
+int memattr_notifier_unregister(struct memattr_store *s, struct memattr_notifier *n)
 {
+	int ret = -ENOENT;
+
+	if (!s || !n)
+		return -EINVAL;
 	writer_enter(s);
 	for (struct memattr_notifier **p = &s->notifiers; *p; p = &(*p)->next) {
 		if (*p == n) {
 			*p = n->next;
 			n->next = NULL;
+			ret = 0;
 			break;
 		}
 	}
 	writer_exit(s);
+	return ret;
 }
 
 int memattr_stats(const struct memattr_store *s, int layer, struct memattr_stats *st)
 {
-	unsigned int first = 0, last = s->nlayers;
+	unsigned int first, last;
+
+	if (!s || !st)
+		return -EINVAL;
+	first = 0;
+	last = s->nlayers;
 
 	if (layer >= 0) {
 		if (!layer_valid(s, (unsigned int)layer))
