@@ -30,29 +30,49 @@ int cmd_bench(int argc, char **argv)
 	static struct bench b; /* large; one per process */
 	bool json = false, quick = false;
 	const char *json_out = NULL;
+	FILE *jf = NULL;
 	int ret;
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
+		if (!strcmp(argv[i], "--json")) {
 			json = true;
-		else if (!strcmp(argv[i], "--json-out") && i + 1 < argc)
+		} else if (!strcmp(argv[i], "--json-out")) {
+			if (i + 1 == argc) {
+				fprintf(stderr, "memattr bench: --json-out needs a FILE\n");
+				return 2;
+			}
 			json_out = argv[++i];
-		else if (!strcmp(argv[i], "--no-memslot"))
+		} else if (!strcmp(argv[i], "--no-memslot")) {
 			b.no_memslot = true;
-		else if (!strcmp(argv[i], "--no-xarray"))
+		} else if (!strcmp(argv[i], "--no-xarray")) {
 			b.no_xarray = true;
-		else if (!strcmp(argv[i], "--kvm"))
+		} else if (!strcmp(argv[i], "--kvm")) {
 			b.kvm = true;
-		else if (!strcmp(argv[i], "--max-map-count") && i + 1 < argc &&
-			 number_parse_str(argv[i + 1], &b.max_map_count) && b.max_map_count &&
-			 b.max_map_count <= INT32_MAX)
+		} else if (!strcmp(argv[i], "--max-map-count")) {
+			if (i + 1 == argc || !number_parse_str(argv[i + 1], &b.max_map_count) ||
+			    !b.max_map_count || b.max_map_count > INT32_MAX) {
+				fprintf(stderr,
+					"memattr bench: --max-map-count needs a number 1..%d\n",
+					INT32_MAX);
+				return 2;
+			}
 			i++;
-		else if (!strcmp(argv[i], "--quick"))
+		} else if (!strcmp(argv[i], "--quick")) {
 			quick = true;
-		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			return usage(stdout);
-		else
+		} else {
+			fprintf(stderr, "memattr bench: unknown option '%s'\n", argv[i]);
 			return usage(stderr);
+		}
+	}
+	/* Before the run, which takes minutes: a bad path is found in no time. */
+	if (json_out) {
+		jf = fopen(json_out, "w");
+		if (!jf) {
+			fprintf(stderr, "memattr bench: %s: %s\n", json_out, strerror(errno));
+			return 2;
+		}
 	}
 	b.progress = isatty(STDERR_FILENO);
 	ret = bench_run(&b, quick);
@@ -62,13 +82,16 @@ int cmd_bench(int argc, char **argv)
 		report_json(&b, stdout);
 	else
 		report_table(&b, stdout);
-	if (!ret && json_out) {
-		FILE *f = fopen(json_out, "w");
+	if (jf) {
+		bool bad;
 
-		if (f)
-			report_json(&b, f);
-		if (!f || fclose(f)) {
-			fprintf(stderr, "memattr bench: cannot write %s\n", json_out);
+		if (!ret)
+			report_json(&b, jf);
+		bad = fflush(jf) || ferror(jf);
+		if (fclose(jf))
+			bad = true;
+		if (bad && !ret) {
+			fprintf(stderr, "memattr bench: %s: write error\n", json_out);
 			ret = -EIO;
 		}
 	}

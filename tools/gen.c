@@ -9,12 +9,38 @@
 #include "../bench/args.h"
 #include "cmd.h"
 
-static int usage(void)
+static int usage(FILE *f)
 {
-	fprintf(stderr, "usage: memattr gen [--guest SIZE] [--changes N] [--seed N] [--layers N]\n"
-			"                   [--gpa-bits N] [-o FILE]\n"
-			"  SIZE in bytes or with K/M/G/T (default 64G, at most 1T)\n");
-	return 2;
+	fprintf(f, "usage: memattr gen [--guest SIZE] [--changes N] [--seed N] [--layers N]\n"
+		   "                   [--gpa-bits N] [-o FILE]\n"
+		   "  SIZE in bytes or with K/M/G/T (default 64G, at most 1T)\n");
+	return f == stdout ? 0 : 2;
+}
+
+/*
+ * The largest change count trace_params_check() takes with @p's other
+ * parameters (it refuses more changes than the guest has room for), or
+ * UINT64_MAX when it is not the change count that it refuses.
+ */
+static uint64_t max_changes(const struct trace_params *p)
+{
+	struct trace_params q = *p;
+	uint64_t lo = 0, hi = p->changes;
+	const char *why;
+
+	q.changes = 0;
+	if (trace_params_check(&q, &why))
+		return UINT64_MAX;
+	while (lo < hi) { /* lo fits; the answer is in [lo, hi] */
+		uint64_t mid = lo + (hi - lo + 1) / 2;
+
+		q.changes = mid;
+		if (trace_params_check(&q, &why))
+			hi = mid - 1;
+		else
+			lo = mid;
+	}
+	return lo;
 }
 
 int cmd_gen(int argc, char **argv)
@@ -31,9 +57,16 @@ int cmd_gen(int argc, char **argv)
 		uint64_t v;
 
 		if (!strcmp(opt, "-h") || !strcmp(opt, "--help"))
-			return usage() & 0;
-		if (!val)
-			return usage();
+			return usage(stdout);
+		if (strcmp(opt, "-o") && strcmp(opt, "--guest") && strcmp(opt, "--changes") &&
+		    strcmp(opt, "--seed") && strcmp(opt, "--layers") && strcmp(opt, "--gpa-bits")) {
+			fprintf(stderr, "memattr gen: unknown option '%s'\n", opt);
+			return usage(stderr);
+		}
+		if (!val) {
+			fprintf(stderr, "memattr gen: %s needs a value\n", opt);
+			return 2;
+		}
 		i++;
 		if (!strcmp(opt, "-o")) {
 			out = val;
@@ -54,11 +87,15 @@ int cmd_gen(int argc, char **argv)
 			p.layers = v > 64 ? 65 : (unsigned int)v; /* range: trace_params_check() */
 		else if (!strcmp(opt, "--gpa-bits"))
 			p.gpa_bits = v > 64 ? 65 : (unsigned int)v;
-		else
-			return usage();
 	}
 	if (trace_params_check(&p, &why)) {
-		fprintf(stderr, "memattr gen: %s\n", why);
+		uint64_t fit = max_changes(&p);
+
+		if (fit < p.changes)
+			fprintf(stderr, "memattr gen: %s: %llu changes asked, at most %llu fit\n",
+				why, (unsigned long long)p.changes, (unsigned long long)fit);
+		else
+			fprintf(stderr, "memattr gen: %s\n", why);
 		return 2;
 	}
 	ret = trace_generate(&p, &t);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* The line protocol of memattr script and memattr vsm-script (lines.h). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -40,25 +41,65 @@ static bool tokenize(char *line, struct tokens *tk)
 	return true;
 }
 
-static bool run_line(const struct line_proto *p, void *ctx, char *line, struct tokens *tk,
-		     bool *started)
-{
-	int n;
+/* What became of a line: ran (or blank), did not parse, or stops the script. */
+enum line_result { LINE_RAN, LINE_BAD, LINE_STOP };
 
-	if (!tokenize(line, tk))
-		return false;
+struct run_state {
+	bool started;	 /* a command other than config ran */
+	bool configured; /* a config line was applied */
+	bool answered;	 /* the line's command printed its own error */
+	char why[96];	 /* what is wrong with the line, for its answer */
+};
+
+static enum line_result run_config(const struct line_proto *p, void *ctx, struct tokens *tk,
+				   struct run_state *st)
+{
+	if (st->started) {
+		snprintf(st->why, sizeof(st->why), "config after other commands");
+		return LINE_BAD;
+	}
+	if (st->configured) {
+		snprintf(st->why, sizeof(st->why), "a second config (config is allowed once)");
+		return LINE_STOP;
+	}
+	switch (p->config(ctx, tk->t, (int)tk->n)) {
+	case LINE_CONFIG_OK:
+		st->configured = true;
+		return LINE_RAN;
+	case LINE_CONFIG_SYNTAX:
+		snprintf(st->why, sizeof(st->why), "config does not parse (bad key or number)");
+		return LINE_STOP;
+	default:
+		snprintf(st->why, sizeof(st->why), "config refused");
+		st->answered = true;
+		return LINE_STOP;
+	}
+}
+
+static enum line_result run_line(const struct line_proto *p, void *ctx, char *line,
+				 struct tokens *tk, struct run_state *st)
+{
+	st->why[0] = '\0';
+	st->answered = false;
+	if (!tokenize(line, tk)) {
+		snprintf(st->why, sizeof(st->why), "over %d tokens", MAX_TOKENS);
+		return LINE_BAD;
+	}
 	if (!tk->n)
-		return true;
-	n = (int)tk->n;
+		return LINE_RAN;
 	if (p->config && !strcmp(tk->t[0], "config"))
-		return p->config(ctx, tk->t, n, *started);
+		return run_config(p, ctx, tk, st);
 	for (size_t i = 0; i < p->ncmds; i++) {
 		if (strcmp(tk->t[0], p->cmds[i].name) != 0)
 			continue;
-		*started = true;
-		return p->cmds[i].run(ctx, tk->t, n);
+		st->started = true;
+		if (p->cmds[i].run(ctx, tk->t, (int)tk->n))
+			return LINE_RAN;
+		snprintf(st->why, sizeof(st->why), "bad arguments to %s", p->cmds[i].name);
+		return LINE_BAD;
 	}
-	return false;
+	snprintf(st->why, sizeof(st->why), "unknown command '%.40s'", tk->t[0]);
+	return LINE_BAD;
 }
 
 /* With echo: comment lines as they are, commands as "> ..." before their answers. */
@@ -73,26 +114,46 @@ static void echo_line(FILE *out, const char *line)
 
 int lines_run(FILE *in, FILE *out, const struct line_proto *p, void *ctx)
 {
+	struct run_state st = { 0 };
 	struct tokens tk = { 0 };
 	unsigned long long lineno = 0;
-	bool started = false;
+	enum line_result res = LINE_RAN;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
-	int failed = 0;
+	int failed = 0, err;
 
 	while ((len = getline(&line, &cap, in)) != -1) {
 		lineno++;
 		if (p->echo)
 			echo_line(out, line);
 		/* A NUL inside a line would hide the rest of it: refuse the line. */
-		if (strlen(line) != (size_t)len || !run_line(p, ctx, line, &tk, &started)) {
-			fprintf(out, "error syntax %llu\n", lineno);
-			failed = 1;
+		if (strlen(line) != (size_t)len) {
+			snprintf(st.why, sizeof(st.why), "NUL byte in the line");
+			res = LINE_BAD;
+		} else {
+			res = run_line(p, ctx, line, &tk, &st);
 		}
+		if (res == LINE_RAN)
+			continue;
+		failed = 1;
+		if (res == LINE_BAD) {
+			fprintf(out, "error syntax %llu", lineno);
+			if (p->reasons)
+				fprintf(out, ": %s", st.why);
+			fputc('\n', out);
+			continue;
+		}
+		if (!st.answered)
+			fprintf(out, "error syntax %llu: %s\n", lineno, st.why);
+		fprintf(stderr, "memattr %s: line %llu: %s, script stopped\n", p->name, lineno,
+			st.why);
+		break;
 	}
+	err = errno; /* getline()'s, when it stopped short of EOF */
+	if (res != LINE_STOP && (ferror(in) || !feof(in)))
+		failed = -(err ? err : EIO);
 	free(tk.t);
 	free(line);
-	/* getline() also stops without EOF when it cannot grow the line. */
-	return ferror(in) || !feof(in) ? -EIO : failed;
+	return failed;
 }

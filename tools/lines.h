@@ -16,18 +16,29 @@ struct line_cmd {
 	bool (*run)(void *ctx, char **tok, int n);
 };
 
+/* What a protocol's config command did with its line. */
+enum line_config {
+	LINE_CONFIG_OK,	     /* applied */
+	LINE_CONFIG_SYNTAX,  /* did not parse */
+	LINE_CONFIG_REFUSED, /* parsed, refused; the command printed its error */
+};
+
 /**
  * struct line_proto - a protocol's commands
- * @config: the "config" command, allowed before any other (NULL: none)
+ * @config: the "config" command, allowed once, before any other (NULL: none)
  * @cmds: the other commands; the first of them to run ends the config phase
  * @ncmds: how many
  * @echo: print each command as "> ..." (comment lines as they are) first
+ * @reasons: answer a line that does not parse "error syntax LINE: WHY"
+ * @name: the command's name for the one line on stderr when a script stops
  */
 struct line_proto {
-	bool (*config)(void *ctx, char **tok, int n, bool started);
+	enum line_config (*config)(void *ctx, char **tok, int n);
 	const struct line_cmd *cmds;
 	size_t ncmds;
 	bool echo;
+	bool reasons;
+	const char *name;
 };
 
 /**
@@ -37,11 +48,15 @@ struct line_proto {
  * @p: the protocol
  * @ctx: passed to every command
  *
- * A line with a NUL byte, over 8,192 tokens, an unknown command or a command
- * that does not parse is answered "error syntax LINE" and the run goes on.
+ * A line with a NUL byte, over 8,192 tokens, an unknown command, a command
+ * that does not parse or a config after other commands is answered
+ * "error syntax LINE" and the run goes on.  A config line before any other
+ * command that does not parse or is refused, or a second one, stops the run:
+ * the rest would run on a configuration the script did not ask for.
  *
- * Return: 0, 1 if any line failed to parse, -EIO when @in could not be read
- * to its end (a read error, or no memory for a line).
+ * Return: 0, 1 if any line failed to parse or the run stopped, a negative
+ * errno when @in could not be read to its end (the read's errno, or -ENOMEM
+ * for a line too long to hold).
  */
 int lines_run(FILE *in, FILE *out, const struct line_proto *p, void *ctx);
 

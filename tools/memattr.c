@@ -17,11 +17,17 @@ static const struct cmd cmds[] = {
 	  "vsm-script [FILE]  run a Hyper-V VSM script (docs/vsm.md)" },
 };
 
+#ifndef MEMATTR_VERSION
+#define MEMATTR_VERSION "unknown"
+#endif
+
 static int usage(FILE *f)
 {
 	fprintf(f, "usage: memattr COMMAND [ARGS]\n");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  memattr %s\n", cmds[i].usage);
+	fprintf(f, "memattr COMMAND --help shows a command's options; memattr --version its "
+		   "version\n");
 	return f == stdout ? 0 : 2;
 }
 
@@ -31,9 +37,13 @@ int main(int argc, char **argv)
 		return usage(stderr);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))
 		return usage(stdout);
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+		printf("memattr %s\n", MEMATTR_VERSION);
+		return fflush(stdout) ? 1 : 0;
+	}
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "memattr: unknown command '%s' (memattr help lists them)\n", argv[1]);
+	fprintf(stderr, "memattr: unknown command '%s' (memattr --help lists them)\n", argv[1]);
 	return 2;
 }

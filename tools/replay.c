@@ -23,13 +23,12 @@
 #define PROGRESS_AFTER_NS 300000000ULL /* a bar only for replays that last */
 #define PROGRESS_EVERY	  4096
 
-static int usage(void)
+static int usage(FILE *f)
 {
-	fprintf(stderr,
-		"usage: memattr replay [--dump] TRACE\n"
-		"  --dump  print every layer's runs (as `dump L` of memattr script) on stdout\n"
-		"          and the figures on stderr\n");
-	return 2;
+	fprintf(f, "usage: memattr replay [--dump] TRACE\n"
+		   "  --dump  print every layer's runs (as `dump L` of memattr script) on stdout\n"
+		   "          and the figures on stderr\n");
+	return f == stdout ? 0 : 2;
 }
 
 static int file_read(const char *path, char **buf, size_t *len)
@@ -182,17 +181,24 @@ int cmd_replay(int argc, char **argv)
 	int ret;
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--dump"))
+		if (!strcmp(argv[i], "--dump")) {
 			dump = true;
-		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
-			return usage() & 0;
-		else if ((argv[i][0] == '-' && argv[i][1]) || path)
-			return usage();
-		else
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			return usage(stdout);
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "memattr replay: unknown option '%s'\n", argv[i]);
+			return usage(stderr);
+		} else if (path) {
+			fprintf(stderr, "memattr replay: one TRACE at most ('%s')\n", argv[i]);
+			return usage(stderr);
+		} else {
 			path = argv[i];
+		}
 	}
-	if (!path)
-		return usage();
+	if (!path) {
+		fprintf(stderr, "memattr replay: no TRACE given\n");
+		return usage(stderr);
+	}
 	ret = file_read(path, &buf, &len);
 	if (ret) {
 		fprintf(stderr, "memattr replay: %s: %s\n", path, strerror(-ret));

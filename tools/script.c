@@ -60,15 +60,14 @@ static int store_open(struct script *sc)
 	return memattr_store_create(&sc->cfg, &sc->store);
 }
 
-/* config layers=N gpa_bits=B [mbec=0|1]; returns false on a syntax error. */
-static bool do_config(void *ctx, char **tok, int n, bool started)
+/* config layers=N gpa_bits=B [mbec=0|1] */
+static enum line_config do_config(void *ctx, char **tok, int n)
 {
 	struct script *sc = ctx;
 	struct memattr_config cfg = sc->cfg;
+	uint64_t mbec = cfg.flags & MEMATTR_F_MBEC ? 1 : 0;
 	unsigned int seen = 0;
 
-	if (started)
-		return false;
 	for (int i = 1; i < n; i++) {
 		static const char *const keys[] = { "layers=", "gpa_bits=", "mbec=" };
 		unsigned int k;
@@ -78,32 +77,44 @@ static bool do_config(void *ctx, char **tok, int n, bool started)
 			if (!strncmp(tok[i], keys[k], strlen(keys[k])))
 				break;
 		if (k == 3 || (seen & (1U << k)) || !number_parse_str(tok[i] + strlen(keys[k]), &v))
-			return false;
+			return LINE_CONFIG_SYNTAX;
 		seen |= 1U << k;
 		if (v > 0xffff)
-			v = 0xffff; /* out of range for every key: reported as EINVAL */
+			v = 0xffff; /* out of range for every key */
 		if (k == 0)
 			cfg.layers = (unsigned int)v;
 		else if (k == 1)
 			cfg.gpa_bits = (unsigned int)v;
-		else if (v <= 1)
-			cfg.flags = v ? MEMATTR_F_MBEC : 0;
 		else
-			cfg.flags = ~0U;
+			mbec = v;
 	}
 	if (!seen)
-		return false;
+		return LINE_CONFIG_SYNTAX;
+	if (cfg.layers < 1 || cfg.layers > MEMATTR_MAX_LAYERS) {
+		fprintf(sc->out, "error EINVAL: layers must be 1..%u\n", MEMATTR_MAX_LAYERS);
+		return LINE_CONFIG_REFUSED;
+	}
+	if (cfg.gpa_bits < 12 || cfg.gpa_bits > 64) {
+		fprintf(sc->out, "error EINVAL: gpa_bits must be 12..64\n");
+		return LINE_CONFIG_REFUSED;
+	}
+	if (mbec > 1) {
+		fprintf(sc->out, "error EINVAL: mbec must be 0 or 1\n");
+		return LINE_CONFIG_REFUSED;
+	}
+	cfg.flags = mbec ? MEMATTR_F_MBEC : 0;
+
 	struct memattr_store *probe;
 	int ret = memattr_store_create(&cfg, &probe);
 
 	if (ret) {
 		print_error(sc->out, ret);
-		return true;
+		return LINE_CONFIG_REFUSED;
 	}
 	memattr_store_destroy(sc->store);
 	sc->store = probe;
 	sc->cfg = cfg;
-	return true;
+	return LINE_CONFIG_OK;
 }
 
 static bool do_set(void *ctx, char **tok, int n)
@@ -212,10 +223,12 @@ static const struct line_cmd commands[] = {
 	{ "extent", do_extent },       { "has", do_has }, { "dump", do_dump },
 };
 
-static int usage(void)
+static int usage(FILE *f)
 {
-	fprintf(stderr, "usage: memattr script [--work-limit N] [FILE]\n");
-	return 2;
+	fprintf(f, "usage: memattr script [--work-limit N] [FILE]\n"
+		   "  run a memattr script (docs/script.md) from FILE, or stdin without it\n"
+		   "  --work-limit N  nodes a set may visit before it returns partial progress\n");
+	return f == stdout ? 0 : 2;
 }
 
 int script_run(FILE *in, FILE *out, uint64_t work_limit)
@@ -229,6 +242,7 @@ int script_run(FILE *in, FILE *out, uint64_t work_limit)
 		.config = do_config,
 		.cmds = commands,
 		.ncmds = sizeof(commands) / sizeof(commands[0]),
+		.name = "script",
 	};
 	int ret = store_open(&sc);
 
@@ -247,13 +261,23 @@ int cmd_script(int argc, char **argv)
 	int ret;
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--work-limit") && i + 1 < argc) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			return usage(stdout);
+		} else if (!strcmp(argv[i], "--work-limit")) {
+			if (i + 1 == argc) {
+				fprintf(stderr, "memattr script: --work-limit needs a number\n");
+				return 2;
+			}
 			if (!number_parse_str(argv[++i], &work_limit)) {
 				fprintf(stderr, "memattr script: bad --work-limit '%s'\n", argv[i]);
 				return 2;
 			}
-		} else if ((argv[i][0] == '-' && argv[i][1]) || path) {
-			return usage();
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "memattr script: unknown option '%s'\n", argv[i]);
+			return usage(stderr);
+		} else if (path) {
+			fprintf(stderr, "memattr script: one FILE at most ('%s')\n", argv[i]);
+			return usage(stderr);
 		} else {
 			path = argv[i];
 		}
@@ -267,7 +291,8 @@ int cmd_script(int argc, char **argv)
 	}
 	ret = script_run(in, stdout, work_limit);
 	if (ret < 0)
-		fprintf(stderr, "memattr script: %s\n", strerror(-ret));
+		fprintf(stderr, "memattr script: %s: %s\n", in == stdin ? "stdin" : path,
+			strerror(-ret));
 	if (in != stdin)
 		fclose(in);
 	if (fflush(stdout))

@@ -12,7 +12,8 @@
  * @out: where answers go
  * @work_limit: work limit for set commands, 0 for none
  *
- * Return: 0, 1 if a line did not parse, or a negative errno (no store, read error).
+ * Return: 0, 1 if a line did not parse or a bad config stopped the script, or a
+ * negative errno (no store, read error).
  */
 int script_run(FILE *in, FILE *out, uint64_t work_limit);
 

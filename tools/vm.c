@@ -147,13 +147,58 @@ static int bench(unsigned int n, const struct demo_opts *o)
 	return 0;
 }
 
+/*
+ * memattr_vm_create() says -ENODEV when this host has no /dev/kvm; any other
+ * errno of opening it (EACCES: not in the kvm group) is printed as it is.
+ */
 static int kvm_missing(int ret)
 {
-	if (ret != -ENODEV && ret != -EACCES && ret != -ENOENT && ret != -EPERM)
-		return 0;
-	fprintf(stderr, "memattr vm: /dev/kvm cannot be opened (%s): no KVM on this host\n",
-		strerror(-ret));
-	return 1;
+	if (ret == -ENODEV) {
+		fprintf(stderr, "memattr vm: no KVM on this host (no /dev/kvm)\n");
+		return 1;
+	}
+	if (ret == -EACCES || ret == -EPERM) {
+		fprintf(stderr, "memattr vm: /dev/kvm: %s (is this user in the kvm group?)\n",
+			strerror(-ret));
+		return 1;
+	}
+	return 0;
+}
+
+#define MAX_INTERCEPTS 1000000 /* about a second per 100,000 on KVM: minutes at most */
+
+static int usage(FILE *f)
+{
+	fprintf(f,
+		"usage: memattr vm [--exec] [--intercepts N] [--vma-budget N] "
+		"[--max-map-count N] [--memslots] [--bench CHANGES]\n"
+		"  --exec             VTL 0 also tries to run VTL 1's secret page\n"
+		"  --intercepts N     VTL 0 makes N more blocked writes (at most %d), timed\n"
+		"  --vma-budget N     VMAs the views may use (0: vm.max_map_count / 4, else 2+)\n"
+		"  --max-map-count N  root: raise vm.max_map_count to N for the run\n"
+		"  --memslots         views by memslots instead of mprotect\n"
+		"  --bench CHANGES    time CHANGES scattered changes with and without views\n",
+		MAX_INTERCEPTS);
+	return f == stdout ? 0 : 2;
+}
+
+/* The number after option @i, within [@min, @max]; false (said on stderr) if not. */
+static bool opt_number(int argc, char **argv, int i, uint64_t min, uint64_t max, uint64_t *n)
+{
+	if (i + 1 >= argc) {
+		fprintf(stderr, "memattr vm: %s needs a number\n", argv[i]);
+		return false;
+	}
+	if (!number_parse_str(argv[i + 1], n)) {
+		fprintf(stderr, "memattr vm: %s: '%s' is not a number\n", argv[i], argv[i + 1]);
+		return false;
+	}
+	if (*n < min || *n > max) {
+		fprintf(stderr, "memattr vm: %s %s: must be %llu..%llu\n", argv[i], argv[i + 1],
+			(unsigned long long)min, (unsigned long long)max);
+		return false;
+	}
+	return true;
 }
 
 int cmd_vm(int argc, char **argv)
@@ -167,31 +212,31 @@ int cmd_vm(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		uint64_t n;
 
-		if (!strcmp(argv[i], "--vma-budget") && i + 1 < argc &&
-		    number_parse_str(argv[i + 1], &n) && n <= UINT32_MAX) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			return usage(stdout);
+		} else if (!strcmp(argv[i], "--vma-budget")) {
+			if (!opt_number(argc, argv, i++, 0, UINT32_MAX, &n))
+				return 2;
 			o.vma_budget = (unsigned int)n;
-			i++;
-		} else if (!strcmp(argv[i], "--max-map-count") && i + 1 < argc &&
-			   number_parse_str(argv[i + 1], &n) && n && n <= INT32_MAX) {
+		} else if (!strcmp(argv[i], "--max-map-count")) {
+			if (!opt_number(argc, argv, i++, 1, INT32_MAX, &n))
+				return 2;
 			o.max_map_count = n;
-			i++;
-		} else if (!strcmp(argv[i], "--intercepts") && i + 1 < argc &&
-			   number_parse_str(argv[i + 1], &n)) {
+		} else if (!strcmp(argv[i], "--intercepts")) {
+			if (!opt_number(argc, argv, i++, 0, MAX_INTERCEPTS, &n))
+				return 2;
 			o.loop = n;
-			i++;
 		} else if (!strcmp(argv[i], "--exec")) {
 			o.exec_secret = true;
 		} else if (!strcmp(argv[i], "--memslots")) {
 			o.memslots = true;
-		} else if (!strcmp(argv[i], "--bench") && i + 1 < argc &&
-			   number_parse_str(argv[i + 1], &n) && n && n <= UINT32_MAX) {
+		} else if (!strcmp(argv[i], "--bench")) {
+			if (!opt_number(argc, argv, i++, 1, UINT32_MAX, &n))
+				return 2;
 			changes = (unsigned int)n;
-			i++;
 		} else {
-			fprintf(stderr,
-				"usage: memattr vm [--exec] [--intercepts N] [--vma-budget N] "
-				"[--max-map-count N] [--memslots] [--bench CHANGES]\n");
-			return 2;
+			fprintf(stderr, "memattr vm: unknown option '%s'\n", argv[i]);
+			return usage(stderr);
 		}
 	}
 	if (o.vma_budget == 1 && !o.memslots) {

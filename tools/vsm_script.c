@@ -247,7 +247,7 @@ out_ram:
  * config vtls=N vps=N ram=BYTES [mbec=0|1] [call-offset=N] [return-offset=N]:
  * VTLs 0..N-1, RAM at GPA 0.
  */
-static bool do_config(void *ctx, char **tok, int n, bool started)
+static enum line_config do_config(void *ctx, char **tok, int n)
 {
 	struct vscript *sc = ctx;
 	static const char *const keys[] = { "vtls", "vps",	   "ram",
@@ -259,8 +259,8 @@ static bool do_config(void *ctx, char **tok, int n, bool started)
 	unsigned int seen = 0;
 	int ret;
 
-	if (started || n < 2)
-		return false;
+	if (n < 2)
+		return LINE_CONFIG_SYNTAX;
 	for (int i = 1; i < n; i++) {
 		unsigned int k;
 
@@ -268,34 +268,41 @@ static bool do_config(void *ctx, char **tok, int n, bool started)
 			if (parse_key(tok[i], keys[k], val[k]))
 				break;
 		if (k == 6 || (seen & (1U << k)))
-			return false;
+			return LINE_CONFIG_SYNTAX;
 		seen |= 1U << k;
 	}
 	if (sh.vtls < 2 || sh.vtls > MEMATTR_VSM_MAX_VTL + 1) {
 		print_error(sc->out, -EINVAL, "vtls must be 2..16");
-		return true;
+		return LINE_CONFIG_REFUSED;
 	}
 	if (sh.vps < 1 || sh.vps > 4096 || sh.mbec > 1) {
 		print_error(sc->out, -EINVAL, "vps must be 1..4096, mbec 0 or 1");
-		return true;
+		return LINE_CONFIG_REFUSED;
 	}
 	/* The script's input pages: VP n uses guest page n, so RAM must hold them. */
 	if (sh.ram % MEMATTR_PAGE_SIZE || sh.ram < sh.vps * MEMATTR_PAGE_SIZE ||
 	    sh.ram > (1ULL << 36)) {
 		print_error(sc->out, -EINVAL,
 			    "ram must be whole pages, one per VP, at most 64 GiB");
-		return true;
+		return LINE_CONFIG_REFUSED;
 	}
 	/* HvRegisterVsmCodePageOffsets has 12 bits for each; the front checks that. */
 	if (sh.call_offset > 0xffff || sh.return_offset > 0xffff) {
 		print_error(sc->out, -EINVAL, "code page offsets must be 0..0xfff");
-		return true;
+		return LINE_CONFIG_REFUSED;
 	}
 	ret = partition_open(sc, &sh);
-	if (ret)
+	if (ret == -ENOMEM) {
+		print_error(sc->out, ret, "no memory for a partition with %llu bytes of RAM",
+			    (unsigned long long)sh.ram);
+		return LINE_CONFIG_REFUSED;
+	}
+	if (ret) {
 		print_error(sc->out, ret,
 			    ret == -EINVAL ? "the front refused the partition" : NULL);
-	return true;
+		return LINE_CONFIG_REFUSED;
+	}
+	return LINE_CONFIG_OK;
 }
 
 /*
@@ -991,6 +998,8 @@ static int vsm_script_run(FILE *in, FILE *out, bool echo)
 		.cmds = commands,
 		.ncmds = sizeof(commands) / sizeof(commands[0]),
 		.echo = echo,
+		.reasons = true,
+		.name = "vsm-script",
 	};
 	const struct shape sh = { .vtls = 2, .vps = 1, .ram = 16ULL << 20 };
 	struct vscript sc = { .out = out };
@@ -1003,31 +1012,47 @@ static int vsm_script_run(FILE *in, FILE *out, bool echo)
 	return ret;
 }
 
+static int usage(FILE *f)
+{
+	fprintf(f, "usage: memattr vsm-script [--echo] [FILE]\n"
+		   "  run a Hyper-V VSM script (docs/vsm.md) from FILE, or stdin without it\n"
+		   "  --echo  print each command (and comment) before its answer\n");
+	return f == stdout ? 0 : 2;
+}
+
 int cmd_vsm_script(int argc, char **argv)
 {
+	const char *path = NULL;
 	FILE *in = stdin;
-	bool echo = argc > 1 && !strcmp(argv[1], "--echo");
+	bool echo = false;
 	int ret;
 
-	if (echo) {
-		argc--;
-		argv++;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			return usage(stdout);
+		} else if (!strcmp(argv[i], "--echo")) {
+			echo = true;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "memattr vsm-script: unknown option '%s'\n", argv[i]);
+			return usage(stderr);
+		} else if (path) {
+			fprintf(stderr, "memattr vsm-script: one FILE at most ('%s')\n", argv[i]);
+			return usage(stderr);
+		} else {
+			path = argv[i];
+		}
 	}
-	if (argc > 2 || (argc == 2 && argv[1][0] == '-' && argv[1][1])) {
-		fprintf(stderr, "usage: memattr vsm-script [--echo] [FILE]\n"
-				"  --echo  print each command (and comment) before its answer\n");
-		return 2;
-	}
-	if (argc == 2 && strcmp(argv[1], "-") != 0) {
-		in = fopen(argv[1], "r");
+	if (path && strcmp(path, "-") != 0) {
+		in = fopen(path, "r");
 		if (!in) {
-			fprintf(stderr, "memattr vsm-script: %s: %s\n", argv[1], strerror(errno));
+			fprintf(stderr, "memattr vsm-script: %s: %s\n", path, strerror(errno));
 			return 2;
 		}
 	}
 	ret = vsm_script_run(in, stdout, echo);
 	if (ret < 0)
-		fprintf(stderr, "memattr vsm-script: %s\n", strerror(-ret));
+		fprintf(stderr, "memattr vsm-script: %s: %s\n", in == stdin ? "stdin" : path,
+			strerror(-ret));
 	if (in != stdin)
 		fclose(in);
 	if (fflush(stdout))
