@@ -2,9 +2,9 @@
 /*
  * The VSM front's private state, shared by its files: partition.c (VTL and VP
  * enablement, configuration), hypercall.c (control word, dispatch, guest input
- * and output of hypercalls), registers.c (Get/SetVpRegisters), protect.c
+ * and output of hypercalls), vp_registers.c (Get/SetVpRegisters), protect.c
  * (ModifyVtlProtectionMask), access.c (checks, intercepts), guest_mem.c (RAM
- * accessors that obey protections), regs.c (VTL call/return, shared state).
+ * accessors that obey protections), vtl_switch.c (VTL call/return, shared state).
  * tlfs.h holds the TLFS wire layouts they decode and encode.
  */
 #ifndef MEMATTR_SRC_VSM_H
@@ -90,13 +90,13 @@ uint64_t vsm_enable_partition_vtl(struct memattr_vsm *v, unsigned int vp, const 
 uint64_t vsm_enable_vp_vtl(struct memattr_vsm *v, unsigned int vp, const uint8_t *in);
 unsigned int vsm_config_write(struct memattr_vsm *v, unsigned int vtl, uint64_t value);
 
-/* registers.c */
+/* vp_registers.c */
 uint64_t vsm_get_vp_registers(struct memattr_vsm *v, unsigned int vp, uint64_t control,
 			      uint64_t input_gpa, uint64_t output_gpa);
 uint64_t vsm_set_vp_registers(struct memattr_vsm *v, unsigned int vp, uint64_t control,
 			      uint64_t input_gpa);
 
-/* regs.c */
+/* vtl_switch.c */
 uint64_t vsm_vtl_call(struct memattr_vsm *v, unsigned int vp, uint64_t control);
 uint64_t vsm_vtl_return(struct memattr_vsm *v, unsigned int vp, uint64_t control);
 
