@@ -12,10 +12,11 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 logs=()
 status=0
 
-# build NAME COMPILER MESON-OPTIONS...
+# build NAME COMPILER MESON-OPTIONS...: warnings are errors here (the library's default is not)
 build() {
 	local name=$1 compiler=$2 dir=out/$1
 	shift 2
+	set -- -Dwerror=true "$@"
 	echo "=== $name: build ($compiler $*)"
 	if [ ! -f "$dir/build.ninja" ]; then
 		CC=$compiler meson setup "$dir" "$@" >"$dir.setup.log" 2>&1 ||
