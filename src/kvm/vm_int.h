@@ -76,6 +76,24 @@ struct alias {
 	uint32_t nfree;
 };
 
+/*
+ * Which file writes which fields; the other files only read them.
+ *
+ * vm.c: the configuration and the KVM handles, set by memattr_vm_create() and
+ *   fixed after: @store to @msg_gpa, @kvm to @vmfd, @mmio_fn, @mmio_opaque,
+ *   @walk_writes and @debug_extra (from probe.c's answers); @pending_from's
+ *   initial -1; each @alias's mapping and arrays (made and freed here).
+ * vcpu.c: @vcpu, the vCPUs and their register caches (fault.c drops a cache
+ *   after stepping; vm.c marks unopened fds -1).
+ * view.c: each @alias's protections and fallback blocks, @notifier,
+ *   @view_error, @refreshed_at.  memslot.c: each @alias's slot ids.
+ * exits.c: @pending_from to @pending_regs (the held intercept), @rec, @nrec.
+ * fault.c: @fault, the stopped instruction and its step; exits.c writes the
+ *   higher VTL's decision into it (.action, .resume).
+ * hypercall.c: @hv.
+ * @stats: each counter is bumped by the file whose event it counts (exits.c,
+ *   fault.c, view.c); vm.c fills @stats.fault_model and @stats.budget.
+ */
 struct memattr_vm {
 	struct memattr_store *store;
 	unsigned int vtls;
