@@ -17,7 +17,7 @@
 #include "baseline_judy.h"
 #include "baseline_twolevel.h"
 #include "baseline_xarray.h"
-#include "trace.h"
+#include "common/trace.h"
 
 /* IMPL_TWOLEVEL is a reference for the lookup rows, not a baseline to beat. */
 enum impl { IMPL_STORE, IMPL_FLAT, IMPL_JUDY, IMPL_XARRAY, IMPL_MEMSLOT, IMPL_TWOLEVEL, NIMPL };

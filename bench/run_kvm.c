@@ -18,7 +18,7 @@
 
 #include "bench.h"
 #include "clock.h"
-#include "rng.h"
+#include "common/rng.h"
 
 #define KVM_RAM	      (1ULL << 30) /* the million's VM */
 #define KVM_PAGES     (KVM_RAM >> MEMATTR_PAGE_SHIFT)

@@ -14,7 +14,7 @@
 
 #include "bench.h"
 #include "clock.h"
-#include "rng.h"
+#include "common/rng.h"
 
 #define HOT_PAGES 16384
 #define PASSES	  3

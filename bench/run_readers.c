@@ -15,7 +15,7 @@
 
 #include "bench.h"
 #include "clock.h"
-#include "rng.h"
+#include "common/rng.h"
 
 #define READER_GFNS (1 << 20)
 

@@ -18,7 +18,7 @@
 
 #include "bench.h"
 #include "clock.h"
-#include "rng.h"
+#include "common/rng.h"
 
 #define RUNS	  3
 #define RUN_PAGES 512

@@ -15,7 +15,7 @@
 
 #include <memattr/kvm.h>
 
-#include "store/model.h"
+#include "model.h"
 
 #define GPA_BITS 24
 #define NR_PAGES (1ULL << (GPA_BITS - 12))

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Guest-physical layout of the VSM demo, shared by the guests (.S, through
- * cpp) and the host side (demo.c).  The VMM owns the first 64 KiB (page
+ * cpp) and the host side (tools/vm_demo.c).  The VMM owns the first 64 KiB (page
  * tables, GDT).  VTL 0's "kernel image" and VTL 1's private memory sit in
  * different 2 MiB blocks so that a VMA-budget fallback (a whole block held
  * at PROT_NONE) never covers code VTL 0 executes.
@@ -54,8 +54,8 @@
 #define CTL_RAX		8
 #define CTL_RCX		16
 #define CTL_ACTION	24 /* intercept_action: a memattr extension, not TLFS */
-#define ENTRY_VTL_CALL	1 /* TLFS HV_VTL_ENTRY_REASON: a VtlCall */
-#define ENTRY_INTERCEPT 3 /* a secure intercept: a message waits */
+#define ENTRY_VTL_CALL	1  /* TLFS HV_VTL_ENTRY_REASON: a VtlCall */
+#define ENTRY_INTERCEPT 3  /* a secure intercept: a message waits */
 
 /* Values VTL 0 keeps in registers across the intercepts (shared with VTL 1). */
 #define VTL0_RDI 0xd1d1d1d1

@@ -27,7 +27,7 @@
 
 #include <memattr/memattr.h>
 
-#include "trace.h"
+#include "common/trace.h"
 
 #define LAYERS	 2
 #define TRACKED	 64

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The differential test: random operations on the store and on the reference
- * model (src/store/model.c), compared after every step.  Every query and
+ * model (tests/model/model.c), compared after every step.  Every query and
  * every notification must agree; equal contents must give equal node counts
  * (canonical form); clearing must give all memory back.
  *
@@ -19,7 +19,7 @@
 
 #include <memattr/memattr.h>
 
-#include "store/model.h"
+#include "model.h"
 #include "test_alloc.h"
 
 #define MAX_CHANGES 4096

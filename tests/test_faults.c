@@ -20,7 +20,7 @@
 
 #include <memattr/memattr.h>
 
-#include "store/model.h"
+#include "model.h"
 #include "test_alloc.h"
 
 #define LAYERS	 2

@@ -20,9 +20,9 @@
 
 #include <memattr/vsm.h>
 
-#include "rng.h"
+#include "common/rng.h"
 #include "test_alloc.h"
-#include "trace.h"
+#include "common/trace.h"
 #include "vsm_fixture.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))

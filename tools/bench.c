@@ -7,7 +7,7 @@
 
 #include "../bench/bench.h"
 #include "cmd.h"
-#include "number.h"
+#include "common/number.h"
 
 static int usage(FILE *f)
 {

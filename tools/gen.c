@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../bench/trace.h"
-#include "../bench/args.h"
+#include "common/trace.h"
+#include "common/args.h"
 #include "cmd.h"
 
 static int usage(FILE *f)

@@ -17,7 +17,7 @@
 #include <memattr/memattr.h>
 
 #include "../bench/clock.h"
-#include "../bench/trace.h"
+#include "common/trace.h"
 #include "cmd.h"
 
 #define PROGRESS_AFTER_NS 300000000ULL /* a bar only for replays that last */

@@ -12,7 +12,7 @@
 #include <memattr/memattr.h>
 
 #include "lines.h"
-#include "number.h"
+#include "common/number.h"
 #include "script.h"
 
 struct script {

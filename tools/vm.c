@@ -6,10 +6,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "../guests/demo.h"
+#include "vm_demo.h"
 #include "../guests/layout.h"
 #include "cmd.h"
-#include "number.h"
+#include "common/number.h"
 
 static const char *prot_name(uint64_t v)
 {

@@ -17,7 +17,7 @@
 
 #include "cmd.h"
 #include "lines.h"
-#include "number.h"
+#include "common/number.h"
 
 #define LIST_MAX ((MEMATTR_PAGE_SIZE - sizeof(struct hv_input_modify_vtl_protection_mask)) / 8)
 

@@ -4,8 +4,8 @@
  * `memattr script` (trace_write.c), and read back for replay (trace_parse.c).
  * The shape of a generated trace and why it is plausible: docs/trace.md.
  */
-#ifndef MEMATTR_BENCH_TRACE_H
-#define MEMATTR_BENCH_TRACE_H
+#ifndef MEMATTR_COMMON_TRACE_H
+#define MEMATTR_COMMON_TRACE_H
 
 #include <stdbool.h>
 #include <stddef.h>

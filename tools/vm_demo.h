@@ -3,8 +3,8 @@
  * The VSM demo on real KVM: VTL 1 protects VTL 0's kernel image, VTL 0 runs
  * into the protections.  Shared by `memattr vm` and tests/test_kvm.c.
  */
-#ifndef MEMATTR_GUESTS_DEMO_H
-#define MEMATTR_GUESTS_DEMO_H
+#ifndef MEMATTR_TOOLS_VM_DEMO_H
+#define MEMATTR_TOOLS_VM_DEMO_H
 
 #include <stdbool.h>
 #include <stdint.h>

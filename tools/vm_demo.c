@@ -6,9 +6,9 @@
 #include <sys/mman.h>
 #include <time.h>
 
-#include "demo.h"
-#include "layout.h"
-#include "vtl0.h"
+#include "../guests/layout.h"
+#include "vm_demo.h"
+#include "vtl0.h" /* guests/vtl0.S, assembled in-tree */
 #include "vtl1.h"
 
 /* The guests' copies of vm.h's layout (the assembler cannot read C headers). */

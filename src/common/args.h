@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Sizes on the command lines of gen and bench. */
-#ifndef MEMATTR_BENCH_ARGS_H
-#define MEMATTR_BENCH_ARGS_H
+#ifndef MEMATTR_COMMON_ARGS_H
+#define MEMATTR_COMMON_ARGS_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../tools/number.h"
+#include "number.h"
 
 bool args_parse_size(const char *s, uint64_t *out);
 

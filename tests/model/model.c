@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/model.h"
+#include "model.h"
 
 struct model {
 	unsigned int layers;

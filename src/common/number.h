@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Numbers as the CLI's text formats write them: decimal or 0x-hex. */
-#ifndef MEMATTR_TOOLS_NUMBER_H
-#define MEMATTR_TOOLS_NUMBER_H
+#ifndef MEMATTR_COMMON_NUMBER_H
+#define MEMATTR_COMMON_NUMBER_H
 
 #include <stdbool.h>
 #include <stddef.h>

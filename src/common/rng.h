@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Seeded pseudo-random numbers for traces and benchmarks: splitmix64 seeding xoshiro256**. */
-#ifndef MEMATTR_BENCH_RNG_H
-#define MEMATTR_BENCH_RNG_H
+#ifndef MEMATTR_COMMON_RNG_H
+#define MEMATTR_COMMON_RNG_H
 
 #include <stdint.h>
 

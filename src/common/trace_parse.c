@@ -13,7 +13,7 @@
 #include <memattr/memattr.h>
 
 #include "trace.h"
-#include "../tools/number.h"
+#include "number.h"
 
 #define MAX_TOKENS 8
 
