@@ -256,7 +256,7 @@ uint64_t vsm_modify_protection(struct memattr_vsm *v, unsigned int vp, uint64_t 
 	if ((in_vtl & HV_INPUT_VTL_RESERVED) || TLFS_GET(hdr, in_t, reserved))
 		return vsm_result(MEMATTR_HV_STATUS_INVALID_PARAMETER, start);
 	/* Without UseTargetVtl the call names the caller's own mask (CURRENT_VTL). */
-	mask_vtl = (in_vtl & HV_INPUT_VTL_USE_TARGET) ? HV_INPUT_VTL_TARGET(in_vtl) : caller;
+	mask_vtl = hv_input_vtl_named(in_vtl, caller);
 	status = mask_vtl_check(v, caller, mask_vtl);
 	if (status)
 		return vsm_result(status, start);

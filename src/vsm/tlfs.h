@@ -92,6 +92,15 @@ struct hv_register_assoc {
 #define HV_INPUT_VTL_RESERVED	0xe0u
 
 /*
+ * The VTL an HV_INPUT_VTL names: TargetVtl with UseTargetVtl, else the
+ * caller's own (CURRENT_VTL).  Its reserved bits are the caller's to check.
+ */
+static inline unsigned int hv_input_vtl_named(unsigned int in_vtl, unsigned int caller)
+{
+	return (in_vtl & HV_INPUT_VTL_USE_TARGET) ? HV_INPUT_VTL_TARGET(in_vtl) : caller;
+}
+
+/*
  * HV_X64_INTERCEPT_MESSAGE_HEADER (40 bytes) and HV_X64_MEMORY_INTERCEPT_MESSAGE
  * (80 bytes); CacheType HV_CACHE_TYPE_WRITE_BACK is 6.
  */

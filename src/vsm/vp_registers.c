@@ -46,7 +46,7 @@ static unsigned int header(const struct memattr_vsm *v, unsigned int vp, const u
 	if (index >= v->nvps)
 		return MEMATTR_HV_STATUS_INVALID_VP_INDEX;
 	t->vp = index;
-	t->vtl = (in_vtl & HV_INPUT_VTL_USE_TARGET) ? HV_INPUT_VTL_TARGET(in_vtl) : caller;
+	t->vtl = hv_input_vtl_named(in_vtl, caller);
 	if (t->vtl > v->max_vtl)
 		return MEMATTR_HV_STATUS_INVALID_PARAMETER;
 	if (t->vtl > caller)
