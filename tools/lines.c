@@ -157,3 +157,25 @@ int lines_run(FILE *in, FILE *out, const struct line_proto *p, void *ctx)
 	free(line);
 	return failed;
 }
+
+int lines_file_run(const char *cmd, const char *path, int (*run)(FILE *in, void *ctx), void *ctx)
+{
+	FILE *in = stdin;
+	int ret;
+
+	if (path && strcmp(path, "-") != 0) {
+		in = fopen(path, "r");
+		if (!in) {
+			fprintf(stderr, "%s: %s: %s\n", cmd, path, strerror(errno));
+			return 2;
+		}
+	}
+	ret = run(in, ctx);
+	if (ret < 0)
+		fprintf(stderr, "%s: %s: %s\n", cmd, in == stdin ? "stdin" : path, strerror(-ret));
+	if (in != stdin)
+		fclose(in);
+	if (fflush(stdout))
+		return 2;
+	return ret < 0 ? 2 : ret;
+}

@@ -60,4 +60,19 @@ struct line_proto {
  */
 int lines_run(FILE *in, FILE *out, const struct line_proto *p, void *ctx);
 
+/**
+ * lines_file_run() - a line-protocol subcommand run on its input file
+ * @cmd: the subcommand's name on stderr, e.g. "memattr script"
+ * @path: the script's path; NULL or "-" for stdin
+ * @run: runs the protocol on @in to stdout, returning as lines_run()
+ * @ctx: passed to @run
+ *
+ * A file that cannot be opened or read is one line on stderr with its path
+ * (or "stdin") and the cause.
+ *
+ * Return: the exit status: @run's 0 or 1, or 2 when the input cannot be
+ * opened or read to its end or stdout cannot be written.
+ */
+int lines_file_run(const char *cmd, const char *path, int (*run)(FILE *in, void *ctx), void *ctx);
+
 #endif

@@ -253,12 +253,16 @@ int script_run(FILE *in, FILE *out, uint64_t work_limit)
 	return ret;
 }
 
+/* lines_file_run()'s runner: the script to stdout with the --work-limit in @ctx. */
+static int run_file(FILE *in, void *ctx)
+{
+	return script_run(in, stdout, *(const uint64_t *)ctx);
+}
+
 int cmd_script(int argc, char **argv)
 {
 	const char *path = NULL;
 	uint64_t work_limit = 0;
-	FILE *in = stdin;
-	int ret;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -282,20 +286,5 @@ int cmd_script(int argc, char **argv)
 			path = argv[i];
 		}
 	}
-	if (path && strcmp(path, "-") != 0) {
-		in = fopen(path, "r");
-		if (!in) {
-			fprintf(stderr, "memattr script: %s: %s\n", path, strerror(errno));
-			return 2;
-		}
-	}
-	ret = script_run(in, stdout, work_limit);
-	if (ret < 0)
-		fprintf(stderr, "memattr script: %s: %s\n", in == stdin ? "stdin" : path,
-			strerror(-ret));
-	if (in != stdin)
-		fclose(in);
-	if (fflush(stdout))
-		return 2;
-	return ret < 0 ? 2 : ret;
+	return lines_file_run("memattr script", path, run_file, &work_limit);
 }

@@ -1020,12 +1020,16 @@ static int usage(FILE *f)
 	return f == stdout ? 0 : 2;
 }
 
+/* lines_file_run()'s runner: the script to stdout, echoed if @ctx says so. */
+static int run_file(FILE *in, void *ctx)
+{
+	return vsm_script_run(in, stdout, *(const bool *)ctx);
+}
+
 int cmd_vsm_script(int argc, char **argv)
 {
 	const char *path = NULL;
-	FILE *in = stdin;
 	bool echo = false;
-	int ret;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -1042,20 +1046,5 @@ int cmd_vsm_script(int argc, char **argv)
 			path = argv[i];
 		}
 	}
-	if (path && strcmp(path, "-") != 0) {
-		in = fopen(path, "r");
-		if (!in) {
-			fprintf(stderr, "memattr vsm-script: %s: %s\n", path, strerror(errno));
-			return 2;
-		}
-	}
-	ret = vsm_script_run(in, stdout, echo);
-	if (ret < 0)
-		fprintf(stderr, "memattr vsm-script: %s: %s\n", in == stdin ? "stdin" : path,
-			strerror(-ret));
-	if (in != stdin)
-		fclose(in);
-	if (fflush(stdout))
-		return 2;
-	return ret < 0 ? 2 : ret;
+	return lines_file_run("memattr vsm-script", path, run_file, &echo);
 }
