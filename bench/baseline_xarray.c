@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "baseline_xarray.h"
+#include "common/helper_path.h"
 
 extern char **environ;
 
@@ -19,26 +20,6 @@ extern char **environ;
 #define ANSWER_MS (600 * 1000) /* a full run's longest request takes seconds */
 
 static void (*old_sigpipe)(int);
-
-/* The child: $MEMATTR_BENCH_XARRAY, else bench/ beside tools/ in the build tree. */
-static void exe_path(char *buf, size_t len)
-{
-	const char *env = getenv("MEMATTR_BENCH_XARRAY");
-	char self[PATH_MAX];
-	ssize_t n;
-	char *slash;
-
-	if (env && *env) {
-		snprintf(buf, len, "%s", env);
-		return;
-	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	self[n > 0 ? n : 0] = '\0';
-	slash = strrchr(self, '/');
-	if (slash)
-		*slash = '\0';
-	snprintf(buf, len, "%s/../bench/" EXE_NAME, n > 0 ? self : ".");
-}
 
 static void unavailable(struct xarray_proc *x, const char *why, const char *detail)
 {
@@ -125,8 +106,8 @@ void xarray_start(struct xarray_proc *x, bool disabled)
 			    "the kernel XArray baseline was not run (--no-xarray)");
 		return;
 	}
-	exe_path(path, sizeof(path));
-	if (access(path, X_OK)) {
+	/* $MEMATTR_BENCH_XARRAY, else beside memattr-bench (bench/ in the build tree). */
+	if (!helper_path(path, sizeof(path), "MEMATTR_BENCH_XARRAY", EXE_NAME, NULL)) {
 		unavailable(x, EXE_NAME " not built", "");
 		snprintf(x->detail, sizeof(x->detail),
 			 "%.100s not found (built by meson from linux-source-6.12; "

@@ -1,17 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Monotonic time for the benchmarks. */
+/* The clock is src/common's, which replay shares; include "common/clock.h" directly. */
 #ifndef MEMATTR_BENCH_CLOCK_H
 #define MEMATTR_BENCH_CLOCK_H
 
-#include <stdint.h>
-#include <time.h>
-
-static inline uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
+#include "common/clock.h"
 
 #endif

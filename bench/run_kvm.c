@@ -17,7 +17,7 @@
 #include <memattr/vm.h>
 
 #include "bench.h"
-#include "clock.h"
+#include "common/clock.h"
 #include "common/rng.h"
 
 #define KVM_RAM	      (1ULL << 30) /* the million's VM */

@@ -13,7 +13,7 @@
 #include <memattr/memattr.h>
 
 #include "bench.h"
-#include "clock.h"
+#include "common/clock.h"
 #include "common/rng.h"
 
 #define HOT_PAGES 16384

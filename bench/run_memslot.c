@@ -12,7 +12,7 @@
 
 #include "baseline_memslot.h"
 #include "bench.h"
-#include "clock.h"
+#include "common/clock.h"
 
 /**
  * bench_memslot() - memslot splitting against the store's single-page sets

@@ -12,7 +12,7 @@
 #include <memattr/memattr.h>
 
 #include "bench.h"
-#include "clock.h"
+#include "common/clock.h"
 
 #define BATCHES 5
 

@@ -14,7 +14,7 @@
 #include <memattr/memattr.h>
 
 #include "bench.h"
-#include "clock.h"
+#include "common/clock.h"
 #include "common/rng.h"
 
 #define READER_GFNS (1 << 20)

@@ -36,7 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../tests/vsm_fixture.h"
+#include "vsm_fixture.h"
 
 #define LOW_PAGES 48
 #define TOP_VTL	  2

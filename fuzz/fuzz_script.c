@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../tools/script.h"
+#include "common/script.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -31,34 +31,73 @@ def check(name, ok, proc=None):
     failures.append(name + detail)
 
 
-# A config line that is refused, or does not parse, or a second one, stops the script
-# (exit 1): the rest would otherwise run on a configuration the script did not ask for.
+SCRIPT_CONFIG = 'config layers=N gpa_bits=B [mbec=0|1]'
+VSM_CONFIG = 'config vtls=N vps=N ram=BYTES [mbec=0|1] [call-offset=N] [return-offset=N]'
+
+
+def stopped(cmd, line, why):
+    """The one line on stderr of a script stopped at @line for @why."""
+    return 'memattr %s: line %d: %s, script stopped\n' % (cmd, line, why)
+
+
+# A config line that is refused, does not parse, is the second one or comes after other
+# commands stops the script (exit 1) with its reason: the rest would otherwise run on a
+# configuration the script did not ask for.
 def check_config_stops():
     p = run(['script'], 'config layers=17\nget 0 1\n')
     check('script: config layers=17 stops with a reason',
           p.returncode == 1 and p.stdout == 'error EINVAL: layers must be 1..16\n'
-          and 'line 1' in p.stderr, p)
-    p = run(['script'], 'config layerz=2\nget 0 1\n')
-    check('script: a config that does not parse stops',
-          p.returncode == 1 and p.stdout.startswith('error syntax 1: ') and '0x' not in p.stdout, p)
+          and p.stderr == stopped('script', 1, 'config refused'), p)
+    why = 'config does not parse; usage: ' + SCRIPT_CONFIG
+    for bad in ('config layerz=2', 'config', 'config layers=2 layers=3', 'config layers=0x'):
+        p = run(['script'], bad + '\nget 0 1\n')
+        check('script: %r stops with the usage' % bad,
+              p.returncode == 1 and p.stdout == 'error syntax 1: %s\n' % why
+              and p.stderr == stopped('script', 1, why), p)
     p = run(['script'], 'config layers=2\nconfig layers=3\nget 0 1\n')
+    why = 'a second config (config is allowed once)'
     check('script: a second config stops',
-          p.returncode == 1 and 'second config' in p.stdout and '0x0' not in p.stdout, p)
+          p.returncode == 1 and p.stdout == 'error syntax 2: %s\n' % why
+          and p.stderr == stopped('script', 2, why), p)
+    why = 'config after other commands (it must come first)'
+    p = run(['script'], '# a comment\nget 0 1\nconfig layers=2\nget 0 1\n')
+    check('script: config after commands stops with a reason',
+          p.returncode == 1 and p.stdout == '0x0\nerror syntax 3: %s\n' % why
+          and p.stderr == stopped('script', 3, why), p)
+    # An unknown command is no command: the config after it still comes first (2 layers).
+    p = run(['script'], 'bogus\nconfig layers=2\nget 1 1\nget 2 1\n')
+    check('script: config after an unknown command is applied',
+          p.returncode == 1 and p.stdout.splitlines() ==
+          ["error syntax 1: unknown command 'bogus'", '0x0', 'error EINVAL'] and not p.stderr, p)
     p = run(['vsm-script'], 'config vtls=17\nstats\n')
     check('vsm-script: config vtls=17 stops',
           p.returncode == 1 and p.stdout.startswith('error EINVAL: vtls must be 2..16')
-          and 'store-sets' not in p.stdout, p)
+          and 'store-sets' not in p.stdout
+          and p.stderr == stopped('vsm-script', 1, 'config refused'), p)
     p = run(['vsm-script'], 'config vtls=2 ram=0x1001\nstats\n')
     check('vsm-script: a RAM size that cannot be had stops',
           p.returncode == 1 and p.stdout.startswith('error EINVAL: ram')
           and 'store-sets' not in p.stdout, p)
+    why = 'config does not parse; usage: ' + VSM_CONFIG
+    p = run(['vsm-script'], 'config vtls=2 rams=1\nstats\n')
+    check('vsm-script: a config that does not parse stops with the usage',
+          p.returncode == 1 and p.stdout == 'error syntax 1: %s\n' % why
+          and p.stderr == stopped('vsm-script', 1, why), p)
     p = run(['vsm-script'], 'config vtls=2\nconfig vtls=3\nstats\n')
+    why = 'a second config (config is allowed once)'
     check('vsm-script: a second config stops',
-          p.returncode == 1 and 'second config' in p.stdout and 'store-sets' not in p.stdout, p)
-    # A config after other commands stays a syntax error the script goes past.
-    p = run(['script'], 'get 0 1\nconfig layers=2\nget 0 1\n')
-    check('script: config after commands is a syntax error, the run goes on',
-          p.returncode == 1 and p.stdout == '0x0\nerror syntax 2\n0x0\n', p)
+          p.returncode == 1 and p.stdout == 'error syntax 2: %s\n' % why
+          and p.stderr == stopped('vsm-script', 2, why), p)
+    why = 'config after other commands (it must come first)'
+    p = run(['vsm-script'], 'stats\nconfig vtls=3\nstats\n')
+    check('vsm-script: config after commands stops with a reason',
+          p.returncode == 1 and p.stdout == 'store-sets 0 store-calls 0\nerror syntax 2: %s\n'
+          % why and p.stderr == stopped('vsm-script', 2, why), p)
+    p = run(['vsm-script', '--echo'], 'stats\nconfig vtls=3\nstats\n')
+    check('vsm-script --echo: the stopping line is echoed, the rest is not',
+          p.returncode == 1 and p.stdout.splitlines() ==
+          ['> stats', 'store-sets 0 store-calls 0', '> config vtls=3', 'error syntax 2: ' + why],
+          p)
     p = run(['vsm-script'], 'config vtls=3 vps=2 ram=0x100000\nstats\n')
     check('vsm-script: a good config runs',
           p.returncode == 0 and p.stdout.startswith('store-sets') and not p.stderr, p)
@@ -78,12 +117,31 @@ def check_file_errors():
               p.returncode == 2 and missing in p.stderr and 'No such file' in p.stderr, p)
 
 
-# vsm-script's syntax errors say what is wrong, not only where.
+# Syntax errors say what is wrong, not only where: the unknown command, or the usage of the
+# command whose arguments do not parse; the script goes on after them.
 def check_reasons():
-    p = run(['vsm-script'], 'bogus 1\nprotect\n')
+    p = run(['script'], 'bogus 1\nset 0\nget 0 0x\nGET 0 1\nsupported 1\nget 0 1\n')
+    check('script: syntax errors carry a reason',
+          p.returncode == 1 and not p.stderr and p.stdout.splitlines() ==
+          ["error syntax 1: unknown command 'bogus'",
+           'error syntax 2: bad arguments to set; usage: set L ADDR SIZE ATTRS [FLAGS]',
+           'error syntax 3: bad arguments to get; usage: get L GFN',
+           "error syntax 4: unknown command 'GET'",
+           'error syntax 5: bad arguments to supported; usage: supported',
+           '0x0'], p)
+    p = run(['script'], 'get 0 1\0 2\n')
+    check('script: a NUL byte is named',
+          p.returncode == 1 and p.stdout == 'error syntax 1: NUL byte in the line\n', p)
+    p = run(['script'], 'get' + ' 1' * 9000 + '\nget 0 1\n')
+    check('script: too many tokens are named',
+          p.returncode == 1 and p.stdout == 'error syntax 1: over 8192 tokens\n0x0\n', p)
+    p = run(['vsm-script'], 'bogus 1\nprotect\ncheck 0 0x1000 fetch\n')
     check('vsm-script: syntax errors carry a reason',
           p.returncode == 1 and p.stdout.splitlines() ==
-          ["error syntax 1: unknown command 'bogus'", 'error syntax 2: bad arguments to protect'],
+          ["error syntax 1: unknown command 'bogus'",
+           'error syntax 2: bad arguments to protect; usage: '
+           'protect VP [vtl=N] FLAGS PAGE[+COUNT]... [start=N]',
+           'error syntax 3: bad arguments to check; usage: check VP GPA read|write|kexec|uexec'],
           p)
 
 

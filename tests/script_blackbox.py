@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Black-box test of `memattr script`: random scripts, compared line for line
 with an independent model of the contract written here from the spec (an
-interval map in Python, sharing no code with the C store).
+interval map in Python, sharing no code with the C store): every answer, every
+"error syntax LINE: WHY" with its reason, where a config stops the script, the
+line on stderr and the exit status.
 
 usage: script_blackbox.py MEMATTR_BINARY [--scripts N] [--lines N] [--seed S]
 """
@@ -15,6 +17,31 @@ import sys
 
 NUM = re.compile(r'^(0[xX][0-9a-fA-F]+|[0-9]+)$')
 R, W, X, P, NA, UX = 1, 2, 4, 8, 16, 32
+# docs/script.md's grammar, as a line that does not parse is answered with it.
+USAGE = {
+    'config': 'config layers=N gpa_bits=B [mbec=0|1]',
+    'supported': 'supported',
+    'set': 'set L ADDR SIZE ATTRS [FLAGS]',
+    'get': 'get L GFN',
+    'extent': 'extent L GFN',
+    'has': 'has L START END MASK VALUE',
+    'dump': 'dump L',
+}
+
+
+class Syntax:
+    """A line that does not parse: answered "error syntax LINE: WHY", the script goes on."""
+
+    def __init__(self, why):
+        self.why = why
+
+
+class Stop:
+    """A config line that stops the script: @answer on stdout, then WHY on stderr."""
+
+    def __init__(self, why, answer=None):
+        self.why = why
+        self.answer = answer  # None: "error syntax LINE: WHY"
 
 
 def num(tok):
@@ -78,6 +105,7 @@ class Model:
     def __init__(self):
         self.configure(16, 52, False)
         self.started = False
+        self.configured = False
 
     def configure(self, layers, gpa_bits, mbec):
         self.nlayers, self.gpa_bits, self.mbec = layers, gpa_bits, mbec
@@ -96,42 +124,52 @@ class Model:
         return bool(prot & R)
 
     def line(self, text):
-        """Expected output lines, or None for a syntax error."""
-        text = text.split('#', 1)[0]
+        """Expected output lines, a Syntax or a Stop."""
         if '\0' in text:
-            return None
-        tok = text.split()
+            return Syntax('NUL byte in the line')
+        tok = text.split('#', 1)[0].split()
         if not tok:
             return []
         cmd, args = tok[0], tok[1:]
         if cmd == 'config':
             return self.config(args)
-        if cmd not in ('supported', 'set', 'get', 'extent', 'has', 'dump'):
-            return None
+        if cmd not in USAGE:
+            return Syntax("unknown command '%s'" % cmd[:40])
         self.started = True
         nums = [num(a) for a in args]
-        if any(n is None for n in nums):
-            return None
-        return getattr(self, 'do_' + cmd)(nums)
+        out = None if any(n is None for n in nums) else getattr(self, 'do_' + cmd)(nums)
+        if out is None:
+            return Syntax('bad arguments to %s; usage: %s' % (cmd, USAGE[cmd]))
+        return out
 
     def config(self, args):
-        if self.started or not args:
-            return None
+        if self.started:
+            return Stop('config after other commands (it must come first)')
+        if self.configured:
+            return Stop('a second config (config is allowed once)')
+        bad = Stop('config does not parse; usage: ' + USAGE['config'])
+        if not args:
+            return bad
         seen = {}
         for a in args:
             key, _, val = a.partition('=')
             if key not in ('layers', 'gpa_bits', 'mbec') or key in seen or not _:
-                return None
+                return bad
             v = num(val)
             if v is None:
-                return None
+                return bad
             seen[key] = v
         layers = seen.get('layers', self.nlayers)
         bits = seen.get('gpa_bits', self.gpa_bits)
         mbec = seen.get('mbec', 1 if self.mbec else 0)
-        if not (1 <= layers <= 16 and 12 <= bits <= 64 and mbec in (0, 1)):
-            return ['error EINVAL']
+        if not 1 <= layers <= 16:
+            return Stop('config refused', 'error EINVAL: layers must be 1..16')
+        if not 12 <= bits <= 64:
+            return Stop('config refused', 'error EINVAL: gpa_bits must be 12..64')
+        if mbec not in (0, 1):
+            return Stop('config refused', 'error EINVAL: mbec must be 0 or 1')
         self.configure(layers, bits, bool(mbec))
+        self.configured = True
         return []
 
     def do_supported(self, n):
@@ -268,9 +306,40 @@ def gen_script(rng, nlines):
             lines.append(rng.choice([
                 'bogus 1 2', 'set 0', 'get 0 -1', 'get 0 0x', 'get 0 1e3', 'extent 0',
                 'has 0 1 2 3', 'dump', 'dump 0 1', 'set 0 0 0x1000 1 0 7', 'supported 1',
-                'get 0 99999999999999999999999', 'config layers=2', 'set 0 0x1000 0x1000 r',
+                'get 0 99999999999999999999999', 'set 0 0x1000 0x1000 r',
                 'get\t0\t0 # tabs', '   get 0 1   ', 'GET 0 1', 'set 0 0x1000 0x1000 0x3 # ok',
+                'get 0 1\0', 'get 0 1 # \0 after the comment', 'x' * 50, 'dump\x0b0',
             ]))
+    return config_case(rng, lines)
+
+
+# Configs that stop a script, the cases docs/script.md lists: refused, not parsing, a second
+# one, one after other commands.  Each stops the script where it stands.
+BAD_CONFIGS = [
+    'config', 'config layers', 'config layers=', 'config layers=0x', 'config layers=-1',
+    'config layerz=2', 'config layers=2 layers=2', 'config mbec=1 mbec=0', 'config 2',
+    'config layers=2 gpa_bits=40 extra=1', 'config layers=2,gpa_bits=40',
+    'config layers=0', 'config layers=17', 'config layers=99999999999999999999',
+    'config layers=0x10000', 'config gpa_bits=11', 'config gpa_bits=65', 'config mbec=2',
+    'config layers=2 gpa_bits=12 mbec=3', 'config gpa_bits=0xffffffffffffffff',
+    'config layers=18446744073709551615',
+]
+
+
+def config_case(rng, lines):
+    """Most scripts as they are; some with a config where it stops them."""
+    first_cmd = next((i for i, l in enumerate(lines) if not l.startswith('config')), len(lines))
+    r = rng.random()
+    if r < 0.06:
+        lines[0:0] = [rng.choice(BAD_CONFIGS)]               # a bad first config
+    elif r < 0.10:
+        lines.insert(first_cmd, 'config layers=3')          # a second one before any command
+    elif r < 0.18:
+        at = rng.randrange(first_cmd + 1, len(lines) + 1)    # one after other commands
+        lines.insert(at, rng.choice(['config layers=2', 'config gpa_bits=52  # late']))
+    elif r < 0.21 and first_cmd == 0:
+        # Comments, blank lines and unknown commands are no commands: config still comes first.
+        lines[0:0] = ['# only a comment', '', 'bogus', 'config layers=2 gpa_bits=40']
     return lines
 
 
@@ -283,24 +352,31 @@ def main():
     opt = ap.parse_args()
     rng = random.Random(opt.seed)
     compared = 0
+    stops = 0
     for n in range(opt.scripts):
         lines = gen_script(rng, opt.lines)
-        model, want, syntax = Model(), [], False
+        model, want, want_err, failed = Model(), [], '', False
         for i, line in enumerate(lines, 1):
             out = model.line(line)
-            if out is None:
-                want.append('error syntax %d' % i)
-                syntax = True
+            if isinstance(out, Stop):
+                want.append(out.answer or 'error syntax %d: %s' % (i, out.why))
+                want_err = 'memattr script: line %d: %s, script stopped\n' % (i, out.why)
+                failed = True
+                stops += 1
+                break
+            if isinstance(out, Syntax):
+                want.append('error syntax %d: %s' % (i, out.why))
+                failed = True
             else:
                 want += out
         proc = subprocess.run([opt.binary, 'script'], input='\n'.join(lines) + '\n',
                               capture_output=True, text=True, timeout=120)
         got = proc.stdout.splitlines()
+        path = '/tmp/memattr-blackbox-%d.script' % n
         for i, (g, w) in enumerate(zip(got, want)):
             if g != w:
                 print('script %d (seed %d): output line %d: got %r, want %r' %
                       (n, opt.seed, i + 1, g, w))
-                path = '/tmp/memattr-blackbox-%d.script' % n
                 with open(path, 'w') as f:
                     f.write('\n'.join(lines) + '\n')
                 print('script saved to', path)
@@ -308,12 +384,16 @@ def main():
         if len(got) != len(want):
             print('script %d: %d output lines, want %d' % (n, len(got), len(want)))
             return 1
-        if proc.returncode != (1 if syntax else 0) or proc.stderr:
-            print('script %d: exit %d (want %d), stderr %r' %
-                  (n, proc.returncode, 1 if syntax else 0, proc.stderr[:500]))
+        if proc.returncode != (1 if failed else 0) or proc.stderr != want_err:
+            print('script %d: exit %d (want %d), stderr %r (want %r)' %
+                  (n, proc.returncode, 1 if failed else 0, proc.stderr[:500], want_err))
             return 1
         compared += len(got)
-    print('black-box: %d scripts, %d output lines agree with the model' % (opt.scripts, compared))
+    if opt.scripts >= 40 and not stops:
+        print('black-box: no script met a config that stops it; the generator lost the case')
+        return 1
+    print('black-box: %d scripts (%d stopped by a config), %d output lines agree with the model'
+          % (opt.scripts, stops, compared))
     return 0
 
 

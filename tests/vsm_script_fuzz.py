@@ -2,14 +2,17 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Hostile scripts for `memattr vsm-script`: random commands, mostly well formed
 with random (often out-of-range) numbers, some garbled.  The tool must answer
-one line per well-formed command (or `error syntax N` for the others), exit 0
-or 1, and print nothing on stderr (the sanitizer builds turn any out-of-bounds
-access into stderr output and a crash).
+one line per well-formed command (or `error syntax N: WHY` for the others),
+exit 0 or 1, and print nothing on stderr (the sanitizer builds turn any
+out-of-bounds access into stderr output and a crash), except the one line of
+a script a config stops: some scripts start with a random config, and some
+have a config after other commands, which must stop them there.
 
 usage: vsm_script_fuzz.py MEMATTR_BINARY [--scripts N] [--lines N] [--seed S]
 """
 import argparse
 import random
+import re
 import subprocess
 import sys
 
@@ -52,8 +55,15 @@ def rax_rcx(rng):
     return ''.join(' %s=%s' % (k, n(rng, 4)) for k in ('rax', 'rcx') if rng.random() < 0.4)
 
 
+def config_line(rng):
+    extra = ''.join(' %s=%s' % (k, n(rng, 2 if k == 'mbec' else 0x1000))
+                    for k in ('mbec', 'call-offset', 'return-offset') if rng.random() < 0.3)
+    return 'config vtls=%s vps=%s ram=%s%s' % (n(rng, 18), n(rng, 4), n(rng), extra)
+
+
 def command(rng):
-    kind = rng.randrange(19)
+    """Any command but config, which stops a script after other commands."""
+    kind = rng.randrange(18)
     vp = n(rng, 3)
     if kind == 0:
         return 'enable-partition-vtl %s %s%s' % (vp, n(rng, 17), rng.choice(['', ' mbec']))
@@ -91,15 +101,11 @@ def command(rng):
         return rng.choice(['dump ' + n(rng, 17), 'mask ' + n(rng, 17), 'stats', 'deliver',
                            'vtl ' + vp])
     if kind == 13:
-        extra = ''.join(' %s=%s' % (k, n(rng, 2 if k == 'mbec' else 0x1000))
-                        for k in ('mbec', 'call-offset', 'return-offset') if rng.random() < 0.3)
-        return 'config vtls=%s vps=%s ram=%s%s' % (n(rng, 18), n(rng, 4), n(rng), extra)
-    if kind == 14:
         vtl = '' if rng.random() < 0.3 else ' ' + n(rng, 17)
         return 'regs %s%s%s' % (vp, vtl, rax_rcx(rng))
-    if kind == 15:
+    if kind == 14:
         return 'vtl-control %s %s%s' % (vp, n(rng, 17), rax_rcx(rng))
-    if kind == 16:
+    if kind == 15:
         # A VTL switch as the raw interface makes it: odd control words, RAX as set.
         return 'hypercall %s %s 0' % (vp, rng.choice(['0x11', '0x12', '0x10012', '0x8000011',
                                                        n(rng)]))
@@ -116,27 +122,52 @@ def main():
     ap.add_argument('--seed', type=int, default=1)
     a = ap.parse_args()
     rng = random.Random(a.seed)
+    late = 0
     for i in range(a.scripts):
-        lines = ['config vtls=%d vps=3 ram=0x2000000 mbec=%d' % (rng.randrange(2, 17),
-                                                                 rng.randrange(2))]
+        if rng.random() < 0.9:
+            lines = ['config vtls=%d vps=3 ram=0x2000000 mbec=%d' % (rng.randrange(2, 17),
+                                                                     rng.randrange(2))]
+        else:
+            lines = [config_line(rng)]
         # A usual start, so that later calls get past the VTL rules.
         lines += ['enable-partition-vtl 0 1', 'enable-vp-vtl 0 0 1', 'vtl-call 0',
                   'set-vp-register 0 partition-config 0x1f']
         lines += [command(rng) for _ in range(a.lines)]
+        if rng.random() < 0.15:
+            lines.insert(rng.randrange(2, len(lines) + 1), config_line(rng))
         script = '\n'.join(lines) + '\n'
         got = subprocess.run([a.binary, 'vsm-script'], input=script, capture_output=True,
                              text=True, timeout=120)
         out = got.stdout.splitlines()
-        if got.returncode not in (0, 1) or got.stderr:
+        # Where a config stops the script: the first line, if it is refused, or a later one.
+        stop = re.fullmatch(r'memattr vsm-script: line (\d+): (config [^\n]*|a second config'
+                            r' [^\n]*), script stopped\n', got.stderr)
+        late_at = next((k for k, l in enumerate(lines[1:], 2) if l.startswith('config')), None)
+        if stop:
+            at = int(stop.group(1))
+            ok = got.returncode == 1 and at in (1, late_at)
+        else:
+            at = len(lines)
+            ok = got.returncode in (0, 1) and not got.stderr and not late_at
+        if ok and stop and at == late_at:
+            late += 1
+            why = 'config after other commands (it must come first)'
+            ok = stop.group(2) == why and out[-1] == 'error syntax %d: %s' % (at, why)
+        if not ok:
             print('script %d: exit %d, stderr: %s' % (i, got.returncode, got.stderr[:2000]))
             open('vsm_script_fuzz_failure.script', 'w').write(script)
             return 1
-        # Every line answers at least once (dump prints several lines, comments none).
-        if len(out) < sum(1 for l in lines if l.split('#')[0].strip()) - 1:
-            print('script %d: %d answers for %d lines' % (i, len(out), len(lines)))
+        # Every line up to the stop answers at least once (dump prints several lines, comments
+        # none).
+        if len(out) < sum(1 for l in lines[:at] if l.split('#')[0].strip()) - 1:
+            print('script %d: %d answers for %d lines' % (i, len(out), at))
             open('vsm_script_fuzz_failure.script', 'w').write(script)
             return 1
-    print('%d scripts of %d lines: no crash, exit 0/1, no stderr' % (a.scripts, a.lines))
+    if a.scripts >= 20 and not late:
+        print('no script had a config after other commands; the generator lost the case')
+        return 1
+    print('%d scripts of %d lines: no crash, exit 0/1, stderr only where a config stopped one '
+          '(%d after other commands)' % (a.scripts, a.lines, late))
     return 0
 
 

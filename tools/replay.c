@@ -16,7 +16,7 @@
 #include <memattr/kvm.h>
 #include <memattr/memattr.h>
 
-#include "../bench/clock.h"
+#include "common/clock.h"
 #include "common/trace.h"
 #include "cmd.h"
 

@@ -16,7 +16,7 @@
 #include "vsm/tlfs.h"
 
 #include "cmd.h"
-#include "lines.h"
+#include "common/lines.h"
 #include "common/number.h"
 
 #define LIST_MAX ((MEMATTR_PAGE_SIZE - sizeof(struct hv_input_modify_vtl_protection_mask)) / 8)
@@ -970,35 +970,36 @@ static bool do_stats(void *ctx, char **tok, int n)
 }
 
 static const struct line_cmd commands[] = {
-	{ "enable-partition-vtl", do_enable_partition_vtl },
-	{ "enable-vp-vtl", do_enable_vp_vtl },
-	{ "protect", do_protect },
-	{ "check", do_check },
-	{ "vtl-call", do_vtl_call },
-	{ "vtl-return", do_vtl_return },
-	{ "vtl-control", do_vtl_control },
-	{ "vtl", do_vtl },
-	{ "regs", do_regs },
-	{ "deliver", do_deliver },
-	{ "hypercall", do_hypercall },
-	{ "partition-config", do_partition_config },
-	{ "set-vp-register", do_set_vp_register },
-	{ "get-vp-register", do_get_vp_register },
-	{ "read", do_read },
-	{ "write", do_write },
-	{ "dump", do_dump },
-	{ "mask", do_mask },
-	{ "stats", do_stats },
+	{ "enable-partition-vtl", do_enable_partition_vtl, "enable-partition-vtl VP VTL [mbec]" },
+	{ "enable-vp-vtl", do_enable_vp_vtl, "enable-vp-vtl VP TARGET_VP|self VTL [RIP [RSP]]" },
+	{ "protect", do_protect, "protect VP [vtl=N] FLAGS PAGE[+COUNT]... [start=N]" },
+	{ "check", do_check, "check VP GPA read|write|kexec|uexec" },
+	{ "vtl-call", do_vtl_call, "vtl-call VP [rax=N]" },
+	{ "vtl-return", do_vtl_return, "vtl-return VP [fast|rax=N]" },
+	{ "vtl-control", do_vtl_control, "vtl-control VP VTL [rax=N] [rcx=N]" },
+	{ "vtl", do_vtl, "vtl VP" },
+	{ "regs", do_regs, "regs VP [VTL] [rax=N] [rcx=N]" },
+	{ "deliver", do_deliver, "deliver" },
+	{ "hypercall", do_hypercall, "hypercall VP CONTROL RDX [R8]" },
+	{ "partition-config", do_partition_config, "partition-config VP VALUE" },
+	{ "set-vp-register", do_set_vp_register, "set-vp-register VP [vtl=N] NAME VALUE" },
+	{ "get-vp-register", do_get_vp_register, "get-vp-register VP [vtl=N] NAME" },
+	{ "read", do_read, "read VP GPA" },
+	{ "write", do_write, "write VP GPA VALUE" },
+	{ "dump", do_dump, "dump VTL" },
+	{ "mask", do_mask, "mask VTL" },
+	{ "stats", do_stats, "stats" },
 };
 
 static int vsm_script_run(FILE *in, FILE *out, bool echo)
 {
 	const struct line_proto proto = {
 		.config = do_config,
+		.config_usage = "config vtls=N vps=N ram=BYTES [mbec=0|1] [call-offset=N] "
+				"[return-offset=N]",
 		.cmds = commands,
 		.ncmds = sizeof(commands) / sizeof(commands[0]),
 		.echo = echo,
-		.reasons = true,
 		.name = "vsm-script",
 	};
 	const struct shape sh = { .vtls = 2, .vps = 1, .ram = 16ULL << 20 };

@@ -15,7 +15,7 @@
  *   ok A B C
  *   error REASON...
  *
- * Times are measured inside the child (CLOCK_MONOTONIC, as clock.h), so the
+ * Times are measured inside the child (CLOCK_MONOTONIC, as src/common/clock.h), so the
  * pipe costs nothing in them.  A space is a set of layers, one XArray (one
  * "VM") each: XA_SPACE_BOOT keeps the boot trace for the lookup rows while
  * XA_SPACE_SCRATCH takes the other workloads.

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The VSM tests' partition: its store (VTL n's protection mask in layer
- * n - 1), guest RAM in host memory, and helpers that write a hypercall's
- * input page into guest RAM, laid out by the library's own TLFS structs
- * (src/vsm/tlfs.h), and make the call with the real control word, as a
- * guest would.
+ * The partition of the VSM tests and the hypercall fuzzer: its store (VTL
+ * n's protection mask in layer n - 1), guest RAM in host memory, and helpers
+ * that write a hypercall's input page into guest RAM, laid out by the
+ * library's own TLFS structs (src/vsm/tlfs.h), and make the call with the
+ * real control word, as a guest would.
  */
-#ifndef MEMATTR_TESTS_VSM_FIXTURE_H
-#define MEMATTR_TESTS_VSM_FIXTURE_H
+#ifndef MEMATTR_TESTING_VSM_FIXTURE_H
+#define MEMATTR_TESTING_VSM_FIXTURE_H
 
 #include <errno.h>
 #include <stdlib.h>

@@ -9,8 +9,8 @@
  * breakpoints it models a full 52-bit space.  Ranges given to model_set()
  * must start and end on breakpoints.
  */
-#ifndef MEMATTR_TESTS_MODEL_H
-#define MEMATTR_TESTS_MODEL_H
+#ifndef MEMATTR_TESTING_MODEL_H
+#define MEMATTR_TESTING_MODEL_H
 
 #include <stddef.h>
 #include <stdint.h>

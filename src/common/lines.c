@@ -48,15 +48,16 @@ struct run_state {
 	bool started;	 /* a command other than config ran */
 	bool configured; /* a config line was applied */
 	bool answered;	 /* the line's command printed its own error */
-	char why[96];	 /* what is wrong with the line, for its answer */
+	char why[192];	 /* what is wrong with the line, for its answer */
 };
 
 static enum line_result run_config(const struct line_proto *p, void *ctx, struct tokens *tk,
 				   struct run_state *st)
 {
 	if (st->started) {
-		snprintf(st->why, sizeof(st->why), "config after other commands");
-		return LINE_BAD;
+		snprintf(st->why, sizeof(st->why),
+			 "config after other commands (it must come first)");
+		return LINE_STOP;
 	}
 	if (st->configured) {
 		snprintf(st->why, sizeof(st->why), "a second config (config is allowed once)");
@@ -67,7 +68,8 @@ static enum line_result run_config(const struct line_proto *p, void *ctx, struct
 		st->configured = true;
 		return LINE_RAN;
 	case LINE_CONFIG_SYNTAX:
-		snprintf(st->why, sizeof(st->why), "config does not parse (bad key or number)");
+		snprintf(st->why, sizeof(st->why), "config does not parse; usage: %s",
+			 p->config_usage);
 		return LINE_STOP;
 	default:
 		snprintf(st->why, sizeof(st->why), "config refused");
@@ -95,7 +97,8 @@ static enum line_result run_line(const struct line_proto *p, void *ctx, char *li
 		st->started = true;
 		if (p->cmds[i].run(ctx, tk->t, (int)tk->n))
 			return LINE_RAN;
-		snprintf(st->why, sizeof(st->why), "bad arguments to %s", p->cmds[i].name);
+		snprintf(st->why, sizeof(st->why), "bad arguments to %s; usage: %s",
+			 p->cmds[i].name, p->cmds[i].usage);
 		return LINE_BAD;
 	}
 	snprintf(st->why, sizeof(st->why), "unknown command '%.40s'", tk->t[0]);
@@ -138,10 +141,7 @@ int lines_run(FILE *in, FILE *out, const struct line_proto *p, void *ctx)
 			continue;
 		failed = 1;
 		if (res == LINE_BAD) {
-			fprintf(out, "error syntax %llu", lineno);
-			if (p->reasons)
-				fprintf(out, ": %s", st.why);
-			fputc('\n', out);
+			fprintf(out, "error syntax %llu: %s\n", lineno, st.why);
 			continue;
 		}
 		if (!st.answered)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The memattr script interpreter, shared by the CLI and the fuzz harness. */
-#ifndef MEMATTR_TOOLS_SCRIPT_H
-#define MEMATTR_TOOLS_SCRIPT_H
+/* The memattr script interpreter (docs/script.md): `memattr script` and fuzz_script run it. */
+#ifndef MEMATTR_COMMON_SCRIPT_H
+#define MEMATTR_COMMON_SCRIPT_H
 
 #include <stdint.h>
 #include <stdio.h>
@@ -12,7 +12,7 @@
  * @out: where answers go
  * @work_limit: work limit for set commands, 0 for none
  *
- * Return: 0, 1 if a line did not parse or a bad config stopped the script, or a
+ * Return: 0, 1 if a line did not parse or a config stopped the script, or a
  * negative errno (no store, read error).
  */
 int script_run(FILE *in, FILE *out, uint64_t work_limit);
