@@ -23,6 +23,17 @@
  * MEMATTR_VM_DOORBELL_PORT with the x64 Hyper-V hypercall registers (RCX the
  * TLFS control word, RDX the input GPA, R8 the output GPA); the VSM front
  * (memattr/vsm.h) serves it and the result comes back in RAX.
+ *
+ * Where the host's KVM sends MSR accesses to user space (KVM_CAP_X86_USER_
+ * SPACE_MSR with an MSR filter; stats hv_interface), each VTL also gets the
+ * Hyper-V guest interface an unmodified VSM guest uses instead: the CPUID
+ * leaves 0x40000000-0x40000005 ("Microsoft Hv", "Hv#1", VSM privileges), the
+ * synthetic MSRs GUEST_OS_ID, HYPERCALL, VP_INDEX, VP_ASSIST_PAGE and the
+ * SynIC's SCONTROL, SVERSION, SIEFP, SIMP, EOM and SINT0-15, a hypercall
+ * page whose entries ring the doorbell (VTL call and return at the offsets
+ * HvRegisterVsmCodePageOffsets reports), intercepts in SINT 0's slot of the
+ * SynIC message page the receiving VTL programmed, and its VTL control in
+ * the VP assist page it programmed.  docs/kvm.md has the details.
  */
 #ifndef MEMATTR_VM_H
 #define MEMATTR_VM_H
@@ -97,6 +108,21 @@ extern "C" {
 
 /* Where struct memattr_vm_vtl_control sits within the message page. */
 #define MEMATTR_VM_CONTROL_OFFSET 0x800
+/*
+ * A VTL that programmed its VP assist page has its VTL control there: TLFS
+ * HV_VP_VTL_CONTROL at offset 8, whose fields the VMM uses are these (entry
+ * reason u32, the VtlReturn registers u64), and intercept_action (a u32,
+ * MEMATTR_VM_ACTION_*), a memattr extension in the page's tail, which the
+ * TLFS leaves undefined.
+ */
+#define MEMATTR_VM_ASSIST_ENTRY_REASON	0x08
+#define MEMATTR_VM_ASSIST_RETURN_RAX	0x10
+#define MEMATTR_VM_ASSIST_RETURN_RCX	0x18
+#define MEMATTR_VM_ASSIST_ACTION_OFFSET 0xff8
+
+/* struct memattr_vm_stats.hv_interface: what the VMM offers a guest. */
+#define MEMATTR_VM_HV_DOORBELL	0 /* the doorbell only: KVM cannot send MSRs to user space */
+#define MEMATTR_VM_HV_INTERFACE 1 /* also CPUID leaves, synthetic MSRs, hypercall page */
 
 /**
  * struct memattr_vm_vtl_control - a higher VTL's VTL control, in guest memory
@@ -162,9 +188,13 @@ struct memattr_vm_vtl_control {
  *	read-only slots for read-only runs, none for no access), split on every
  *	change, instead of host protections.  The budget then counts slots
  *	(default: KVM's slot limit less one).
- * @msg_gpa: per VTL v >= 1, VTL v's message page: it receives the
+ * @msg_gpa: per VTL v >= 1, 0 or VTL v's message page: it receives the
  *	intercepts for the protections VTL v set (TLFS HV_MESSAGE, see above)
- *	and holds VTL v's struct memattr_vm_vtl_control
+ *	and holds VTL v's struct memattr_vm_vtl_control, for guests that use
+ *	the doorbell alone.  A VTL that programmed its SynIC message page
+ *	(SCONTROL, SIMP, SINT0 unmasked) gets its intercepts there instead, and
+ *	one that programmed its VP assist page has its VTL control there.
+ *	With neither, an intercept for the VTL stops the run with -EFAULT.
  */
 struct memattr_vm_config {
 	struct memattr_store *store;
@@ -226,6 +256,8 @@ struct memattr_vm_intercept {
  * @stepped: instructions single-stepped with the pages they were stopped at
  *	opened (the store, or the receiving VTL, allowed the access)
  * @skipped: instructions an EFAULT stopped that the receiving VTL skipped
+ * @hv_interface: MEMATTR_VM_HV_*, probed at memattr_vm_create()
+ * @msr_exits: synthetic MSR reads and writes served
  */
 struct memattr_vm_stats {
 	uint64_t exits;
@@ -248,6 +280,8 @@ struct memattr_vm_stats {
 	uint64_t faults;
 	uint64_t stepped;
 	uint64_t skipped;
+	uint32_t hv_interface;
+	uint64_t msr_exits;
 };
 
 /* General-purpose registers, in struct kvm_regs order. */
@@ -400,6 +434,52 @@ MEMATTR_API int memattr_vm_get_regs(struct memattr_vm *vm, unsigned int vtl,
  */
 MEMATTR_API const struct memattr_vm_intercept *memattr_vm_intercepts(const struct memattr_vm *vm,
 								     unsigned int *n);
+
+/**
+ * struct memattr_vm_hv_msrs - a VTL's synthetic MSRs, as its guest last set them
+ * @guest_os_id: HV_X64_MSR_GUEST_OS_ID
+ * @hypercall: HV_X64_MSR_HYPERCALL: bit 0 enabled, bit 1 locked, 63:12 the
+ *	hypercall page's GPA
+ * @vp_assist_page: HV_X64_MSR_VP_ASSIST_PAGE: bit 0 enabled, 63:12 its GPA
+ * @scontrol: HV_X64_MSR_SCONTROL: bit 0 the SynIC enabled
+ * @siefp: HV_X64_MSR_SIEFP (bit 0 enabled, 63:12 the GPA), kept, never written
+ * @simp: HV_X64_MSR_SIMP, the message page, the same layout
+ * @sint: HV_X64_MSR_SINT0-15: vector 7:0, masked 16, auto-EOI 17, polling 18
+ */
+struct memattr_vm_hv_msrs {
+	uint64_t guest_os_id;
+	uint64_t hypercall;
+	uint64_t vp_assist_page;
+	uint64_t scontrol;
+	uint64_t siefp;
+	uint64_t simp;
+	uint64_t sint[16];
+};
+
+/**
+ * memattr_vm_hv_msrs() - the synthetic MSRs of a VTL's guest
+ * @vm: the VMM
+ * @vtl: which VTL
+ * @out: the answer
+ *
+ * Context: as memattr_vm_get_regs().
+ * Return: 0; -EINVAL for a NULL argument or a bad @vtl; -ENOENT when the VMM
+ * offers no Hyper-V interface (stats hv_interface MEMATTR_VM_HV_DOORBELL).
+ */
+MEMATTR_API int memattr_vm_hv_msrs(const struct memattr_vm *vm, unsigned int vtl,
+				   struct memattr_vm_hv_msrs *out);
+
+/**
+ * memattr_vm_hv_cpuid() - a Hyper-V CPUID leaf the guests see
+ * @vm: the VMM
+ * @leaf: 0x40000000..0x40000005
+ * @regs: EAX, EBX, ECX, EDX
+ *
+ * Context: any thread.
+ * Return: 0; -EINVAL for a NULL argument or another leaf; -ENOENT when the
+ * VMM offers no Hyper-V interface.
+ */
+MEMATTR_API int memattr_vm_hv_cpuid(const struct memattr_vm *vm, uint32_t leaf, uint32_t regs[4]);
 
 /** memattr_vm_stats() - counters of @vm; read them as memattr_vm_intercepts(). */
 MEMATTR_API const struct memattr_vm_stats *memattr_vm_stats(const struct memattr_vm *vm);

@@ -78,12 +78,6 @@ static void record(struct memattr_vm *vm, const struct memattr_vm_intercept *r)
 		vm->rec[vm->nrec++] = *r;
 }
 
-/* In the VTL's message page: VMM-owned like the message slot (see hypercall.c, msg_slot()). */
-struct memattr_vm_vtl_control *control_of(struct memattr_vm *vm, unsigned int vtl)
-{
-	return (void *)(vm->ram + vm->msg_gpa[vtl] + MEMATTR_VM_CONTROL_OFFSET);
-}
-
 /*
  * Hold VTL @vtl's access and deliver it to the VTL whose protection it
  * breaks: hypercall.c builds the TLFS message with the VSM front and enters
@@ -106,7 +100,7 @@ int intercept_raise(struct memattr_vm *vm, unsigned int vtl, uint64_t gpa, uint3
 	if (ret)
 		return ret;
 	/* The decision starts as SKIP: a VTL that does not answer allows nothing. */
-	control_of(vm, r.to_vtl)->intercept_action = MEMATTR_VM_ACTION_SKIP;
+	control_action_reset(vm, r.to_vtl);
 	record(vm, &r);
 	vm->pending_regs = regs;
 	vm->pending_from = (int)vtl;
@@ -133,7 +127,7 @@ static int intercept_complete(struct memattr_vm *vm)
 {
 	unsigned int vtl = vm->pending_from;
 	struct kvm_run *run = vm->vcpu[vtl].run;
-	uint32_t action = control_of(vm, vm->pending_to)->intercept_action;
+	uint32_t action = control_action(vm, vm->pending_to);
 	int ret = 0;
 
 	if (action != MEMATTR_VM_ACTION_ALLOW)
@@ -152,7 +146,7 @@ static int intercept_complete(struct memattr_vm *vm)
 	} else if (!run->mmio.is_write) {
 		memset(run->mmio.data, 0, sizeof(run->mmio.data));
 	}
-	hv_intercept_done(vm, vm->pending_to);
+	message_done(vm, vm->pending_to);
 	vm->pending_from = -1;
 	return ret;
 }
@@ -316,7 +310,7 @@ static int vtl_switch(struct memattr_vm *vm, unsigned int from, unsigned int to,
 		a.rax = rax;
 		a.rcx = rcx;
 	} else {
-		control_of(vm, to)->entry_reason = hv_entry_reason(vm);
+		control_entry_set(vm, to, hv_entry_reason(vm));
 	}
 	for (unsigned int i = 0; (p = shared_reg(&b, i)); i++)
 		if (!held || *p == *shared_reg(&vm->pending_regs, i))
@@ -382,6 +376,10 @@ int memattr_vm_run(struct memattr_vm *vm, unsigned int vtl, unsigned int *halted
 			break;
 		case KVM_EXIT_INTERNAL_ERROR:
 			ret = fetch_exit(vm, vtl, &next);
+			break;
+		case KVM_EXIT_X86_RDMSR:
+		case KVM_EXIT_X86_WRMSR:
+			ret = hv_msr_exit(vm, vtl);
 			break;
 		default:
 			return -EFAULT;

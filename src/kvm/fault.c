@@ -100,9 +100,24 @@ static int step_one(struct memattr_vm *vm, unsigned int vtl)
 
 	if (ioctl(c->fd, KVM_SET_GUEST_DEBUG, &dbg))
 		return -errno;
-	do
-		ret = vcpu_run(vm, vtl);
-	while ((ret == -EINTR || ret == -EAGAIN) && ++tries < STEP_TRIES);
+	for (;;) {
+		do
+			ret = vcpu_run(vm, vtl);
+		while ((ret == -EINTR || ret == -EAGAIN) && ++tries < STEP_TRIES);
+		if (ret || (c->run->exit_reason != KVM_EXIT_X86_RDMSR &&
+			    c->run->exit_reason != KVM_EXIT_X86_WRMSR))
+			break;
+		/*
+		 * A synthetic MSR is served here, within the step: KVM completes
+		 * RDMSR and WRMSR on the next KVM_RUN and may decode the
+		 * instruction again to skip it (SVM's skip_emulated_instruction()
+		 * without NRIPS), which needs its page still open.
+		 */
+		vm->stats.exits++;
+		ret = hv_msr_exit(vm, vtl);
+		if (ret)
+			break;
+	}
 	vm->stats.exit_reason = c->run->exit_reason;
 	memset(&dbg, 0, sizeof(dbg));
 	if (ioctl(c->fd, KVM_SET_GUEST_DEBUG, &dbg) && !ret)

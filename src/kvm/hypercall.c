@@ -8,8 +8,8 @@
  * controls in step with the KVM vCPUs and guest memory, and turns its VTL
  * changes into vCPU switches (exits.c moves the shared registers between the
  * vCPUs).  The guest rings it with `out %al, $0x50` and the x64 hypercall
- * registers (RCX control, RDX input GPA, R8 output GPA); the result goes to
- * RAX.
+ * registers (RCX control, RDX input GPA, R8 output GPA), from the hypercall
+ * page hv_guest.c writes or its own code; the result goes to RAX.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -41,9 +41,15 @@ int hv_init(struct memattr_vm *vm)
 		.ram = &ram,
 		.nram = 1,
 	};
-	struct hv *h = calloc(1, sizeof(*h));
+	struct hv *h;
 	int ret;
 
+	/* VtlCall and VtlReturn go through the hypercall page when the guest has one. */
+	if (vm->hv_offered) {
+		cfg.vtl_call_offset = HV_PAGE_VTL_CALL_OFFSET;
+		cfg.vtl_return_offset = HV_PAGE_VTL_RETURN_OFFSET;
+	}
+	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
 	ret = memattr_vsm_create(&cfg, &h->v);
@@ -240,31 +246,6 @@ _Static_assert(offsetof(struct memattr_vm_vtl_control, entry_reason) ==
 			       offsetof(struct memattr_vsm_vtl_control, vtl_return_rcx),
 	       "the guest's VTL control is HV_VP_VTL_CONTROL, as the front's");
 
-/*
- * Why the message is written straight into guest RAM, past every VTL rule:
- * the message page stands for the receiving VTL's SynIC message page
- * (SIMP), which the TLFS makes an overlay page the hypervisor owns and
- * writes ("SynIC Message Page", "GPA Overlay Pages"): delivering a message
- * is the hypervisor's own write, not an access on behalf of any VTL, so the
- * VSM front's guest-memory accessors (which check a VTL's protections) do
- * not apply.  It is safe because:
- *  - the page is the receiving VTL's (msg_gpa, set by the VMM, page aligned,
- *    in RAM past the VMM's own 64 KiB: checked at creation), and the VMM
- *    writes only its first HV_MESSAGE slot;
- *  - of the VTL's pages the VMM reads back only its decision
- *    (intercept_action, reset to SKIP before the VTL is entered, anything
- *    but ALLOW taken as SKIP) and the VtlReturn registers;
- *  - unlike a real overlay, the page is ordinary RAM, so it is the
- *    receiving VTL's protections that keep lower VTLs out of it (the demo's
- *    VTL 1 makes its whole range NO_ACCESS to VTL 0).  A lower VTL that could
- *    still write it gains nothing: it does not run while its access is held,
- *    and a slot it leaves full only stops the run (-EFAULT), never allows.
- */
-static uint8_t *msg_slot(struct memattr_vm *vm, unsigned int vtl)
-{
-	return vm->ram + vm->msg_gpa[vtl]; /* SINT 0, the intercept SINT: the first slot */
-}
-
 /* The front's access for a blocked access of the VMM's kind: CPL 3 fetches are user ones. */
 static enum memattr_access access_of(uint32_t access, const struct kvm_sregs *s)
 {
@@ -301,7 +282,7 @@ int hv_intercept(struct memattr_vm *vm, unsigned int from, uint64_t gpa, uint32_
 		 uint32_t len, enum icpt_kind kind, const struct icpt_insn *insn,
 		 struct memattr_vm_intercept *r)
 {
-	uint8_t payload[MEMATTR_VSM_INTERCEPT_MSG_SIZE], *m;
+	uint8_t payload[MEMATTR_VSM_INTERCEPT_MSG_SIZE], m[sizeof(struct hv_message)];
 	struct memattr_vsm_intercept ic;
 	struct kvm_sregs s;
 	struct kvm_regs k;
@@ -328,9 +309,6 @@ int hv_intercept(struct memattr_vm *vm, unsigned int from, uint64_t gpa, uint32_
 	}
 	if (ic.vp_vtl != from || ic.target_vtl <= from || ic.target_vtl >= vm->vtls)
 		return -EFAULT;
-	m = msg_slot(vm, ic.target_vtl);
-	if (TLFS_GET(m, struct hv_message, header.message_type) != HV_MESSAGE_TYPE_NONE)
-		return -EFAULT; /* the slot is still full: no queue, and the VP is held anyway */
 	/*
 	 * The guests run identity mapped: the instruction's GVA is its GPA.
 	 * TLFS HV_X64_INTERCEPT_MESSAGE_HEADER: InstructionLength 0 means
@@ -358,11 +336,14 @@ int hv_intercept(struct memattr_vm *vm, unsigned int from, uint64_t gpa, uint32_
 		TLFS_PUT(payload, struct hv_memory_intercept_message, memory_access_info,
 			 HV_MEMORY_ACCESS_INFO_GVA_VALID);
 	}
-	/* HV_MESSAGE_HEADER: PayloadSize, MessageFlags 0, Reserved, Sender 0; the type last. */
-	memset(m, 0, sizeof(struct hv_message));
+	/* HV_MESSAGE_HEADER: PayloadSize, MessageFlags 0, Reserved, Sender 0. */
+	memset(m, 0, sizeof(m));
+	TLFS_PUT(m, struct hv_message, header.message_type, MEMATTR_HV_MESSAGE_GPA_INTERCEPT);
 	TLFS_PUT(m, struct hv_message, header.payload_size, MEMATTR_VSM_INTERCEPT_MSG_SIZE);
 	memcpy(m + MSG_OFFSET(payload), payload, sizeof(payload));
-	TLFS_PUT(m, struct hv_message, header.message_type, MEMATTR_HV_MESSAGE_GPA_INTERCEPT);
+	ret = message_post(vm, ic.target_vtl, m);
+	if (ret)
+		return ret;
 
 	/* TLFS VSM "VTL Entry": a secure intercept enters the receiving VTL directly. */
 	if (memattr_vsm_enter_intercept(front(vm), &ic) ||
@@ -378,11 +359,6 @@ int hv_intercept(struct memattr_vm *vm, unsigned int from, uint64_t gpa, uint32_
 		.action = MEMATTR_VM_ACTION_SKIP,
 	};
 	return 0;
-}
-
-void hv_intercept_done(struct memattr_vm *vm, unsigned int to)
-{
-	TLFS_PUT(msg_slot(vm, to), struct hv_message, header.message_type, HV_MESSAGE_TYPE_NONE);
 }
 
 void hv_return_regs(struct memattr_vm *vm, unsigned int to, uint64_t *rax, uint64_t *rcx)
@@ -449,13 +425,11 @@ int hv_doorbell(struct memattr_vm *vm, unsigned int vtl, unsigned int *next_vtl)
 		 * hand the front its return fields, which a VtlReturn that is not
 		 * fast gives the lower VTL (TLFS VSM "VTL Return").
 		 */
-		const struct memattr_vm_vtl_control *gc = control_of(vm, vtl);
 		struct memattr_vsm_vtl_control *fc = memattr_vsm_vtl_control(v, 0, vtl);
 
 		if (!fc)
 			return -EFAULT;
-		fc->vtl_return_rax = gc->vtl_return_rax;
-		fc->vtl_return_rcx = gc->vtl_return_rcx;
+		control_return_regs(vm, vtl, &fc->vtl_return_rax, &fc->vtl_return_rcx);
 	}
 	result = memattr_vsm_hypercall(v, 0, k.rcx, k.rdx, k.r8);
 	if (result & MEMATTR_VSM_INJECT_UD)

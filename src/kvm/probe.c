@@ -62,7 +62,7 @@ static uint32_t probe_run(int kvm, int vmfd, uint8_t *ram, size_t run_size)
 	run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (run == MAP_FAILED)
 		goto out_close;
-	if (vcpu_cpuid_set(kvm, fd) || ioctl(fd, KVM_GET_SREGS, &sregs))
+	if (vcpu_cpuid_set(kvm, fd, false) || ioctl(fd, KVM_GET_SREGS, &sregs))
 		goto out_unmap;
 	sregs_long_mode(&sregs);
 	if (ioctl(fd, KVM_SET_SREGS, &sregs) || ioctl(fd, KVM_SET_REGS, &regs))

@@ -36,14 +36,19 @@
 #define SEL_DATA 0x10
 #define SEL_TSS	 0x18
 
-int vcpu_cpuid_set(int kvm, int fd)
+/*
+ * What KVM supports, with the hypervisor leaves replaced: by the Hyper-V
+ * leaves with @hyperv, else by none (KVM's own paravirtual leaves are not
+ * offered either way).
+ */
+int vcpu_cpuid_set(int kvm, int fd, bool hyperv)
 {
-	unsigned int n = 128;
+	unsigned int n = 128, kept = 0;
 	struct kvm_cpuid2 *c;
 	int ret;
 
 	for (;;) {
-		c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+		c = calloc(1, sizeof(*c) + (n + HV_CPUID_LEAVES) * sizeof(c->entries[0]));
 		if (!c)
 			return -ENOMEM;
 		c->nent = n;
@@ -55,6 +60,14 @@ int vcpu_cpuid_set(int kvm, int fd)
 			return ret;
 		n *= 2;
 	}
+	for (unsigned int i = 0; i < c->nent; i++)
+		if ((c->entries[i].function & HV_CPUID_RANGE_MASK) != HV_CPUID_VENDOR)
+			c->entries[kept++] = c->entries[i];
+	if (hyperv) {
+		hv_cpuid_leaves(&c->entries[kept], 1);
+		kept += HV_CPUID_LEAVES;
+	}
+	c->nent = kept;
 	/* Long mode needs CPUID.80000001H:EDX.LM in the guest's CPUID (KVM checks EFER). */
 	ret = ioctl(fd, KVM_SET_CPUID2, c) ? -errno : 0;
 	free(c);
@@ -74,7 +87,7 @@ int vcpu_create(struct memattr_vm *vm, unsigned int vtl)
 	if (run == MAP_FAILED)
 		return -errno;
 	c->run = run;
-	ret = vcpu_cpuid_set(vm->kvm, c->fd);
+	ret = vcpu_cpuid_set(vm->kvm, c->fd, vm->hv_offered);
 	if (ret)
 		return ret;
 	/* Have KVM hand over the registers with every exit instead of two ioctls. */

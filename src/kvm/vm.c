@@ -100,7 +100,7 @@ static int vm_create_one(struct memattr_vm *vm, unsigned int vtl)
 		.memory_size = vm->ram_size,
 		.userspace_addr = (uint64_t)(uintptr_t)vm->alias[vtl].base,
 	};
-	int fd = ioctl(vm->kvm, KVM_CREATE_VM, 0);
+	int fd = ioctl(vm->kvm, KVM_CREATE_VM, 0), ret;
 
 	if (fd < 0)
 		return -errno;
@@ -108,13 +108,15 @@ static int vm_create_one(struct memattr_vm *vm, unsigned int vtl)
 	if (ioctl(fd, KVM_SET_USER_MEMORY_REGION, &r))
 		return -errno;
 	if (vm->memslots && vm->mask[vtl]) {
-		int ret = slots_init(vm, &vm->alias[vtl]);
-
+		ret = slots_init(vm, &vm->alias[vtl]);
 		if (ret < 0)
 			return ret;
 		if (!vm->budget || vm->budget > (uint64_t)ret)
 			vm->budget = ret;
 	}
+	ret = hv_guest_init(vm, vtl);
+	if (ret)
+		return ret;
 	return vcpu_create(vm, vtl);
 }
 
@@ -157,9 +159,11 @@ static bool config_valid(const struct memattr_vm_config *cfg, uint32_t *mask)
 	 */
 	if (!cfg->memslots && cfg->vma_budget == 1)
 		return false;
+	/* 0: none, the VTL programs its own SynIC message page and VP assist page. */
 	for (unsigned int v = 1; v < cfg->vtls; v++)
-		if (cfg->msg_gpa[v] % MEMATTR_PAGE_SIZE || cfg->msg_gpa[v] < VMM_RESERVED ||
-		    cfg->msg_gpa[v] >= cfg->ram_size)
+		if (cfg->msg_gpa[v] &&
+		    (cfg->msg_gpa[v] % MEMATTR_PAGE_SIZE || cfg->msg_gpa[v] < VMM_RESERVED ||
+		     cfg->msg_gpa[v] >= cfg->ram_size))
 			return false;
 	return true;
 }
@@ -200,6 +204,8 @@ int memattr_vm_create(const struct memattr_vm_config *cfg, struct memattr_vm **o
 	vm->budget = cfg->vma_budget ?: cfg->memslots ? 0 : default_budget(cfg->vtls);
 	vm->stats.fault_model = fault_model_probe(vm->kvm);
 	vm->walk_writes = host_walk_writes();
+	vm->hv_offered = hv_guest_probe(vm->kvm);
+	vm->stats.hv_interface = vm->hv_offered ? MEMATTR_VM_HV_INTERFACE : MEMATTR_VM_HV_DOORBELL;
 	/* KVM_CAP_SET_GUEST_DEBUG2 lists the guest-debug flags KVM takes (Linux 5.16). */
 	ret = ioctl(vm->kvm, KVM_CHECK_EXTENSION, KVM_CAP_SET_GUEST_DEBUG2);
 	if (ret > 0 && (ret & KVM_GUESTDBG_BLOCKIRQ))

@@ -9,6 +9,7 @@
 #include <memattr/vm.h>
 
 #include "fault_classify.h"
+#include "hv_interface.h"
 #include "kvm_compat.h"
 
 /* Guest-physical layout the VMM owns: the first 64 KiB of RAM. */
@@ -76,12 +77,19 @@ struct alias {
 	uint32_t nfree;
 };
 
+/* One VTL's side of the Hyper-V guest interface (hv_guest.c). */
+struct hv_guest {
+	struct hv_msrs msrs;
+	uint8_t queue[256]; /* an HV_MESSAGE waiting for SINT 0's slot (EOM) */
+	bool queued;
+};
+
 /*
  * Which file writes which fields; the other files only read them.
  *
  * vm.c: the configuration and the KVM handles, set by memattr_vm_create() and
  *   fixed after: @store to @msg_gpa, @kvm to @vmfd, @mmio_fn, @mmio_opaque,
- *   @walk_writes and @debug_extra (from probe.c's answers); @pending_from's
+ *   @walk_writes, @debug_extra and @hv_offered (from the probes' answers); @pending_from's
  *   initial -1; each @alias's mapping and arrays (made and freed here).
  * vcpu.c: @vcpu, the vCPUs and their register caches (fault.c drops a cache
  *   after stepping; vm.c marks unopened fds -1).
@@ -90,9 +98,10 @@ struct alias {
  * exits.c: @pending_from to @pending_regs (the held intercept), @rec, @nrec.
  * fault.c: @fault, the stopped instruction and its step; exits.c writes the
  *   higher VTL's decision into it (.action, .resume).
- * hypercall.c: @hv.
+ * hypercall.c: @hv.  hv_guest.c: @hvg, the guest's synthetic MSRs and queue.
  * @stats: each counter is bumped by the file whose event it counts (exits.c,
- *   fault.c, view.c); vm.c fills @stats.fault_model and @stats.budget.
+ *   fault.c, view.c, hv_guest.c); vm.c fills @stats.fault_model, @stats.budget
+ *   and @stats.hv_interface.
  */
 struct memattr_vm {
 	struct memattr_store *store;
@@ -139,7 +148,9 @@ struct memattr_vm {
 	struct memattr_vm_intercept rec[MAX_RECORDED];
 	unsigned int nrec;
 	struct memattr_vm_stats stats;
-	void *hv; /* hypercall front's state (hypercall.c) */
+	void *hv;	 /* hypercall front's state (hypercall.c) */
+	bool hv_offered; /* CPUID leaves and MSRs offered (KVM sends MSRs to user space) */
+	struct hv_guest hvg[MEMATTR_VM_MAX_VTLS];
 };
 
 /* vcpu.c */
@@ -147,7 +158,7 @@ int vcpu_create(struct memattr_vm *vm, unsigned int vtl);
 void vcpu_destroy(struct memattr_vm *vm, unsigned int vtl);
 void guest_tables_write(struct memattr_vm *vm);
 /* The pieces of a vCPU's setup the probe's throwaway VM shares (probe.c). */
-int vcpu_cpuid_set(int kvm, int vcpu_fd);
+int vcpu_cpuid_set(int kvm, int vcpu_fd, bool hyperv);
 void boot_tables_fill(uint8_t *ram);
 void sregs_long_mode(struct kvm_sregs *s);
 /* Cached register access; KVM_RUN goes through vcpu_run(). */
@@ -205,8 +216,6 @@ int access_decide(struct memattr_vm *vm, unsigned int vtl, uint64_t gpa, uint32_
 		  uint32_t access);
 int vcpu_settle(struct memattr_vm *vm, unsigned int vtl);
 bool access_allowed(uint64_t value, bool write);
-/* VTL @vtl's struct memattr_vm_vtl_control, in its message page (@vtl >= 1). */
-struct memattr_vm_vtl_control *control_of(struct memattr_vm *vm, unsigned int vtl);
 
 /*
  * fault.c: KVM_RUN failed with EFAULT on @vtl's vCPU (hardware-virtualized
@@ -223,6 +232,32 @@ int fault_resume(struct memattr_vm *vm, unsigned int vtl, unsigned int *next);
 uint32_t fault_model_probe(int kvm);
 /* Whether the host's EPT makes every guest page-table access a write (kvm_intel eptad). */
 bool host_walk_writes(void);
+
+/*
+ * hv_guest.c: the Hyper-V interface a guest programs.  Whether the host's
+ * KVM can offer it; per VTL, the MSR filter that sends the synthetic MSRs to
+ * user space (when offered), and their exits.
+ */
+bool hv_guest_probe(int kvm);
+int hv_guest_init(struct memattr_vm *vm, unsigned int vtl);
+int hv_msr_exit(struct memattr_vm *vm, unsigned int vtl);
+/*
+ * VTL @vtl's intercept message slot: SINT 0's in the SynIC message page the
+ * VTL programmed, else its configured message page.  Post @msg (an
+ * HV_MESSAGE): 0, or -EFAULT when there is nowhere to put it.  Done: the VTL
+ * returned, the VMM frees a configured page's slot.
+ */
+int message_post(struct memattr_vm *vm, unsigned int vtl, const uint8_t *msg);
+void message_done(struct memattr_vm *vm, unsigned int vtl);
+/*
+ * VTL @vtl's VTL control: HV_VP_VTL_CONTROL in the VP assist page it
+ * programmed, else struct memattr_vm_vtl_control in its configured message
+ * page, else none (nothing written, zeros and SKIP read).
+ */
+void control_entry_set(struct memattr_vm *vm, unsigned int vtl, uint32_t reason);
+void control_return_regs(struct memattr_vm *vm, unsigned int vtl, uint64_t *rax, uint64_t *rcx);
+void control_action_reset(struct memattr_vm *vm, unsigned int vtl);
+uint32_t control_action(struct memattr_vm *vm, unsigned int vtl);
 
 /* hypercall.c: the doorbell on the VSM front, the only file that speaks TLFS. */
 int hv_init(struct memattr_vm *vm);
@@ -244,7 +279,5 @@ int hv_enter(struct memattr_vm *vm, unsigned int vtl);
 int hv_intercept(struct memattr_vm *vm, unsigned int from, uint64_t gpa, uint32_t access,
 		 uint32_t len, enum icpt_kind kind, const struct icpt_insn *insn,
 		 struct memattr_vm_intercept *r);
-/* The receiving VTL @to returned: free its message slot. */
-void hv_intercept_done(struct memattr_vm *vm, unsigned int to);
 
 #endif

@@ -141,7 +141,23 @@ struct hv_message {
 	uint8_t payload[240];
 } TLFS_PACKED;
 
-#define HV_MESSAGE_TYPE_NONE 0x00000000u
+#define HV_MESSAGE_TYPE_NONE	0x00000000u
+#define HV_MESSAGE_FLAG_PENDING 0x01u /* message_flags: another message waits (EOM) */
+
+/* HV_VP_VTL_CONTROL, in the VP assist page. */
+struct hv_vp_vtl_control {
+	uint32_t entry_reason;
+	uint8_t vina_status;
+	uint8_t reserved[3];
+	uint64_t registers[2]; /* RAX, RCX a VtlReturn that is not fast gives the lower VTL */
+} TLFS_PACKED;
+
+/* HV_VP_ASSIST_PAGE, as far as the VMM uses it (Linux's hv_vp_assist_page). */
+struct hv_vp_assist_page {
+	uint32_t apic_assist;
+	uint32_t reserved;
+	struct hv_vp_vtl_control vtl_control;
+} TLFS_PACKED;
 
 /*
  * HV_X64_VP_EXECUTION_STATE bits of the intercept header: CPL 1:0, CR0.PE 2,
@@ -177,6 +193,9 @@ _Static_assert(offsetof(struct hv_memory_intercept_message, guest_physical_addre
 _Static_assert(sizeof(struct hv_memory_intercept_message) == 80, "HV_X64_MEMORY_INTERCEPT_MESSAGE");
 _Static_assert(sizeof(struct hv_message_header) == 16, "HV_MESSAGE_HEADER");
 _Static_assert(sizeof(struct hv_message) == 256, "HV_MESSAGE");
+_Static_assert(offsetof(struct hv_message_header, message_flags) == 5, "MessageFlags");
+_Static_assert(sizeof(struct hv_vp_vtl_control) == 24, "HV_VP_VTL_CONTROL");
+_Static_assert(offsetof(struct hv_vp_assist_page, vtl_control) == 8, "VtlControl");
 
 /* Little-endian field access for guest memory and hypercall registers. */
 static inline uint64_t tlfs_get(const void *p, unsigned int bytes)
