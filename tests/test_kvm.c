@@ -27,6 +27,46 @@
 #include "../tools/vm_demo.h"
 #include "../guests/layout.h"
 #include "mmio.h" /* guests/mmio.S, assembled in-tree */
+#include "msr.h"
+
+/*
+ * What the guests found of the Hyper-V interface and did with it: each saw
+ * "Hv#1" in CPUID; HvRegisterVsmCodePageOffsets names the hypercall page's
+ * 64-bit entries, VTL call at 0x03 and return at 0x0e (the layout of
+ * OpenVMM's hv1_emulator page, a doorbell OUT in place of VMMCALL); the
+ * synthetic MSRs hold what each VTL wrote.
+ */
+static void demo_interface_check(const struct demo_result *r)
+{
+	assert_int_equal(r->iface[0], 1);
+	assert_int_equal(r->iface[1], 1);
+	for (unsigned int t = 0; t < 2; t++) {
+		assert_int_equal(r->offsets_hv[t], 1ULL << 32); /* success, 1 rep */
+		assert_int_equal(r->offsets[t], 0x03 | 0x0e << 12);
+		assert_int_equal(r->msrs[t].guest_os_id, 0x8000000000000001ULL);
+	}
+	assert_int_equal(r->call_entry, VTL0_HCPAGE + 0x03);
+	assert_int_equal(r->return_entry, VTL1_HCPAGE + 0x0e);
+	assert_int_equal(r->msrs[0].hypercall, VTL0_HCPAGE | 1);
+	assert_int_equal(r->msrs[0].vp_assist_page, 0);
+	assert_int_equal(r->msrs[0].scontrol, 0);
+	assert_int_equal(r->msrs[1].hypercall, VTL1_HCPAGE | 1);
+	assert_int_equal(r->msrs[1].vp_assist_page, VTL1_ASSIST | 1);
+	assert_int_equal(r->msrs[1].simp, VTL1_MSG | 1);
+	assert_int_equal(r->msrs[1].scontrol, 1);
+	assert_int_equal(r->msrs[1].sint[0], SINT_VECTOR | SINT_POLLING);
+	assert_int_equal(r->msrs[1].sint[1], 0x10000); /* untouched: masked (TLFS initial value) */
+	/* CPUID: "Microsoft Hv" up to 0x40000005, "Hv#1", VSM privileges, one VP. */
+	assert_memory_equal(&r->cpuid[0][1], "Microsoft Hv", 12);
+	assert_int_equal(r->cpuid[0][0], 0x40000005);
+	assert_int_equal(r->cpuid[1][0], HV_SIGNATURE);
+	assert_int_equal(r->cpuid[3][0] & HV_PRIV_EAX_NEEDED, HV_PRIV_EAX_NEEDED);
+	assert_true(r->cpuid[3][1] & 1u << HV_PRIV_EBX_VSM);
+	assert_int_equal(r->cpuid[5][0], 1);
+	/* VTL 0: OS ID, hypercall page; VTL 1: those, VP assist, SIMP, SINT0, SCONTROL. */
+	assert_int_equal(r->stats.msr_exits, 2 + 6);
+	assert_int_equal(r->stats.hv_interface, MEMATTR_VM_HV_INTERFACE);
+}
 
 static void demo_check(const struct demo_result *r)
 {
@@ -42,6 +82,7 @@ static void demo_check(const struct demo_result *r)
 	assert_int_equal(r->halted_vtl, 0);
 	assert_int_equal(r->done, 1);
 	assert_true(demo_enforced(r)); /* what `memattr vm`'s status says */
+	demo_interface_check(r);
 	/* Permitted accesses went through. */
 	assert_int_equal(r->code_read,
 			 *(const uint64_t *)(const void *)"\xbf\xd1\xd1\xd1\xd1\x41\xbd\x13");
@@ -172,6 +213,34 @@ static void test_demo_loop(void **state)
 }
 
 /* The memslot backend (for comparison) gives the same outcome. */
+/*
+ * The message slot overflows: VTL 1 leaves its first message in SINT 0's
+ * slot.  The next intercept finds the slot full: the VMM marks the message
+ * there MessagePending and holds the new one (TLFS "SynIC Message
+ * Buffers"); VTL 1, entered for it, sees the old message again, frees the
+ * slot and writes EOM, which brings the new one.  So VTL 1 logs the first
+ * twice and each later one once, and the VMM delivered each once.
+ */
+static void test_demo_overflow(void **state)
+{
+	struct demo_opts o = { .keep = 1 };
+	struct demo_result r;
+
+	(void)state;
+	assert_int_equal(demo_run(&o, &r), 0);
+	assert_int_equal(r.done, 1);
+	assert_int_equal(r.nintercepts, 3);
+	assert_int_equal(r.nlog, 4);
+	assert_int_equal(r.eoms, 1);
+	assert_int_equal(r.log_gpa[0], VTL0_CODE_POKE);
+	assert_int_equal(r.log_gpa[1], VTL0_CODE_POKE);
+	assert_int_equal(r.log_gpa[2], VTL0_SECRET);
+	assert_int_equal(r.log_gpa[3], VTL1_LOG);
+	assert_int_equal(r.code_poke, 0);
+	assert_int_equal(r.secret_seen, 0);
+	assert_true(r.views_match);
+}
+
 static void test_demo_memslots(void **state)
 {
 	struct demo_opts o = { .memslots = true };
@@ -195,16 +264,17 @@ static void test_demo_fallback(void **state)
 	assert_true(r.stats.fallbacks >= 1);
 	assert_true(r.stats.vmas <= 4);
 	/*
-	 * Every access to the data page: the pattern, its read back, five result
-	 * stores, four stores of hypercall input, two hypercall results, the
-	 * reads of the loop count and the execute flag.
+	 * Every access to the data page: the pattern, its read back, eleven result
+	 * stores, nine stores of hypercall input, the read of the hypercall's
+	 * output and of the VTL call entry, the reads of the loop count and the
+	 * execute flag.
 	 */
 	if (efault_model(&r.stats)) {
 		/* Each is an EFAULT the store allows: single-stepped with the page opened. */
-		assert_int_equal(r.stats.stepped, 15);
+		assert_int_equal(r.stats.stepped, 26);
 		assert_int_equal(r.stats.faults, 3 + r.stats.stepped);
 	} else {
-		assert_int_equal(r.stats.emulated, 15);
+		assert_int_equal(r.stats.emulated, 26);
 		assert_int_equal(r.stats.mmio_exits, 3 + r.stats.emulated);
 	}
 	/*
@@ -1476,6 +1546,117 @@ static void test_fault_table_walk(void **state)
 	memattr_store_destroy(s);
 }
 
+struct msr_op {
+	uint32_t write; /* 0: RDMSR */
+	uint32_t index;
+	uint64_t value;
+	uint64_t gp; /* expected: 1 when the access raises #GP */
+	uint64_t read;
+};
+
+/*
+ * Hostile and ordinary synthetic MSR accesses from a guest, each checked for
+ * #GP and its value; the rules are checked alone by test_hv_interface, this
+ * checks that KVM carries the VMM's answers to the guest.  Expected
+ * answers: OpenVMM's hv1_emulator (reserved bits, a locked hypercall MSR,
+ * read-only and unknown MSRs, pages it cannot map: #GP) and KVM's Hyper-V
+ * emulation (the hypercall MSR ignored without a guest OS ID, an unmasked
+ * SINT with a vector below 16: #GP).  A page the VTL may not write, or one
+ * of the VMM's own, cannot hold a page the VMM writes: #GP.
+ */
+static void test_msrs(void **state)
+{
+	const uint64_t closed = 0x500000, hc = 0x250000, ram = 8 << 20;
+	const struct msr_op ops[] = {
+		{ 1, 0x40000001, hc | 1, 0, 0 }, /* before the guest OS ID: ignored */
+		{ 0, 0x40000001, 0, 0, 0 },	 /* still off */
+		{ 1, 0x40000000, 0x8000000000000001ULL, 0, 0 },
+		{ 1, 0x40000001, hc | 1 | 4, 1, 0 }, /* reserved bit 2 */
+		{ 1, 0x40000001, ram | 1, 1, 0 },    /* past RAM */
+		{ 1, 0x40000001, 0x1000 | 1, 1, 0 }, /* the VMM's page tables */
+		{ 1, 0x40000001, closed | 1, 1, 0 }, /* read-only to VTL 0 */
+		{ 1, 0x40000001, hc | 1, 0, 0 },
+		{ 0, 0x40000001, 0, 0, hc | 1 },
+		{ 1, 0x40000001, hc | 3, 0, 0 }, /* locked */
+		{ 1, 0x40000001, 0, 1, 0 },	 /* locked: no more writes */
+		{ 0, 0x40000002, 0, 0, 0 },	 /* VP_INDEX: VP 0 */
+		{ 1, 0x40000002, 1, 1, 0 },	 /* read-only */
+		{ 0, 0x40000081, 0, 0, 1 },	 /* SVERSION */
+		{ 1, 0x40000081, 2, 1, 0 },
+		{ 0, 0x40000090, 0, 0, 0x10000 },	/* SINT0: masked */
+		{ 1, 0x40000090, 5, 1, 0 },		/* unmasked exception vector */
+		{ 1, 0x40000090, 0x30 | 1 << 8, 1, 0 }, /* reserved bit 8 */
+		{ 1, 0x40000083, 0x300000 | 2, 1, 0 },	/* SIMP reserved bit 1 */
+		{ 1, 0x40000083, closed | 1, 1, 0 },
+		{ 1, 0x40000083, 0x300000 | 1, 0, 0 },
+		{ 0, 0x40000083, 0, 0, 0x300000 | 1 },
+		{ 1, 0x40000073, 1ULL << 40 | 1, 1, 0 }, /* VP assist page past RAM */
+		{ 1, 0x40000080, 2, 1, 0 },		 /* SCONTROL reserved bit */
+		{ 0, 0x40000084, 0, 0, 0 },		 /* EOM reads 0 */
+		{ 0, 0x40000050, 0, 1, 0 },		 /* not offered */
+		{ 1, 0x400000ff, 0, 1, 0 },
+	};
+	const unsigned int n = sizeof(ops) / sizeof(ops[0]);
+	struct memattr_vm_hv_msrs m;
+	struct memattr_store *s;
+	struct memattr_vm *vm;
+	unsigned int halted;
+	uint64_t next;
+	uint8_t *p;
+
+	(void)state;
+	assert_int_equal(kvm_vm(&s, &vm, 0, false), 0);
+	if (memattr_vm_stats(vm)->hv_interface != MEMATTR_VM_HV_INTERFACE) {
+		print_message("this KVM cannot send MSRs to user space\n");
+		memattr_vm_destroy(vm);
+		memattr_store_destroy(s);
+		skip();
+	}
+	p = memattr_vm_ram(vm);
+	memcpy(p + MSRG_CODE, guest_msr, sizeof(guest_msr));
+	memcpy(p + MSRG_TABLE, &(uint64_t){ n }, 8);
+	for (unsigned int i = 0; i < n; i++) {
+		uint8_t *e = p + MSRG_TABLE + MSRG_ENTRIES + MSRG_ENTRY * i;
+
+		memcpy(e, &ops[i].write, 4);
+		memcpy(e + 4, &ops[i].index, 4);
+		memcpy(e + 8, &ops[i].value, 8);
+		memcpy(e + 16, &(uint64_t){ 7 }, 8); /* neither answer */
+	}
+	/* VTL 1's mask makes one page read-only for VTL 0. */
+	assert_int_equal(
+		memattr_set(s, 0, closed >> 12, (closed >> 12) + 1, MEMATTR_READ, 0, &next), 0);
+	assert_int_equal(memattr_vm_vcpu_init(vm, 0, MSRG_CODE, MSRG_STACK), 0);
+	assert_int_equal(memattr_vm_run(vm, 0, &halted), 0);
+	assert_int_equal(halted, 0);
+	for (unsigned int i = 0; i < n; i++) {
+		const uint8_t *e = p + MSRG_TABLE + MSRG_ENTRIES + MSRG_ENTRY * i;
+
+		if (get64(e + 16) != ops[i].gp || (!ops[i].write && get64(e + 24) != ops[i].read))
+			print_message("entry %u: MSR %#x: #GP %llu, read %#llx\n", i, ops[i].index,
+				      (unsigned long long)get64(e + 16),
+				      (unsigned long long)get64(e + 24));
+		assert_int_equal(get64(e + 16), ops[i].gp);
+		if (!ops[i].write && !ops[i].gp)
+			assert_int_equal(get64(e + 24), ops[i].read);
+	}
+	assert_int_equal(memattr_vm_stats(vm)->msr_exits, n);
+	assert_int_equal(memattr_vm_hv_msrs(vm, 0, &m), 0);
+	assert_int_equal(m.hypercall, hc | 3);
+	assert_int_equal(m.simp, 0x300000 | 1);
+	assert_int_equal(m.vp_assist_page, 0);
+	assert_int_equal(m.sint[0], 0x10000);
+	/* The page: the doorbell entries, INT3 after them; the refused GPAs untouched. */
+	assert_memory_equal(p + hc, "\xe6\x50\xc3\x48\x89\xc8\xb9\x11\0\0\0\xe6\x50\xc3", 14);
+	assert_int_equal(p[hc + 0x19], 0xcc);
+	assert_int_equal(p[hc + 0xfff], 0xcc);
+	assert_int_equal(p[closed], 0);
+	assert_int_equal(memattr_vm_hv_msrs(vm, 2, &m), -EINVAL);
+	assert_int_equal(memattr_vm_hv_msrs(vm, 0, NULL), -EINVAL);
+	memattr_vm_destroy(vm);
+	memattr_store_destroy(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1497,6 +1678,8 @@ int main(void)
 		cmocka_unit_test(test_demo),
 		cmocka_unit_test(test_demo_exec),
 		cmocka_unit_test(test_demo_loop),
+		cmocka_unit_test(test_demo_overflow),
+		cmocka_unit_test(test_msrs),
 		cmocka_unit_test(test_demo_memslots),
 		cmocka_unit_test(test_demo_fallback),
 		cmocka_unit_test(test_views_exact),

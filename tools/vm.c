@@ -147,6 +147,42 @@ static int bench(unsigned int n, const struct demo_opts *o)
 	return 0;
 }
 
+/* The Hyper-V interface the VMM offered and what each VTL made of it. */
+static void print_interface(const struct demo_result *r)
+{
+	const uint32_t *v = r->cpuid[0];
+	char vendor[13];
+	uint64_t page;
+
+	memcpy(vendor, &v[1], 4);
+	memcpy(vendor + 4, &v[2], 4);
+	memcpy(vendor + 8, &v[3], 4);
+	vendor[12] = 0;
+	printf("Hyper-V interface offered: CPUID 0x40000000 \"%s\" up to %#x, 0x40000001 "
+	       "\"%.4s\",\n  privileges %#010x%08x (0x40000003), limits %u VP (0x40000005); "
+	       "MSRs in user space\n",
+	       vendor, v[0], (const char *)&r->cpuid[1][0], r->cpuid[3][1], r->cpuid[3][0],
+	       r->cpuid[5][0]);
+	for (unsigned int t = 0; t < 2; t++) {
+		const struct memattr_vm_hv_msrs *m = &r->msrs[t];
+
+		page = m->hypercall & ~0xfffULL;
+		printf("  VTL %u: guest OS ID %#llx, hypercall page %#llx%s, VsmCodePageOffsets "
+		       "%#llx -> VTL %s at %#llx\n",
+		       t, (unsigned long long)m->guest_os_id, (unsigned long long)page,
+		       m->hypercall & 1 ? "" : " (off)", (unsigned long long)r->offsets[t],
+		       t ? "return" : "call",
+		       (unsigned long long)(t ? r->return_entry : r->call_entry));
+		if (t)
+			printf("         VP assist page %#llx, SynIC %s, message page %#llx, "
+			       "SINT0 %#llx\n",
+			       (unsigned long long)(m->vp_assist_page & ~0xfffULL),
+			       m->scontrol & 1 ? "on" : "off",
+			       (unsigned long long)(m->simp & ~0xfffULL),
+			       (unsigned long long)m->sint[0]);
+	}
+}
+
 /*
  * memattr_vm_create() says -ENODEV when this host has no /dev/kvm; any other
  * errno of opening it (EACCES: not in the kvm group) is printed as it is.
@@ -265,6 +301,13 @@ int cmd_vm(int argc, char **argv)
 	ret = demo_run(&o, &r);
 	if (kvm_missing(ret))
 		return 3;
+	if (ret == -EPROTONOSUPPORT) {
+		fprintf(stderr,
+			"memattr vm: this host's KVM cannot send MSR accesses to user space "
+			"(KVM_CAP_X86_USER_SPACE_MSR, KVM_CAP_X86_MSR_FILTER), so it cannot offer "
+			"the Hyper-V interface the demo's guests use\n");
+		return 3;
+	}
 	if (ret == -EOPNOTSUPP) {
 		fprintf(stderr,
 			"memattr vm: VTL 1 skipped an access of an instruction that cannot be "
@@ -286,6 +329,7 @@ int cmd_vm(int argc, char **argv)
 
 	printf("VSM demo on KVM: 2 VTLs = 2 KVM VMs over one %u MiB memfd, views by %s\n",
 	       (unsigned int)(DEMO_RAM_SIZE >> 20), o.memslots ? "split memslots" : "mprotect");
+	print_interface(&r);
 	printf("VTL 1 applied (ModifyVtlProtectionMask, results");
 	for (int i = 0; i < 4; i++)
 		printf(" %#llx", (unsigned long long)r.hv_result[i]);

@@ -12,13 +12,11 @@
 #include "vtl1.h"
 
 /* The guests' copies of vm.h's layout (the assembler cannot read C headers). */
-_Static_assert(DEMO_PORT == MEMATTR_VM_DOORBELL_PORT, "the doorbell");
-_Static_assert(VTL1_CONTROL == VTL1_MSG + MEMATTR_VM_CONTROL_OFFSET, "VTL 1's control");
-_Static_assert(CTL_ENTRY == offsetof(struct memattr_vm_vtl_control, entry_reason) &&
-		       CTL_RAX == offsetof(struct memattr_vm_vtl_control, vtl_return_rax) &&
-		       CTL_RCX == offsetof(struct memattr_vm_vtl_control, vtl_return_rcx) &&
-		       CTL_ACTION == offsetof(struct memattr_vm_vtl_control, intercept_action),
-	       "struct memattr_vm_vtl_control");
+_Static_assert(CTL_ENTRY == MEMATTR_VM_ASSIST_ENTRY_REASON &&
+		       CTL_RAX == MEMATTR_VM_ASSIST_RETURN_RAX &&
+		       CTL_RCX == MEMATTR_VM_ASSIST_RETURN_RCX &&
+		       CTL_ACTION == MEMATTR_VM_ASSIST_ACTION_OFFSET,
+	       "the VTL control in the VP assist page");
 _Static_assert(ENTRY_VTL_CALL == MEMATTR_VM_ENTRY_VTL_CALL &&
 		       ENTRY_INTERCEPT == MEMATTR_VM_ENTRY_INTERCEPT,
 	       "entry reasons");
@@ -60,7 +58,7 @@ int demo_run(const struct demo_opts *o, struct demo_result *r)
 		.vma_budget = o->vma_budget,
 		.max_map_count = o->max_map_count,
 		.memslots = o->memslots,
-		.msg_gpa = { 0, VTL1_MSG },
+		/* No message page configured: VTL 1 programs its own. */
 	};
 	const struct memattr_vm_intercept *rec;
 	struct memattr_store *s;
@@ -79,12 +77,17 @@ int demo_run(const struct demo_opts *o, struct demo_result *r)
 	ret = memattr_vm_create(&cfg, &vm);
 	if (ret)
 		goto out_store;
+	if (memattr_vm_stats(vm)->hv_interface != MEMATTR_VM_HV_INTERFACE) {
+		ret = -EPROTONOSUPPORT;
+		goto out_vm;
+	}
 	ram = memattr_vm_ram(vm);
 	memcpy(ram + VTL0_CODE, guest_vtl0, sizeof(guest_vtl0));
 	memcpy(ram + VTL1_CODE, guest_vtl1, sizeof(guest_vtl1));
 	memcpy(ram + VTL0_SECRET, &secret, sizeof(secret));
 	ram[VTL0_DATA + R_EXEC] = o->exec_secret;
 	memcpy(ram + VTL0_DATA + R_LOOP, &o->loop, 8);
+	memcpy(ram + VTL1_LOG + LOG_KEEP, &o->keep, 8);
 	ret = memattr_vm_vcpu_init(vm, 0, VTL0_CODE, VTL0_STACK);
 	if (!ret)
 		ret = memattr_vm_vcpu_init(vm, 1, VTL1_CODE, VTL1_STACK);
@@ -110,6 +113,10 @@ int demo_run(const struct demo_opts *o, struct demo_result *r)
 	memcpy(&r->hv_denied, ram + VTL0_DATA + R_HV_DENIED, 8);
 	memcpy(&r->vtl_call, ram + VTL0_DATA + R_VTL_CALL, 8);
 	memcpy(&r->code_poke, ram + VTL0_CODE_POKE, 8);
+	memcpy(&r->iface[0], ram + VTL0_DATA + R_IFACE, 8);
+	memcpy(&r->offsets[0], ram + VTL0_DATA + R_OFFSETS, 8);
+	memcpy(&r->offsets_hv[0], ram + VTL0_DATA + R_OFFSETS_HV, 8);
+	memcpy(&r->call_entry, ram + VTL0_DATA + R_CALL_ENTRY, 8);
 	ret = memattr_vm_get_regs(vm, 0, &r->regs);
 	if (ret)
 		goto out_vm;
@@ -123,6 +130,17 @@ int demo_run(const struct demo_opts *o, struct demo_result *r)
 	}
 	memcpy(r->hv_result, log + LOG_RESULTS, sizeof(r->hv_result));
 	memcpy(&r->hv_config, log + LOG_CONFIG, 8);
+	memcpy(&r->eoms, log + LOG_EOMS, 8);
+	memcpy(&r->iface[1], log + LOG_IFACE, 8);
+	memcpy(&r->offsets[1], log + LOG_OFFSETS, 8);
+	memcpy(&r->offsets_hv[1], log + LOG_OFFSETS_HV, 8);
+	memcpy(&r->return_entry, log + LOG_RET_ENTRY, 8);
+	for (unsigned int i = 0; i < 6 && !ret; i++)
+		ret = memattr_vm_hv_cpuid(vm, 0x40000000 + i, r->cpuid[i]);
+	for (unsigned int v = 0; v < 2 && !ret; v++)
+		ret = memattr_vm_hv_msrs(vm, v, &r->msrs[v]);
+	if (ret)
+		goto out_vm;
 
 	rec = memattr_vm_intercepts(vm, &n);
 	r->nintercepts = n;
@@ -148,6 +166,8 @@ bool demo_enforced(const struct demo_result *r)
 		{ VTL1_LOG, MEMATTR_VM_ACCESS_READ },
 	};
 
+	if (r->iface[0] != 1 || r->iface[1] != 1)
+		return false; /* a guest found no Hyper-V interface */
 	if (r->done != 1 || !r->views_match || r->code_poke != 0 || r->secret_seen == DEMO_SECRET ||
 	    r->regs.rbx == DEMO_SECRET)
 		return false;

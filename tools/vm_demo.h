@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The VSM demo on real KVM: VTL 1 protects VTL 0's kernel image, VTL 0 runs
- * into the protections.  Shared by `memattr vm` and tests/test_kvm.c.
+ * into the protections.  Both guests reach the VMM only through the Hyper-V
+ * interface (CPUID, synthetic MSRs, the hypercall page).  Shared by `memattr vm` and
+ * tests/test_kvm.c.
  */
 #ifndef MEMATTR_TOOLS_VM_DEMO_H
 #define MEMATTR_TOOLS_VM_DEMO_H
@@ -21,6 +23,7 @@ struct demo_opts {
 	bool memslots;		 /* the memslot backend instead of mprotect */
 	bool exec_secret;	 /* VTL 0 ends by jumping into its secret */
 	uint64_t loop;		 /* VTL 0 makes that many more blocked writes */
+	uint64_t keep;		 /* VTL 1 leaves that many messages in its slot */
 };
 
 struct demo_run {
@@ -38,6 +41,13 @@ struct demo_result {
 	uint64_t log_gpa[DEMO_MAX_EVENTS], log_access[DEMO_MAX_EVENTS];
 	uint64_t hv_result[4];
 	uint64_t hv_config; /* VTL 1's HvSetVpRegisters(VsmPartitionConfig) */
+	uint64_t eoms;	    /* VTL 1's EOM writes for a message marked pending */
+	/* The Hyper-V interface: what each VTL found and read, what the VMM offered */
+	uint64_t iface[2];		    /* 1: the VTL found Hyper-V in CPUID */
+	uint64_t offsets[2], offsets_hv[2]; /* HvRegisterVsmCodePageOffsets, its status */
+	uint64_t call_entry, return_entry;  /* the entries each computed from it */
+	uint32_t cpuid[6][4];		    /* leaves 0x40000000-0x40000005 */
+	struct memattr_vm_hv_msrs msrs[2];
 	/* the VMM's view */
 	unsigned int halted_vtl;
 	int stopped; /* the run ended with -EACCES (executed a no-access page) */
@@ -50,7 +60,11 @@ struct demo_result {
 	double seconds;
 };
 
-/* Return: 0, or -errno (-ENODEV / -EACCES: no usable /dev/kvm). */
+/*
+ * Return: 0, or -errno (-ENODEV / -EACCES: no usable /dev/kvm; -EPROTONOSUPPORT:
+ * the host's KVM cannot send MSRs to user space, so the guests, which reach
+ * the VMM only through the Hyper-V interface, cannot run).
+ */
 int demo_run(const struct demo_opts *o, struct demo_result *r);
 
 /*
