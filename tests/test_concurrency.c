@@ -10,6 +10,9 @@
  *   - a read that starts after a set returned sees the new value (b moved on);
  *   - a read concurrent with a set sees the old or the new value;
  *   - a reader never touches a freed node (ASan/TSan runs catch that).
+ * Layer 1 has a notifier and layer 0 none, so that sets take both the heard
+ * and the unheard ways through the store; the notifier, on the writer's
+ * thread, must still read the old value at both ends of each change.
  * Built into the normal suite (ASan) and run under ThreadSanitizer by test.sh.
  *
  * MEMATTR_STRESS_OPS sets the writer's operation count.
@@ -45,6 +48,8 @@ struct shared {
 	int done;			 /* writer finished (atomic) */
 	uint64_t checks;		 /* reader checks made (atomic) */
 	uint64_t failures;		 /* reader checks failed (atomic) */
+	uint64_t notified;		 /* changes the notifier heard (writer only) */
+	uint64_t notified_late;		 /* of those, already visible (writer only) */
 	uint64_t first_failure[4];
 };
 
@@ -135,6 +140,16 @@ static void *reader(void *arg)
 	return NULL;
 }
 
+static void heard(struct memattr_notifier *n, const struct memattr_change *c)
+{
+	struct shared *sh = n->opaque;
+
+	sh->notified++;
+	if (memattr_get(sh->s, c->layer, c->start) != (int)c->old_value ||
+	    memattr_get(sh->s, c->layer, c->end - 1) != (int)c->old_value)
+		sh->notified_late++;
+}
+
 /* Next operation's range: scattered pages, clustered runs, or big sweeps. */
 static void next_range(uint64_t *x, const uint64_t *tracked, uint64_t *a, uint64_t *b)
 {
@@ -175,6 +190,7 @@ static void test_readers_under_writer(void **state)
 {
 	struct memattr_config cfg = { .layers = LAYERS, .gpa_bits = GPA_BITS };
 	struct shared sh = { 0 };
+	struct memattr_notifier n = { .notify = heard, .layers = 1U << 1, .opaque = &sh };
 	pthread_t th[READERS];
 	uint64_t x = 0x1234567887654321ULL;
 	const char *env = getenv("MEMATTR_STRESS_OPS");
@@ -184,6 +200,7 @@ static void test_readers_under_writer(void **state)
 	sh.ops = env ? strtoull(env, NULL, 0) : 60000;
 	boot_trace(&trace, sh.ops);
 	assert_int_equal(memattr_store_create(&cfg, &sh.s), 0);
+	assert_int_equal(memattr_notifier_register(sh.s, &n), 0);
 	sh.log = calloc(sh.ops + 1, sizeof(*sh.log));
 	assert_non_null(sh.log);
 	for (unsigned int t = 0; t < TRACKED; t++) {
@@ -239,8 +256,13 @@ static void test_readers_under_writer(void **state)
 			 (unsigned long long)sh.first_failure[1],
 			 (unsigned long long)sh.first_failure[2], (long long)sh.first_failure[3]);
 	assert_true(sh.checks > 0);
-	printf("# %llu writer operations (%zu of a boot trace), %llu reader checks\n",
-	       (unsigned long long)sh.ops, trace.nops, (unsigned long long)sh.checks);
+	assert_true(sh.notified > 0);
+	assert_int_equal(sh.notified_late, 0);
+	printf("# %llu writer operations (%zu of a boot trace), %llu reader checks, %llu changes "
+	       "heard\n",
+	       (unsigned long long)sh.ops, trace.nops, (unsigned long long)sh.checks,
+	       (unsigned long long)sh.notified);
+	assert_int_equal(memattr_notifier_unregister(sh.s, &n), 0);
 	memattr_store_destroy(sh.s);
 	free(sh.log);
 	trace_free(&trace);

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The differential test: random operations on the store and on the reference
- * model (tests/model/model.c), compared after every step.  Every query and
+ * model (src/testing/model.c), compared after every step.  Every query and
  * every notification must agree; equal contents must give equal node counts
- * (canonical form); clearing must give all memory back.
+ * (canonical form); clearing must give all memory back.  Writes are long
+ * ranges, short ones (which the store mostly sets in one walk) and batches;
+ * one in eight runs with nobody listening to its layer and must tell no one.
  *
  * MEMATTR_SEED and MEMATTR_DIFF_OPS (total operations) override the defaults.
  */
@@ -107,6 +109,8 @@ struct diff {
 	struct model *m;
 	struct test_alloc counting;
 	struct memattr_notifier notifier;
+	struct memattr_notifier deaf; /* registered for no layer */
+	bool unheard;		      /* nobody listens to the layer being set */
 	struct changes got, want;
 	uint64_t nr_pages;
 	uint64_t op;
@@ -207,6 +211,7 @@ static void diff_init(struct diff *d, const struct config *cfg)
 	d->notifier.layers = ~0U;
 	d->notifier.opaque = &d->got;
 	memattr_notifier_register(d->s, &d->notifier);
+	d->deaf = (struct memattr_notifier){ .notify = store_notified, .opaque = &d->got };
 	if (cfg->dense) {
 		npoints = d->nr_pages;
 		points = malloc(npoints * sizeof(*points));
@@ -250,6 +255,11 @@ static void fail_at(const struct diff *d, const char *what)
 
 static void check_changes(const struct diff *d)
 {
+	if (d->unheard) {
+		if (d->got.n)
+			fail_at(d, "a set nobody listens to notified");
+		return;
+	}
 	if (d->got.overflow || d->want.overflow)
 		fail_at(d, "too many notifications to compare");
 	if (d->got.n != d->want.n)
@@ -263,25 +273,13 @@ static void check_changes(const struct diff *d)
 	}
 }
 
-static void op_set(struct diff *d)
+/* memattr_set() of [a, b) (breakpoints, a <= b), checked against the model. */
+static void set_checked(struct diff *d, unsigned int layer, uint64_t a, uint64_t b, uint64_t value)
 {
-	unsigned int layer = (unsigned int)below(d->cfg->layers);
-	uint64_t a = random_point(d), b = random_point(d), value = random_value(d), next = 0;
-	uint64_t limit = d->cfg->dense && below(5) == 0 ? 1 + below(8) : 0;
+	uint64_t limit = d->cfg->dense && below(5) == 0 ? 1 + below(8) : 0, next = 0;
 	int ret;
 
 	d->written = (int)layer;
-	if (below(50) == 0) {
-		/* the whole space */
-		a = 0;
-		b = d->nr_pages;
-	}
-	if (a > b) {
-		uint64_t t = a;
-
-		a = b;
-		b = t;
-	}
 	d->got.n = d->want.n = 0;
 	if (a == b) {
 		ret = memattr_set(d->s, layer, a, b, value, limit, &next);
@@ -318,6 +316,44 @@ static void op_set(struct diff *d)
 	}
 }
 
+static void op_set(struct diff *d)
+{
+	unsigned int layer = (unsigned int)below(d->cfg->layers);
+	uint64_t a = random_point(d), b = random_point(d), value = random_value(d);
+
+	if (below(50) == 0) {
+		/* the whole space */
+		a = 0;
+		b = d->nr_pages;
+	}
+	if (a > b) {
+		uint64_t t = a;
+
+		a = b;
+		b = t;
+	}
+	set_checked(d, layer, a, b, value);
+}
+
+/*
+ * Short sets, the kind that stays inside one leaf or changes a few slots of
+ * one node: one to three neighbouring breakpoint intervals (single pages in
+ * the dense configurations, which also get aligned 512-page blocks).
+ */
+static void op_set_short(struct diff *d)
+{
+	unsigned int layer = (unsigned int)below(d->cfg->layers);
+	size_t n = model_points(d->m), i = below(n), j = i + 1 + below(3);
+	uint64_t a = model_point(d->m, i), b = model_point(d->m, j < n ? j : n);
+
+	if (d->cfg->dense && d->nr_pages > 512 && below(4) == 0) {
+		a = below(d->nr_pages / 512) * 512;
+		b = a + 512 * (1 + below(2));
+		b = b < d->nr_pages ? b : d->nr_pages;
+	}
+	set_checked(d, layer, a, b, random_value(d));
+}
+
 static int u64_cmp(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -335,8 +371,16 @@ static void op_set_runs(struct diff *d)
 	size_t n = 0;
 
 	d->written = (int)layer;
-	for (unsigned int i = 0; i < k; i++)
-		pts[i] = random_point(d);
+	if (below(2)) {
+		/* Neighbouring breakpoints: short runs that need no node, often. */
+		size_t np = model_points(d->m), first = below(np);
+
+		for (unsigned int i = 0; i < k; i++)
+			pts[i] = model_point(d->m, first + i < np ? first + i : np);
+	} else {
+		for (unsigned int i = 0; i < k; i++)
+			pts[i] = random_point(d);
+	}
 	qsort(pts, k, sizeof(pts[0]), u64_cmp);
 	for (unsigned int i = 0; i + 1 < k; i += 2)
 		if (pts[i] < pts[i + 1] && (!n || pts[i] >= runs[n - 1].end))
@@ -577,6 +621,40 @@ static const bool validate_every = false;
 static const bool validate_every = true;
 #endif
 
+/*
+ * A write with nobody listening to its layer: no notifier registered at all,
+ * or only one for no layer.  The store must then tell nothing.
+ */
+static void unheard(struct diff *d, void (*op)(struct diff *d))
+{
+	bool deaf = below(2);
+
+	assert_int_equal(memattr_notifier_unregister(d->s, &d->notifier), 0);
+	if (deaf)
+		assert_int_equal(memattr_notifier_register(d->s, &d->deaf), 0);
+	d->unheard = true;
+	op(d);
+	d->unheard = false;
+	if (deaf)
+		assert_int_equal(memattr_notifier_unregister(d->s, &d->deaf), 0);
+	assert_int_equal(memattr_notifier_register(d->s, &d->notifier), 0);
+}
+
+/* Sets (r < 28), short sets (r < 42) or batches; one in eight unheard. */
+static void op_write(struct diff *d, uint64_t r)
+{
+	void (*op)(struct diff * d) = op_set_runs;
+
+	if (r < 28)
+		op = op_set;
+	else if (r < 42)
+		op = op_set_short;
+	if (below(8) == 0)
+		unheard(d, op);
+	else
+		op(d);
+}
+
 static void diff_run(const struct config *cfg, uint64_t ops)
 {
 	struct diff d;
@@ -588,10 +666,8 @@ static void diff_run(const struct config *cfg, uint64_t ops)
 	for (d.op = 0; d.op < ops; d.op++) {
 		uint64_t r = below(100);
 
-		if (r < 42)
-			op_set(&d);
-		else if (r < 45)
-			op_set_runs(&d);
+		if (r < 45)
+			op_write(&d, r);
 		else if (r < 47)
 			op_bad_set(&d);
 		else if (r < 62)

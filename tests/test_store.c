@@ -716,6 +716,275 @@ static void test_noop_set_allocates_nothing(void **state)
 	assert_int_equal(f.live_blocks, 0);
 }
 
+/* Change @i of @n is [start, end) from @old to @new. */
+static void noted(const struct notes *n, int i, uint64_t start, uint64_t end, uint64_t old,
+		  uint64_t new)
+{
+	assert_true(i < n->n);
+	assert_int_equal(n->c[i].start, start);
+	assert_int_equal(n->c[i].end, end);
+	assert_int_equal(n->c[i].old_value, old);
+	assert_int_equal(n->c[i].new_value, new);
+}
+
+static void same_layers(struct memattr_store *s, unsigned int a, unsigned int b)
+{
+	struct memattr_stats sa, sb;
+
+	for (uint64_t g = 0; g < 8 * 512; g++)
+		assert_int_equal(memattr_get(s, a, g), memattr_get(s, b, g));
+	assert_int_equal(memattr_stats(s, (int)a, &sa), 0);
+	assert_int_equal(memattr_stats(s, (int)b, &sb), 0);
+	assert_int_equal(sa.interior_nodes, sb.interior_nodes);
+	assert_int_equal(sa.leaves, sb.leaves);
+}
+
+/*
+ * Sets that need no node and fold none: pages inside an existing leaf, value
+ * slots of one interior node.  They tell each maximal range of one old value
+ * that changes, ascending, while the store still shows the old value; they
+ * tell nothing when nothing changes; they allocate nothing; and with or
+ * without a notifier they leave the same tree.
+ */
+static void test_one_walk_sets(void **state)
+{
+	struct test_alloc f;
+	struct memattr_config cfg = { .layers = 2,
+				      .gpa_bits = 52,
+				      .allocator = test_alloc_init(&f) };
+	struct notes n = { 0 };
+	struct memattr_notifier nt = { .notify = note, .layers = 1, .opaque = &n };
+	struct memattr_notifier old = { .notify = check_old_visible, .layers = 1 };
+	struct memattr_store *s;
+	struct memattr_stats st;
+	long long calls;
+
+	(void)state;
+	assert_int_equal(memattr_store_create(&cfg, &s), 0);
+	old.opaque = s;
+	/* Each layer: a leaf over [0, 512) and a value slot at [2560, 3072) beside it. */
+	for (unsigned int l = 0; l < 2; l++) {
+		set_ok(s, l, 100, 101, R);
+		set_ok(s, l, 103, 105, NA);
+		set_ok(s, l, 5 * 512, 6 * 512, R | W);
+	}
+	calls = f.calls;
+	assert_int_equal(memattr_stats(s, 0, &st), 0);
+	assert_int_equal(st.interior_nodes, 4);
+	assert_int_equal(st.leaves, 1);
+	/* Layer 1 first, with nobody listening; layer 0 the same, heard. */
+	for (unsigned int l = 2; l-- > 0;) {
+		if (l == 0) {
+			memattr_notifier_register(s, &nt);
+			memattr_notifier_register(s, &old);
+		}
+		/* Inside the leaf: 0, R, 0, NA, 0 become R|X, five changes. */
+		n.n = 0;
+		set_ok(s, l, 99, 106, R | X);
+		assert_int_equal(n.n, l ? 0 : 5);
+		if (!l) {
+			noted(&n, 0, 99, 100, 0, R | X);
+			noted(&n, 1, 100, 101, R, R | X);
+			noted(&n, 2, 101, 103, 0, R | X);
+			noted(&n, 3, 103, 105, NA, R | X);
+			noted(&n, 4, 105, 106, 0, R | X);
+		}
+		/* Partly set already: only the changing pages, each side its own range. */
+		n.n = 0;
+		set_ok(s, l, 98, 108, R | X);
+		assert_int_equal(n.n, l ? 0 : 2);
+		if (!l) {
+			noted(&n, 0, 98, 99, 0, R | X);
+			noted(&n, 1, 106, 108, 0, R | X);
+		}
+		/* Nothing changes: nobody is told. */
+		n.n = 0;
+		set_ok(s, l, 100, 105, R | X);
+		assert_int_equal(n.n, 0);
+		/* A slot changing value: one range, the slot's 512 pages. */
+		set_ok(s, l, 5 * 512, 6 * 512, NA);
+		assert_int_equal(n.n, l ? 0 : 1);
+		if (!l)
+			noted(&n, 0, 5 * 512, 6 * 512, R | W, NA);
+		/* Three slots, the middle one at the value already: two ranges. */
+		n.n = 0;
+		set_ok(s, l, 4 * 512, 7 * 512, NA);
+		assert_int_equal(n.n, l ? 0 : 2);
+		if (!l) {
+			noted(&n, 0, 4 * 512, 5 * 512, 0, NA);
+			noted(&n, 1, 6 * 512, 7 * 512, 0, NA);
+		}
+		/* Slots covered in part that hold the value already: nothing to do. */
+		n.n = 0;
+		set_ok(s, l, 4 * 512 + 7, 7 * 512 - 3, NA);
+		assert_int_equal(n.n, 0);
+		assert_int_equal(memattr_get(s, l, 97), 0);
+		assert_int_equal(memattr_get(s, l, 98), R | X);
+		assert_int_equal(memattr_get(s, l, 107), R | X);
+		assert_int_equal(memattr_get(s, l, 108), 0);
+		assert_int_equal(memattr_get(s, l, 4 * 512 - 1), 0);
+		assert_int_equal(memattr_get(s, l, 4 * 512), NA);
+		assert_int_equal(memattr_get(s, l, 7 * 512 - 1), NA);
+		assert_int_equal(memattr_get(s, l, 7 * 512), 0);
+	}
+	same_layers(s, 0, 1);
+	/* No node was allocated, freed or counted. */
+	assert_int_equal(f.calls, calls);
+	assert_int_equal(memattr_stats(s, 0, &st), 0);
+	assert_int_equal(st.interior_nodes, 4);
+	assert_int_equal(st.leaves, 1);
+	assert_int_equal(memattr_store_validate(s, -1), 0);
+	memattr_notifier_unregister(s, &old);
+	memattr_notifier_unregister(s, &nt);
+	memattr_store_destroy(s);
+	assert_int_equal(f.live_blocks, 0);
+}
+
+/*
+ * A set inside a leaf or over slots of one node that leaves it uniform folds
+ * it into its parent (canonical form), heard or not; one that leaves a single
+ * page of another value anywhere in the node does not.
+ */
+static void test_one_walk_folds(void **state)
+{
+	struct memattr_store *s = make(2, 52, 0);
+	struct notes n = { 0 };
+	struct memattr_notifier nt = { .notify = note, .layers = 1, .opaque = &n };
+	struct memattr_stats st;
+
+	(void)state;
+	for (unsigned int l = 2; l-- > 0;) {
+		if (l == 0)
+			memattr_notifier_register(s, &nt);
+		/* A leaf holding R at 0, 400 and 511; a value slot at [2560, 3072). */
+		set_ok(s, l, 0, 1, R);
+		set_ok(s, l, 400, 401, R);
+		set_ok(s, l, 511, 512, R);
+		set_ok(s, l, 5 * 512, 6 * 512, R | W);
+		/* Both neighbours hold the value, the far end of the leaf does not. */
+		n.n = 0;
+		set_ok(s, l, 400, 401, 0);
+		assert_int_equal(memattr_stats(s, (int)l, &st), 0);
+		assert_int_equal(st.leaves, 1);
+		/* First page: no neighbour below, 511 still R. */
+		set_ok(s, l, 0, 1, 0);
+		assert_int_equal(memattr_stats(s, (int)l, &st), 0);
+		assert_int_equal(st.leaves, 1);
+		assert_int_equal(memattr_get(s, l, 0), 0);
+		assert_int_equal(memattr_get(s, l, 511), R);
+		/* Last page: no neighbour above; the leaf becomes uniform and folds. */
+		set_ok(s, l, 511, 512, 0);
+		assert_int_equal(memattr_stats(s, (int)l, &st), 0);
+		assert_int_equal(st.leaves, 0);
+		assert_int_equal(st.interior_nodes, 4);
+		assert_int_equal(n.n, l ? 0 : 3);
+		if (!l) {
+			noted(&n, 0, 400, 401, R, 0);
+			noted(&n, 1, 0, 1, R, 0);
+			noted(&n, 2, 511, 512, R, 0);
+		}
+		/* The last value slot of the interior node: the whole path folds. */
+		n.n = 0;
+		set_ok(s, l, 5 * 512, 6 * 512, 0);
+		assert_int_equal(memattr_stats(s, (int)l, &st), 0);
+		assert_int_equal(st.bytes, 0);
+		assert_int_equal(n.n, l ? 0 : 1);
+		if (!l)
+			noted(&n, 0, 5 * 512, 6 * 512, R | W, 0);
+		assert_int_equal(memattr_store_validate(s, (int)l), 0);
+	}
+	memattr_notifier_unregister(s, &nt);
+	memattr_store_destroy(s);
+	/* A top node of two slots (40-bit space): the second set makes the layer uniform. */
+	s = make(1, 40, 0);
+	set_ok(s, 0, 0, 1ULL << 27, R);
+	assert_int_equal(memattr_stats(s, 0, &st), 0);
+	assert_int_equal(st.interior_nodes, 1);
+	set_ok(s, 0, 1ULL << 27, 1ULL << 28, R);
+	assert_int_equal(memattr_stats(s, 0, &st), 0);
+	assert_int_equal(st.bytes, 0);
+	assert_int_equal(memattr_get(s, 0, (1ULL << 28) - 1), R);
+	assert_int_equal(memattr_store_validate(s, 0), 0);
+	memattr_store_destroy(s);
+}
+
+/*
+ * memattr_set_runs() is all or nothing whichever way each run is set: a run
+ * inside an existing leaf is not set when another run's node cannot be
+ * allocated, and nobody hears of it; with memory the batch is set whole and
+ * heard in order.  Runs that need no node need no memory.
+ */
+static void test_set_runs_one_walk(void **state)
+{
+	struct test_alloc f;
+	struct memattr_config cfg = { .layers = 1,
+				      .gpa_bits = 52,
+				      .allocator = test_alloc_init(&f) };
+	const struct memattr_range mixed[] = { { 102, 104 }, { 1ULL << 20, (1ULL << 20) + 1 } };
+	const struct memattr_range inside[] = { { 200, 201 }, { 300, 302 } };
+	struct notes n = { 0 };
+	struct memattr_notifier nt = { .notify = note, .layers = 1, .opaque = &n };
+	struct memattr_store *s;
+	struct memattr_stats st;
+	int failed = 0;
+
+	(void)state;
+	assert_int_equal(memattr_store_create(&cfg, &s), 0);
+	set_ok(s, 0, 100, 101, R);
+	memattr_notifier_register(s, &nt);
+	/* Each allocation the mixed batch makes failing in turn, then none. */
+	for (long long k = 0;; k++) {
+		f.fail_only = f.calls + k;
+		if (memattr_set_runs(s, 0, mixed, 2, R) == 0)
+			break;
+		failed++;
+		assert_int_equal(n.n, 0);
+		assert_int_equal(memattr_get(s, 0, 102), 0);
+		assert_int_equal(memattr_get(s, 0, 103), 0);
+		assert_int_equal(memattr_get(s, 0, 1ULL << 20), 0);
+		assert_int_equal(memattr_stats(s, 0, &st), 0);
+		assert_int_equal(st.leaves, 1);
+	}
+	/* The pool's array, an interior node and a leaf. */
+	assert_int_equal(failed, 3);
+	assert_int_equal(n.n, 2);
+	noted(&n, 0, 102, 104, 0, R);
+	noted(&n, 1, 1ULL << 20, (1ULL << 20) + 1, 0, R);
+	assert_int_equal(memattr_get(s, 0, 103), R);
+	assert_int_equal(memattr_get(s, 0, 1ULL << 20), R);
+	/* No memory at all: runs inside the leaf need none. */
+	f.fail_only = -1;
+	f.fail_from = f.calls;
+	n.n = 0;
+	assert_int_equal(memattr_set_runs(s, 0, inside, 2, NA), 0);
+	assert_int_equal(n.n, 2);
+	noted(&n, 0, 200, 201, 0, NA);
+	noted(&n, 1, 300, 302, 0, NA);
+	assert_int_equal(memattr_get(s, 0, 301), NA);
+	f.fail_from = -1;
+	assert_int_equal(memattr_store_validate(s, 0), 0);
+	memattr_notifier_unregister(s, &nt);
+	memattr_store_destroy(s);
+	assert_int_equal(f.live_blocks, 0);
+}
+
+/* A work limit never cuts a set that stays on the path to its first page. */
+static void test_one_walk_work_limit(void **state)
+{
+	struct memattr_store *s = make(1, 52, 0);
+	uint64_t next = 0;
+
+	(void)state;
+	set_ok(s, 0, 100, 101, R);
+	assert_int_equal(memattr_set(s, 0, 10, 500, NA, 1, &next), 0);
+	assert_int_equal(next, 500);
+	assert_int_equal(memattr_set(s, 0, 4 * 512, 9 * 512, R, 1, &next), 0);
+	assert_int_equal(next, 9 * 512);
+	assert_int_equal(memattr_get(s, 0, 499), NA);
+	assert_int_equal(memattr_get(s, 0, 9 * 512 - 1), R);
+	memattr_store_destroy(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -737,6 +1006,10 @@ int main(void)
 		cmocka_unit_test(test_work_limit_progress),
 		cmocka_unit_test(test_enomem),
 		cmocka_unit_test(test_noop_set_allocates_nothing),
+		cmocka_unit_test(test_one_walk_sets),
+		cmocka_unit_test(test_one_walk_folds),
+		cmocka_unit_test(test_set_runs_one_walk),
+		cmocka_unit_test(test_one_walk_work_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -63,6 +63,9 @@ int memattr_store_create(const struct memattr_config *cfg, struct memattr_store 
 	s->supported = MEMATTR_RWX | MEMATTR_PRIVATE | MEMATTR_NO_ACCESS;
 	if (cfg->flags & MEMATTR_F_MBEC)
 		s->supported |= MEMATTR_USER_EXECUTE;
+	for (uint64_t v = 0; v < 64; v++)
+		if (memattr_value_valid(s, v))
+			s->legal |= 1ULL << v;
 	s->alloc = cfg->allocator ? *cfg->allocator : default_allocator;
 	for (unsigned int i = 0; i < MEMATTR_MAX_LAYERS; i++)
 		s->layer[i].root = value_slot(0);

@@ -70,6 +70,7 @@ struct memattr_store {
 	unsigned int top_slots; /* slots (or bytes) of the top node inside the space */
 	uint64_t nr_pages;	/* 2^gfn_bits */
 	uint64_t supported;
+	uint64_t legal; /* bit v set: memattr_value_valid(v); no legal value is 64 or more */
 	struct memattr_allocator alloc;
 	struct memattr_notifier *notifiers;
 	unsigned long pending_batches; /* retire batches awaiting call_rcu (atomic) */
@@ -154,6 +155,12 @@ static inline void writer_exit(struct memattr_store *s)
 static inline bool layer_valid(const struct memattr_store *s, unsigned int layer)
 {
 	return layer < s->nlayers;
+}
+
+/* memattr_value_valid() without the call: the set paths check every value. */
+static inline bool value_legal(const struct memattr_store *s, uint64_t value)
+{
+	return value < 64 && ((s->legal >> value) & 1);
 }
 
 /* Walk of the tree-uniform pieces of [start, end), ascending; see table_query.c. */

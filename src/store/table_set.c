@@ -6,8 +6,8 @@
  * becomes one value, its old subtree is retired) and at most two partial
  * paths, at the range's edges.  Only a partial slot holding a uniform value
  * other than v needs a new node, so a set needs at most two nodes per level,
- * whatever the range's length.  The call runs in passes so that it can never
- * fail half-way and never tell a notifier more than what happens:
+ * whatever the range's length.  In general a set runs in passes, so that it
+ * can never fail half-way and never tell a notifier more than what happens:
  *
  *   1. budget: with a work limit, walk the range and cut it at the first
  *      slot boundary where the limit runs out;
@@ -16,6 +16,14 @@
  *   3. notify: walk the final range and report coalesced changes;
  *   4. apply: change the tree, collapse nodes that became uniform, retire
  *      what was unlinked.  Nothing can fail here.
+ *
+ * Most sets need no passes: a page or a few inside an existing leaf, or value
+ * slots of one node changing value.  Such a set allocates nothing, so nothing
+ * can fail, and visits no node off the path to its first page, where
+ * budget_walk() never cuts.  set_one_walk() does it in one descent: it finds
+ * the node the range lies in, checks that the set needs no node and leaves
+ * that node non-uniform, then notifies and writes as passes 3 and 4 would.
+ * Anything else it leaves untouched for the passes.
  */
 #include <errno.h>
 #include <string.h>
@@ -32,6 +40,18 @@ struct prealloc {
 struct node_pool {
 	void **leaf, **inode;
 	size_t nleaf, ninode;
+};
+
+/*
+ * Pass 3's state: the changes of one set, arriving in ascending order, are
+ * coalesced into maximal ranges of one old value; each is told when the next
+ * one starts or the set ends.
+ */
+struct notice {
+	const struct memattr_store *s;
+	struct memattr_change ch; /* .layer and .new_value: the set's; the rest while pending */
+	bool pending;
+	bool changed;
 };
 
 struct set_ctx {
@@ -51,9 +71,7 @@ struct set_ctx {
 	struct prealloc *pre;
 	struct node_pool *pool; /* NULL: prealloc() allocates */
 
-	bool pending;
-	bool changed;
-	struct memattr_change ch;
+	struct notice note;
 
 	struct retire_list *retired;
 };
@@ -236,32 +254,41 @@ static void *take_node(struct set_ctx *c, unsigned int level, slot_t fill)
 
 /* ---- pass 3: notify ---- */
 
-static void notify_flush(struct set_ctx *c)
+static void notice_init(struct notice *nc, const struct memattr_store *s, unsigned int layer,
+			uint8_t v)
 {
-	if (!c->pending)
+	nc->s = s;
+	nc->ch.layer = layer;
+	nc->ch.new_value = v;
+	nc->pending = nc->changed = false;
+}
+
+static void notify_flush(struct notice *nc)
+{
+	if (!nc->pending)
 		return;
-	for (struct memattr_notifier *n = c->s->notifiers; n; n = n->next)
-		if (n->layers & (1U << c->layer))
-			n->notify(n, &c->ch);
-	c->pending = false;
+	for (struct memattr_notifier *n = nc->s->notifiers; n; n = n->next)
+		if (n->layers & (1U << nc->ch.layer))
+			n->notify(n, &nc->ch);
+	nc->pending = false;
 }
 
 static int notify_segment(void *opaque, uint64_t start, uint64_t end, uint8_t old)
 {
-	struct set_ctx *c = opaque;
+	struct notice *nc = opaque;
 
-	if (old == c->v)
+	if (old == nc->ch.new_value)
 		return 0;
-	c->changed = true;
-	if (c->pending && c->ch.end == start && c->ch.old_value == old) {
-		c->ch.end = end;
+	nc->changed = true;
+	if (nc->pending && nc->ch.end == start && nc->ch.old_value == old) {
+		nc->ch.end = end;
 		return 0;
 	}
-	notify_flush(c);
-	c->ch = (struct memattr_change){
-		.layer = c->layer, .start = start, .end = end, .old_value = old, .new_value = c->v
-	};
-	c->pending = true;
+	notify_flush(nc);
+	nc->ch.start = start;
+	nc->ch.end = end;
+	nc->ch.old_value = old;
+	nc->pending = true;
 	return 0;
 }
 
@@ -298,32 +325,41 @@ static void unlink_subtree(struct set_ctx *c, slot_t sl, unsigned int level)
 	retire(c->s, c->retired, sl, level);
 }
 
-static bool leaf_uniform(const struct leaf *lf, unsigned int n, uint8_t v)
+/* Are the @n bytes at @p all @v?  Eight at a time: a fold check reads a whole leaf. */
+static bool bytes_all(const uint8_t *p, unsigned int n, uint8_t v)
 {
 	const uint64_t pattern = 0x0101010101010101ULL * v;
+	unsigned int i = 0;
 
-	if (n == NODE_SLOTS) {
-		for (unsigned int i = 0; i < NODE_SLOTS; i += 8) {
-			uint64_t w;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
 
-			memcpy(&w, &lf->v[i], sizeof(w));
-			if (w != pattern)
-				return false;
-		}
-		return true;
+		memcpy(&w, p + i, sizeof(w));
+		if (w != pattern)
+			return false;
 	}
-	for (unsigned int i = 0; i < n; i++)
-		if (lf->v[i] != v)
+	for (; i < n; i++)
+		if (p[i] != v)
 			return false;
 	return true;
 }
 
-static bool inode_uniform(const struct inode *node, unsigned int n, slot_t s)
+static bool slots_all(const slot_t *p, unsigned int n, slot_t s)
 {
 	for (unsigned int i = 0; i < n; i++)
-		if (node->slot[i] != s)
+		if (p[i] != s)
 			return false;
 	return true;
+}
+
+static bool leaf_uniform(const struct leaf *lf, unsigned int n, uint8_t v)
+{
+	return bytes_all(lf->v, n, v);
+}
+
+static bool inode_uniform(const struct inode *node, unsigned int n, slot_t s)
+{
+	return slots_all(node->slot, n, s);
 }
 
 static void apply(struct set_ctx *c, slot_t *slotp, unsigned int level, uint64_t base,
@@ -413,65 +449,190 @@ static void apply(struct set_ctx *c, slot_t *slotp, unsigned int level, uint64_t
 	}
 }
 
-/*
- * Fast path for the common VSM case, a few pages inside one existing leaf
- * (a run of a ModifyVtlProtectionMask list): one descent, and no node can be
- * needed, so passes 1 and 2 have nothing to do.
- */
-static bool set_in_leaf(struct set_ctx *c)
-{
-	const struct memattr_store *s = c->s;
-	unsigned int level = s->top, lo, hi;
-	slot_t sl = c->l->root;
-	struct leaf *lf;
+/* ---- one-walk sets ---- */
 
-	if ((c->start >> NODE_SHIFT) != ((c->end - 1) >> NODE_SHIFT))
+/* A neighbour of bytes [lo, hi) in a leaf's first @n holds another value than @v. */
+static bool leaf_neighbour_differs(const struct leaf *lf, unsigned int n, unsigned int lo,
+				   unsigned int hi, uint8_t v)
+{
+	return (hi < n && lf->v[hi] != v) || (lo && lf->v[lo - 1] != v);
+}
+
+/*
+ * Would bytes [lo, hi) of a leaf's first @n set to @v leave it uniform?  Only
+ * if every byte outside them is @v already; a neighbour that is not answers
+ * without a scan, which is the usual case.
+ */
+static bool leaf_would_fold(const struct leaf *lf, unsigned int n, unsigned int lo, unsigned int hi,
+			    uint8_t v)
+{
+	if (leaf_neighbour_differs(lf, n, lo, hi, v))
 		return false;
-	for (; !slot_is_value(sl) && level > 0; level--)
-		sl = slot_inode(sl)->slot[slot_index(c->start, level)];
-	if (slot_is_value(sl))
+	return bytes_all(lf->v, lo, v) && bytes_all(lf->v + hi, n - hi, v);
+}
+
+/* The same for slots [i0, i1) of an interior node's first @n set to @vslot. */
+static bool inode_would_fold(const struct inode *node, unsigned int n, unsigned int i0,
+			     unsigned int i1, slot_t vslot)
+{
+	if ((i1 < n && node->slot[i1] != vslot) || (i0 && node->slot[i0 - 1] != vslot))
 		return false;
-	lf = slot_leaf(sl);
-	lo = (unsigned int)c->start & NODE_MASK;
-	hi = lo + (unsigned int)(c->end - c->start);
-	if (has_listener(s, c->layer)) {
+	return slots_all(node->slot, i0, vslot) && slots_all(node->slot + i1, n - i1, vslot);
+}
+
+static void leaf_write(struct leaf *lf, unsigned int lo, unsigned int hi, uint8_t v)
+{
+	/* Byte stores: a concurrent reader sees each page old or new. */
+	for (unsigned int i = lo; i < hi; i++)
+		__atomic_store_n(&lf->v[i], v, __ATOMIC_RELAXED);
+}
+
+/*
+ * Pages [lo, hi) of the leaf @lf, whose first page is @base, set to @v:
+ * passes 3 and 4 on one leaf.  Returns false, having changed and told
+ * nothing, when the leaf would become uniform: folding it is the passes' job.
+ * Out of line, as everything but a set nobody listens to that a neighbour
+ * keeps mixed: that common case stays a short path through memattr_set().
+ */
+static __attribute__((noinline)) bool leaf_set(struct memattr_store *s, unsigned int layer,
+					       struct leaf *lf, uint64_t base, unsigned int lo,
+					       unsigned int hi, uint8_t v)
+{
+	if (leaf_would_fold(lf, node_slots(s, 0), lo, hi, v))
+		return false;
+	if (has_listener(s, layer)) {
+		struct notice nc;
+
+		notice_init(&nc, s, layer, v);
 		for (unsigned int i = lo; i < hi; i++)
-			notify_segment(c, c->start - lo + i, c->start - lo + i + 1, lf->v[i]);
-		notify_flush(c);
-		if (!c->changed)
+			notify_segment(&nc, base + i, base + i + 1, lf->v[i]);
+		notify_flush(&nc);
+		if (!nc.changed)
 			return true;
 	}
-	for (unsigned int i = lo; i < hi; i++)
-		__atomic_store_n(&lf->v[i], c->v, __ATOMIC_RELAXED);
-	/* Rare: the leaf became uniform; the general pass folds it and its parents. */
-	if (leaf_uniform(lf, node_slots(s, 0), c->v))
-		apply(c, &c->l->root, s->top, 0, s->nr_pages);
+	leaf_write(lf, lo, hi, v);
 	return true;
 }
 
+/*
+ * [start, end) set to @v where it covers slots of the level-@level @node:
+ * passes 3 and 4 when every such slot holds a value, and those it covers in
+ * part hold @v already.  Returns false, having changed and told nothing,
+ * otherwise (a slot that holds a node has a subtree to change or unlink, one
+ * covered in part with another value needs a node) or when the node would
+ * become uniform.
+ */
+static __attribute__((noinline)) bool slots_set(struct memattr_store *s, unsigned int layer,
+						struct inode *node, unsigned int level,
+						uint64_t start, uint64_t end, uint8_t v)
+{
+	const slot_t vslot = value_slot(v);
+	const uint64_t span = slot_span(level);
+	const unsigned int shift = NODE_SHIFT * level;
+	const unsigned int i0 = (unsigned int)(start >> shift) & NODE_MASK;
+	const unsigned int i1 = ((unsigned int)((end - 1) >> shift) & NODE_MASK) + 1;
+	bool change = false;
+
+	for (unsigned int i = i0; i < i1; i++) {
+		slot_t child = node->slot[i];
+
+		if (child == vslot)
+			continue;
+		if (!slot_is_value(child))
+			return false;
+		if ((i == i0 && (start & (span - 1))) || (i == i1 - 1 && (end & (span - 1))))
+			return false;
+		change = true;
+	}
+	if (!change)
+		return true;
+	if (inode_would_fold(node, node_slots(s, level), i0, i1, vslot))
+		return false;
+	if (has_listener(s, layer)) {
+		uint64_t base = start & ~(span - 1);
+		struct notice nc;
+
+		notice_init(&nc, s, layer, v);
+		for (unsigned int i = i0; i < i1; i++, base += span)
+			notify_segment(&nc, max_u64(start, base), min_u64(end, base + span),
+				       slot_value(node->slot[i]));
+		notify_flush(&nc);
+	}
+	/*
+	 * Value for value: no node is linked or unlinked, so neither the
+	 * statistics nor layer->first (a node or 0) change.
+	 */
+	for (unsigned int i = i0; i < i1; i++)
+		if (node->slot[i] != vslot)
+			slot_publish(&node->slot[i], vslot);
+	return true;
+}
+
+/*
+ * Sets [start, end) of @layer to @v in one descent if that needs no new node
+ * and folds none (see the top of this file), and returns true; a no-op set is
+ * one too.  Otherwise returns false having changed and told nothing.  Inline:
+ * it is most of memattr_set().
+ */
+static inline bool set_one_walk(struct memattr_store *s, unsigned int layer, uint64_t start,
+				uint64_t end, uint8_t v)
+{
+	const struct layer *l = &s->layer[layer];
+	const uint64_t last = end - 1;
+	unsigned int level = s->top, lo, hi;
+	slot_t sl = l->root;
+	struct leaf *lf;
+
+	/* Under the top node's slot 0, start a level down, as lookups do. */
+	if (l->first && !(last >> (NODE_SHIFT * level))) {
+		sl = l->first;
+		level--;
+	}
+	if (slot_is_value(sl))
+		return sl == value_slot(v); /* a uniform layer: nothing to do, or new nodes */
+	/* Down while the range lies in one child and that child is a node. */
+	for (; level > 0; level--) {
+		unsigned int shift = NODE_SHIFT * level;
+		slot_t child;
+
+		if ((start ^ last) >> shift)
+			break;
+		child = slot_inode(sl)->slot[(start >> shift) & NODE_MASK];
+		if (slot_is_value(child))
+			break;
+		sl = child;
+	}
+	if (level > 0)
+		return slots_set(s, layer, slot_inode(sl), level, start, end, v);
+	lf = slot_leaf(sl);
+	lo = (unsigned int)start & NODE_MASK;
+	hi = lo + (unsigned int)(end - start);
+	/* The common case: nobody to tell, and a neighbour keeps the leaf mixed. */
+	if (!s->notifiers && leaf_neighbour_differs(lf, node_slots(s, 0), lo, hi, v)) {
+		leaf_write(lf, lo, hi, v);
+		return true;
+	}
+	return leaf_set(s, layer, lf, start - lo, lo, hi, v);
+}
+
 /* Passes 1 to 4 on @c's range (checked by the caller); see the top of this file. */
-static int set_range(struct set_ctx *c, uint64_t *next)
+static int set_passes(struct set_ctx *c, uint64_t *next)
 {
 	struct memattr_store *s = c->s;
 	int ret;
 
 	c->l = &s->layer[c->layer];
 	c->retired->n = 0;
-	/* A work limit never stops the first path, so the fast path obeys it too. */
-	if (set_in_leaf(c)) {
-		retire_flush(s, c->retired);
-		*next = c->end;
-		return 0;
-	}
 	if (c->limit)
 		budget_walk(c, c->l->root, s->top, 0, s->nr_pages);
 	ret = prepare(c);
 	if (ret)
 		return ret;
 	if (has_listener(s, c->layer)) {
-		segments_walk(s, c->l->root, c->start, c->end, notify_segment, c);
-		notify_flush(c);
-		if (!c->changed) {
+		notice_init(&c->note, s, c->layer, c->v);
+		segments_walk(s, c->l->root, c->start, c->end, notify_segment, &c->note);
+		notify_flush(&c->note);
+		if (!c->note.changed) {
 			/* A no-op set needs no node: the prepare pass allocated none. */
 			prealloc_release(c);
 			*next = c->end;
@@ -486,10 +647,11 @@ static int set_range(struct set_ctx *c, uint64_t *next)
 	return 0;
 }
 
-int memattr_set(struct memattr_store *s, unsigned int layer, uint64_t start, uint64_t end,
-		uint64_t value, uint64_t work_limit, uint64_t *next)
+/* memattr_set() in passes, out of line: a one-walk set does not set up their context. */
+static __attribute__((noinline)) int set_in_passes(struct memattr_store *s, unsigned int layer,
+						   uint64_t start, uint64_t end, uint8_t v,
+						   uint64_t work_limit, uint64_t *next)
 {
-	/* Kept out of the context so that initializing it stays cheap. */
 	struct retire_list retired;
 	struct prealloc pre;
 	struct set_ctx c = {
@@ -497,19 +659,29 @@ int memattr_set(struct memattr_store *s, unsigned int layer, uint64_t start, uin
 		.layer = layer,
 		.start = start,
 		.end = end,
-		.v = (uint8_t)value,
-		.vslot = value_slot((uint8_t)value),
+		.v = v,
+		.vslot = value_slot(v),
 		.limit = work_limit,
 		.retired = &retired,
 		.pre = &pre,
 	};
-	int ret;
+
+	return set_passes(&c, next);
+}
+
+int memattr_set(struct memattr_store *s, unsigned int layer, uint64_t start, uint64_t end,
+		uint64_t value, uint64_t work_limit, uint64_t *next)
+{
+	int ret = 0;
 
 	if (!s || !next || !layer_valid(s, layer) || start >= end || end > s->nr_pages ||
-	    !memattr_value_valid(s, value))
+	    !value_legal(s, value))
 		return -EINVAL;
 	writer_enter(s);
-	ret = set_range(&c, next);
+	if (set_one_walk(s, layer, start, end, (uint8_t)value))
+		*next = end;
+	else
+		ret = set_in_passes(s, layer, start, end, (uint8_t)value, work_limit, next);
 	writer_exit(s);
 	return ret;
 }
@@ -564,7 +736,7 @@ int memattr_set_runs(struct memattr_store *s, unsigned int layer, const struct m
 	void **arr = NULL;
 	int ret = 0;
 
-	if (!s || (n && !runs) || !layer_valid(s, layer) || !memattr_value_valid(s, value) ||
+	if (!s || (n && !runs) || !layer_valid(s, layer) || !value_legal(s, value) ||
 	    !runs_valid(s, runs, n))
 		return -EINVAL;
 	writer_enter(s);
@@ -602,9 +774,10 @@ int memattr_set_runs(struct memattr_store *s, unsigned int layer, const struct m
 
 		c.start = runs[i].start;
 		c.end = runs[i].end;
-		c.pending = c.changed = false;
+		if (set_one_walk(s, layer, c.start, c.end, c.v))
+			continue;
 		/* Cannot fail: the pool holds what every run needs (pool_count()). */
-		ret = set_range(&c, &next);
+		ret = set_passes(&c, &next);
 	}
 	while (pool.nleaf)
 		node_free_now(&s->alloc, pool.leaf[--pool.nleaf], 0);
