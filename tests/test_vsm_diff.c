@@ -247,7 +247,7 @@ static void test_random_histories(void **state)
 				assert_int_equal(ST(fx_enable_vp_vtl(&f, 0, vp, t, 0)), 0);
 			if (rng_below(&rng, 5)) {
 				uint32_t def = default_mask(&rng, m, t);
-				uint8_t rights;
+				uint8_t rights = 0;
 
 				assert_int_equal(
 					memattr_vsm_set_partition_config(f.v, 0, CONFIG_ON(def)),
