@@ -12,7 +12,7 @@
 #include <memattr/memattr.h>
 
 #include "bench.h"
-#include "clock.h"
+#include "common/clock.h"
 
 #define STORE_RUNS 3 /* the store is cheap to rebuild: best of a few */
 

@@ -17,7 +17,7 @@
 #include <memattr/memattr.h>
 
 #include "bench.h"
-#include "clock.h"
+#include "common/clock.h"
 #include "common/rng.h"
 
 #define RUNS	  3
