@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Guest-physical layout of the VSM demo, shared by the guests (.S, through
- * cpp) and the host side (tools/vm_demo.c).  The VMM owns the first 64 KiB (page
- * tables, GDT).  VTL 0's "kernel image" and VTL 1's private memory sit in
+ * cpp) and the host side (src/demo/vm_demo.c).  The VMM owns the first
+ * 64 KiB (page tables, GDT).  VTL 0's "kernel image" and VTL 1's private memory sit in
  * different 2 MiB blocks so that a VMA-budget fallback (a whole block held
  * at PROT_NONE) never covers code VTL 0 executes.
  */

@@ -24,7 +24,7 @@
 #include <memattr/memattr.h>
 #include <memattr/vm.h>
 
-#include "../tools/vm_demo.h"
+#include "demo/vm_demo.h"
 #include "../guests/layout.h"
 #include "mmio.h" /* guests/mmio.S, assembled in-tree */
 #include "msr.h"

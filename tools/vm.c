@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "vm_demo.h"
+#include "demo/vm_demo.h"
 #include "../guests/layout.h"
 #include "cmd.h"
 #include "common/number.h"

@@ -6,7 +6,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
-#include "../guests/layout.h"
+#include "layout.h"
 #include "vm_demo.h"
 #include "vtl0.h" /* guests/vtl0.S, assembled in-tree */
 #include "vtl1.h"

@@ -2,11 +2,11 @@
 /*
  * The VSM demo on real KVM: VTL 1 protects VTL 0's kernel image, VTL 0 runs
  * into the protections.  Both guests reach the VMM only through the Hyper-V
- * interface (CPUID, synthetic MSRs, the hypercall page).  Shared by `memattr vm` and
- * tests/test_kvm.c.
+ * interface (CPUID, synthetic MSRs, the hypercall page).  Shared by
+ * `memattr vm` and tests/test_kvm.c.
  */
-#ifndef MEMATTR_TOOLS_VM_DEMO_H
-#define MEMATTR_TOOLS_VM_DEMO_H
+#ifndef MEMATTR_DEMO_VM_DEMO_H
+#define MEMATTR_DEMO_VM_DEMO_H
 
 #include <stdbool.h>
 #include <stdint.h>
