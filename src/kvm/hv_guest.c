@@ -80,8 +80,21 @@ static bool page_writable(void *opaque, uint64_t gpa)
 	return vtl_page(c->vm, c->vtl, gpa, true);
 }
 
+/*
+ * A page the guest programmed: not programmed (the configured page stands
+ * in), usable, or closed to the VTL since (neither the page nor the
+ * configured one is used: nothing is written, nothing read).
+ */
+enum guest_page { PAGE_OFF, PAGE_OPEN, PAGE_CLOSED };
+
+static enum guest_page page_state(uint8_t *p, uint8_t **out)
+{
+	*out = p;
+	return p ? PAGE_OPEN : PAGE_CLOSED;
+}
+
 /* SINT 0's slot of @vtl's message page, when the VTL has enabled delivery to it. */
-static uint8_t *simp_slot(struct memattr_vm *vm, unsigned int vtl)
+static enum guest_page simp_slot(struct memattr_vm *vm, unsigned int vtl, uint8_t **slot)
 {
 	const struct hv_msrs *m = &vm->hvg[vtl].msrs;
 	uint64_t gpa;
@@ -89,8 +102,9 @@ static uint8_t *simp_slot(struct memattr_vm *vm, unsigned int vtl)
 	/* OpenVMM posts only to an enabled SynIC's unmasked SINT. */
 	if (!(m->scontrol & HV_SCONTROL_ENABLE) || m->sint[HV_SINT_INTERCEPT] & HV_SINT_MASKED ||
 	    !hv_page_gpa(m->simp, &gpa))
-		return NULL;
-	return vtl_page(vm, vtl, gpa + HV_SINT_INTERCEPT * sizeof(struct hv_message), true);
+		return PAGE_OFF;
+	return page_state(
+		vtl_page(vm, vtl, gpa + HV_SINT_INTERCEPT * sizeof(struct hv_message), true), slot);
 }
 
 /* Copy @msg into a free slot, the type last: the guest polls it. */
@@ -125,9 +139,12 @@ static uint8_t *legacy_slot(struct memattr_vm *vm, unsigned int vtl)
 int message_post(struct memattr_vm *vm, unsigned int vtl, const uint8_t *msg)
 {
 	struct hv_guest *g = &vm->hvg[vtl];
-	uint8_t *slot = simp_slot(vm, vtl);
+	uint8_t *slot;
 
-	if (slot) {
+	switch (simp_slot(vm, vtl, &slot)) {
+	case PAGE_CLOSED:
+		return -EFAULT; /* a higher VTL closed the VTL's message page: stop, never allow */
+	case PAGE_OPEN:
 		if (slot_free(slot)) {
 			slot_fill(slot, msg);
 			return 0;
@@ -143,6 +160,8 @@ int message_post(struct memattr_vm *vm, unsigned int vtl, const uint8_t *msg)
 		g->queued = true;
 		slot[offsetof(struct hv_message, header.message_flags)] |= HV_MESSAGE_FLAG_PENDING;
 		return 0;
+	case PAGE_OFF:
+		break;
 	}
 	slot = legacy_slot(vm, vtl);
 	if (!slot || !slot_free(slot))
@@ -153,10 +172,10 @@ int message_post(struct memattr_vm *vm, unsigned int vtl, const uint8_t *msg)
 
 void message_done(struct memattr_vm *vm, unsigned int vtl)
 {
-	uint8_t *slot = legacy_slot(vm, vtl);
+	uint8_t *slot = legacy_slot(vm, vtl), *own;
 
 	/* The guest's own message page is the guest's to free (EOM protocol). */
-	if (slot && !simp_slot(vm, vtl))
+	if (slot && simp_slot(vm, vtl, &own) == PAGE_OFF)
 		TLFS_PUT(slot, struct hv_message, header.message_type, HV_MESSAGE_TYPE_NONE);
 }
 
@@ -164,9 +183,9 @@ void message_done(struct memattr_vm *vm, unsigned int vtl)
 static void message_eom(struct memattr_vm *vm, unsigned int vtl)
 {
 	struct hv_guest *g = &vm->hvg[vtl];
-	uint8_t *slot = simp_slot(vm, vtl);
+	uint8_t *slot;
 
-	if (!g->queued || !slot)
+	if (!g->queued || simp_slot(vm, vtl, &slot) != PAGE_OPEN)
 		return;
 	if (!slot_free(slot)) {
 		slot[offsetof(struct hv_message, header.message_flags)] |= HV_MESSAGE_FLAG_PENDING;
@@ -176,14 +195,14 @@ static void message_eom(struct memattr_vm *vm, unsigned int vtl)
 	g->queued = false;
 }
 
-/* HV_VP_VTL_CONTROL in @vtl's VP assist page, if the VTL enabled the page. */
-static uint8_t *assist_page(struct memattr_vm *vm, unsigned int vtl, bool write)
+/* @vtl's VP assist page, if the VTL enabled it. */
+static enum guest_page assist_page(struct memattr_vm *vm, unsigned int vtl, bool write, uint8_t **p)
 {
 	uint64_t gpa;
 
 	if (!hv_page_gpa(vm->hvg[vtl].msrs.vp_assist_page, &gpa))
-		return NULL;
-	return vtl_page(vm, vtl, gpa, write);
+		return PAGE_OFF;
+	return page_state(vtl_page(vm, vtl, gpa, write), p);
 }
 
 #define ASSIST_CONTROL(f)                                                                          \
@@ -205,25 +224,29 @@ static struct memattr_vm_vtl_control *legacy_control(struct memattr_vm *vm, unsi
 
 void control_entry_set(struct memattr_vm *vm, unsigned int vtl, uint32_t reason)
 {
-	uint8_t *p = assist_page(vm, vtl, true);
+	enum guest_page st;
 	struct memattr_vm_vtl_control *c;
+	uint8_t *p;
 
-	if (p)
+	st = assist_page(vm, vtl, true, &p);
+	if (st == PAGE_OPEN)
 		tlfs_put(p + ASSIST_CONTROL(entry_reason), reason, 4);
-	else if ((c = legacy_control(vm, vtl)))
+	else if (st == PAGE_OFF && (c = legacy_control(vm, vtl)))
 		c->entry_reason = reason;
 }
 
 void control_return_regs(struct memattr_vm *vm, unsigned int vtl, uint64_t *rax, uint64_t *rcx)
 {
-	const uint8_t *p = assist_page(vm, vtl, false);
 	const struct memattr_vm_vtl_control *c;
+	enum guest_page st;
+	uint8_t *p;
 
 	*rax = *rcx = 0;
-	if (p) {
+	st = assist_page(vm, vtl, false, &p);
+	if (st == PAGE_OPEN) {
 		*rax = tlfs_get(p + ASSIST_CONTROL(registers), 8);
 		*rcx = tlfs_get(p + ASSIST_CONTROL(registers) + 8, 8);
-	} else if ((c = legacy_control(vm, vtl))) {
+	} else if (st == PAGE_OFF && (c = legacy_control(vm, vtl))) {
 		*rax = c->vtl_return_rax;
 		*rcx = c->vtl_return_rcx;
 	}
@@ -231,23 +254,27 @@ void control_return_regs(struct memattr_vm *vm, unsigned int vtl, uint64_t *rax,
 
 void control_action_reset(struct memattr_vm *vm, unsigned int vtl)
 {
-	uint8_t *p = assist_page(vm, vtl, true);
+	enum guest_page st;
 	struct memattr_vm_vtl_control *c;
+	uint8_t *p;
 
-	if (p)
+	st = assist_page(vm, vtl, true, &p);
+	if (st == PAGE_OPEN)
 		tlfs_put(p + MEMATTR_VM_ASSIST_ACTION_OFFSET, MEMATTR_VM_ACTION_SKIP, 4);
-	else if ((c = legacy_control(vm, vtl)))
+	else if (st == PAGE_OFF && (c = legacy_control(vm, vtl)))
 		c->intercept_action = MEMATTR_VM_ACTION_SKIP;
 }
 
 uint32_t control_action(struct memattr_vm *vm, unsigned int vtl)
 {
-	const uint8_t *p = assist_page(vm, vtl, false);
 	const struct memattr_vm_vtl_control *c;
+	enum guest_page st;
+	uint8_t *p;
 
-	if (p)
+	st = assist_page(vm, vtl, false, &p);
+	if (st == PAGE_OPEN)
 		return (uint32_t)tlfs_get(p + MEMATTR_VM_ASSIST_ACTION_OFFSET, 4);
-	if ((c = legacy_control(vm, vtl)))
+	if (st == PAGE_OFF && (c = legacy_control(vm, vtl)))
 		return c->intercept_action;
 	return MEMATTR_VM_ACTION_SKIP;
 }

@@ -244,7 +244,8 @@ int hv_msr_exit(struct memattr_vm *vm, unsigned int vtl);
 /*
  * VTL @vtl's intercept message slot: SINT 0's in the SynIC message page the
  * VTL programmed, else its configured message page.  Post @msg (an
- * HV_MESSAGE): 0, or -EFAULT when there is nowhere to put it.  Done: the VTL
+ * HV_MESSAGE): 0, or -EFAULT when there is nowhere to put it (a programmed
+ * page a higher VTL closed since counts as nowhere).  Done: the VTL
  * returned, the VMM frees a configured page's slot.
  */
 int message_post(struct memattr_vm *vm, unsigned int vtl, const uint8_t *msg);
@@ -252,7 +253,8 @@ void message_done(struct memattr_vm *vm, unsigned int vtl);
 /*
  * VTL @vtl's VTL control: HV_VP_VTL_CONTROL in the VP assist page it
  * programmed, else struct memattr_vm_vtl_control in its configured message
- * page, else none (nothing written, zeros and SKIP read).
+ * page, else none (nothing written, zeros and SKIP read); none either when a
+ * higher VTL closed the programmed page to the VTL since.
  */
 void control_entry_set(struct memattr_vm *vm, unsigned int vtl, uint32_t reason);
 void control_return_regs(struct memattr_vm *vm, unsigned int vtl, uint64_t *rax, uint64_t *rcx);
