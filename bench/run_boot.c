@@ -220,7 +220,7 @@ static int judy_rows(struct bench *b, struct row *sweep, struct row *sets, struc
 		     struct row *mem, const struct trace_op *runs, size_t nruns)
 {
 	const struct trace *t = &b->trace;
-	uint64_t t0, t1;
+	uint64_t t0, t1, t2, best_sweep = UINT64_MAX, best_sets = UINT64_MAX;
 	int ret = 0;
 
 	if (!judy_available()) {
@@ -230,18 +230,26 @@ static int judy_rows(struct bench *b, struct row *sweep, struct row *sets, struc
 		cell_skip(mem, IMPL_JUDY, "skipped: built without Judy");
 		return 0;
 	}
-	t0 = now_ns();
-	for (size_t i = 0; i < t->nsweep && !ret; i++)
-		ret = judy_set(&b->judy, t->ops[i].layer, t->ops[i].gfn,
-			       t->ops[i].gfn + t->ops[i].npages, t->ops[i].value);
-	t1 = now_ns();
-	for (size_t i = t->nsweep; i < t->nops && !ret; i++)
-		ret = judy_set(&b->judy, t->ops[i].layer, t->ops[i].gfn,
-			       t->ops[i].gfn + t->ops[i].npages, t->ops[i].value);
+	/* Best of as many runs as the store gets: the same chance at a quiet machine. */
+	for (int run = 0; run < STORE_RUNS && !ret; run++) {
+		if (run)
+			judy_destroy(&b->judy);
+		t0 = now_ns();
+		for (size_t i = 0; i < t->nsweep && !ret; i++)
+			ret = judy_set(&b->judy, t->ops[i].layer, t->ops[i].gfn,
+				       t->ops[i].gfn + t->ops[i].npages, t->ops[i].value);
+		t1 = now_ns();
+		for (size_t i = t->nsweep; i < t->nops && !ret; i++)
+			ret = judy_set(&b->judy, t->ops[i].layer, t->ops[i].gfn,
+				       t->ops[i].gfn + t->ops[i].npages, t->ops[i].value);
+		t2 = now_ns();
+		best_sweep = t1 - t0 < best_sweep ? t1 - t0 : best_sweep;
+		best_sets = t2 - t1 < best_sets ? t2 - t1 : best_sets;
+	}
 	if (ret)
 		return ret;
-	cell_set(sets, IMPL_JUDY, (double)(now_ns() - t1) / (double)(t->nops - t->nsweep), NULL);
-	cell_set(sweep, IMPL_JUDY, (double)(t1 - t0) / (double)t->nsweep, "one insert per page");
+	cell_set(sets, IMPL_JUDY, (double)best_sets / (double)(t->nops - t->nsweep), NULL);
+	cell_set(sweep, IMPL_JUDY, (double)best_sweep / (double)t->nsweep, "one insert per page");
 	cell_set(mem, IMPL_JUDY, (double)judy_bytes(&b->judy), NULL);
 	b->judy_ready = true;
 	return judy_sorted(b, co, runs, nruns);
