@@ -91,7 +91,7 @@ int intercept_raise(struct memattr_vm *vm, unsigned int vtl, uint64_t gpa, uint3
 	struct kvm_regs regs;
 	int ret;
 
-	if (vm->pending_from >= 0)
+	if (vm->held.from >= 0)
 		return -EFAULT; /* one held access per VP */
 	ret = vcpu_regs_get(vm, vtl, &regs);
 	if (ret)
@@ -102,13 +102,13 @@ int intercept_raise(struct memattr_vm *vm, unsigned int vtl, uint64_t gpa, uint3
 	/* The decision starts as SKIP: a VTL that does not answer allows nothing. */
 	control_action_reset(vm, r.to_vtl);
 	record(vm, &r);
-	vm->pending_regs = regs;
-	vm->pending_from = (int)vtl;
-	vm->pending_to = r.to_vtl;
-	vm->pending_gpa = r.gpa;
-	vm->pending_access = r.access;
-	vm->pending_retry = kind == ICPT_FETCH || kind == ICPT_HYPERCALL;
-	vm->pending_kind = kind;
+	vm->held.regs = regs;
+	vm->held.from = (int)vtl;
+	vm->held.to = r.to_vtl;
+	vm->held.gpa = r.gpa;
+	vm->held.access = r.access;
+	vm->held.retry = kind == ICPT_FETCH || kind == ICPT_HYPERCALL;
+	vm->held.kind = kind;
 	*next = r.to_vtl;
 	return 0;
 }
@@ -125,29 +125,28 @@ int intercept_raise(struct memattr_vm *vm, unsigned int vtl, uint64_t gpa, uint3
  */
 static int intercept_complete(struct memattr_vm *vm)
 {
-	unsigned int vtl = vm->pending_from;
+	unsigned int vtl = vm->held.from;
 	struct kvm_run *run = vm->vcpu[vtl].run;
-	uint32_t action = control_action(vm, vm->pending_to);
+	uint32_t action = control_action(vm, vm->held.to);
 	int ret = 0;
 
 	if (action != MEMATTR_VM_ACTION_ALLOW)
 		action = MEMATTR_VM_ACTION_SKIP;
 	if (vm->nrec && vm->rec[vm->nrec - 1].from_vtl == vtl)
 		vm->rec[vm->nrec - 1].action = action;
-	if (vm->pending_kind == ICPT_FAULT) {
+	if (vm->held.kind == ICPT_FAULT) {
 		vm->fault[vtl].action = action;
 		vm->fault[vtl].resume = true;
-	} else if (vm->pending_retry) {
-		if (memattr_vm_host_prot(vm, vtl, vm->pending_gpa >> MEMATTR_PAGE_SHIFT) ==
-		    PROT_NONE)
+	} else if (vm->held.retry) {
+		if (memattr_vm_host_prot(vm, vtl, vm->held.gpa >> MEMATTR_PAGE_SHIFT) == PROT_NONE)
 			ret = -EACCES;
 	} else if (action == MEMATTR_VM_ACTION_ALLOW) {
 		emulate(vm, run);
 	} else if (!run->mmio.is_write) {
 		memset(run->mmio.data, 0, sizeof(run->mmio.data));
 	}
-	message_done(vm, vm->pending_to);
-	vm->pending_from = -1;
+	message_done(vm, vm->held.to);
+	vm->held.from = -1;
 	return ret;
 }
 
@@ -272,12 +271,12 @@ static __u64 *shared_reg(struct kvm_regs *r, unsigned int i)
 /*
  * Move the shared register state from @from's vCPU to @to's (TLFS "Virtual
  * Processor State Isolation": each VTL keeps RIP, RSP, RFLAGS and its control
- * state; the other general-purpose registers are shared).  @held: @to is
+ * state; the other general-purpose registers are shared).  @back: @to is
  * coming back to an access it was stopped at, whose registers before the
- * access were @held->pending_regs.  The access completes after the higher
+ * access were @vm->held.regs.  The access completes after the higher
  * VTL ran, so a register it wrote keeps the access's value.
  */
-static int vtl_switch(struct memattr_vm *vm, unsigned int from, unsigned int to, bool held)
+static int vtl_switch(struct memattr_vm *vm, unsigned int from, unsigned int to, bool back)
 {
 	struct kvm_regs a, b;
 	uint64_t rax, rcx;
@@ -291,7 +290,7 @@ static int vtl_switch(struct memattr_vm *vm, unsigned int from, unsigned int to,
 	 * still those before the instruction, and fault_resume() completes it
 	 * after the switch.
 	 */
-	if (held && vm->pending_kind == ICPT_MMIO) {
+	if (back && vm->held.kind == ICPT_MMIO) {
 		ret = vcpu_settle(vm, to);
 		if (ret)
 			return ret;
@@ -313,7 +312,7 @@ static int vtl_switch(struct memattr_vm *vm, unsigned int from, unsigned int to,
 		control_entry_set(vm, to, hv_entry_reason(vm));
 	}
 	for (unsigned int i = 0; (p = shared_reg(&b, i)); i++)
-		if (!held || *p == *shared_reg(&vm->pending_regs, i))
+		if (!back || *p == *shared_reg(&vm->held.regs, i))
 			*p = *shared_reg(&a, i);
 	vm->stats.vtl_switches++;
 	return vcpu_regs_set(vm, to, &b);
@@ -332,8 +331,8 @@ int memattr_vm_run(struct memattr_vm *vm, unsigned int vtl, unsigned int *halted
 	for (;;) {
 		struct kvm_run *run = vm->vcpu[vtl].run;
 
-		if (vm->view_error)
-			return vm->view_error; /* never run on a view that may be too loose */
+		if (vm->views.error)
+			return vm->views.error; /* never run on a view that may be too loose */
 		next = vtl;
 		if (vm->fault[vtl].resume) {
 			/* The receiving VTL decided on the instruction an EFAULT stopped. */
@@ -388,12 +387,12 @@ int memattr_vm_run(struct memattr_vm *vm, unsigned int vtl, unsigned int *halted
 		if (ret)
 			return ret;
 		if (next != vtl) {
-			bool held = vm->pending_from >= 0 && (unsigned int)vm->pending_from == next;
+			bool back = vm->held.from >= 0 && (unsigned int)vm->held.from == next;
 
 			/* The decision first: the switch settles the held access. */
-			if (held && (ret = intercept_complete(vm)))
+			if (back && (ret = intercept_complete(vm)))
 				return ret;
-			ret = vtl_switch(vm, vtl, next, held);
+			ret = vtl_switch(vm, vtl, next, back);
 			if (ret)
 				return ret;
 			vtl = next;

@@ -187,7 +187,7 @@ static int fault_step(struct memattr_vm *vm, unsigned int vtl)
 			int r = view_page_restore(vm, vtl, gfn[j]);
 
 			if (r)
-				ret = r; /* view_error is set: the VM runs no more */
+				ret = r; /* views.error is set: the VM runs no more */
 		}
 	}
 	return ret;

@@ -136,7 +136,7 @@ static void fallback(struct memattr_vm *vm, struct alias *a, uint64_t s, uint64_
 	vm->stats.fallbacks++;
 	if (protect(vm, a, bs, be, PROT_NONE)) {
 		if (protect(vm, a, 0, vm->pages, PROT_NONE))
-			vm->view_error = -ENOMEM;
+			vm->views.error = -ENOMEM;
 		be = vm->pages;
 		bs = 0;
 	}
@@ -194,9 +194,9 @@ static int exact_run(void *opaque, uint64_t start, uint64_t end, uint64_t value)
 int views_refresh(struct memattr_vm *vm)
 {
 	/* Only changes can make room; counting stops at the room there is. */
-	if (vm->refreshed_at == vm->stats.changes)
+	if (vm->views.refreshed_at == vm->stats.changes)
 		return 0;
-	vm->refreshed_at = vm->stats.changes;
+	vm->views.refreshed_at = vm->stats.changes;
 	for (unsigned int v = 0; v < vm->vtls; v++) {
 		struct alias *a = &vm->alias[v];
 
@@ -259,8 +259,9 @@ int view_page_restore(struct memattr_vm *vm, unsigned int vtl, uint64_t gfn)
 	if (gfn >= vm->pages)
 		return -EINVAL;
 	if (mprotect(a->base + (gfn << MEMATTR_PAGE_SHIFT), MEMATTR_PAGE_SIZE, a->prot[gfn])) {
-		vm->view_error = -errno; /* the page may be looser than the view: never run again */
-		return vm->view_error;
+		vm->views.error =
+			-errno; /* the page may be looser than the view: never run again */
+		return vm->views.error;
 	}
 	return 0;
 }
@@ -338,7 +339,7 @@ static void view_notify(struct memattr_notifier *n, const struct memattr_change 
 			view_set(vm, v, c->start, c->end, c->new_value);
 		else if (memattr_combined_runs(vm->store, others, c->start, c->end, view_set_run,
 					       &ctx))
-			vm->view_error = -EINVAL;
+			vm->views.error = -EINVAL;
 	}
 }
 
@@ -358,24 +359,24 @@ int views_init(struct memattr_vm *vm)
 	}
 	/* One notifier, on the layers of every VTL's mask. */
 	for (unsigned int v = 0; v < vm->vtls; v++)
-		vm->notifier.layers |= vm->mask[v];
-	if (vm->notifier.layers) {
+		vm->views.notifier.layers |= vm->mask[v];
+	if (vm->views.notifier.layers) {
 		int ret;
 
-		vm->notifier.notify = view_notify;
-		vm->notifier.opaque = vm;
-		ret = memattr_notifier_register(vm->store, &vm->notifier);
+		vm->views.notifier.notify = view_notify;
+		vm->views.notifier.opaque = vm;
+		ret = memattr_notifier_register(vm->store, &vm->views.notifier);
 		if (ret) {
-			vm->notifier.notify = NULL; /* views_fini() has nothing to take off */
+			vm->views.notifier.notify = NULL; /* views_fini() has nothing to take off */
 			return ret;
 		}
 	}
-	return vm->view_error;
+	return vm->views.error;
 }
 
 void views_fini(struct memattr_vm *vm)
 {
-	if (vm->notifier.notify)
-		memattr_notifier_unregister(vm->store, &vm->notifier);
-	vm->notifier.notify = NULL;
+	if (vm->views.notifier.notify)
+		memattr_notifier_unregister(vm->store, &vm->views.notifier);
+	vm->views.notifier.notify = NULL;
 }

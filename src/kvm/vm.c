@@ -187,7 +187,7 @@ int memattr_vm_create(const struct memattr_vm_config *cfg, struct memattr_vm **o
 	vm->pages = cfg->ram_size >> MEMATTR_PAGE_SHIFT;
 	vm->memslots = cfg->memslots;
 	memcpy(vm->msg_gpa, cfg->msg_gpa, sizeof(vm->msg_gpa));
-	vm->pending_from = -1;
+	vm->held.from = -1;
 	vm->memfd = -1;
 	for (unsigned int v = 0; v < MEMATTR_VM_MAX_VTLS; v++) {
 		vm->vmfd[v] = -1;

@@ -77,6 +77,24 @@ struct alias {
 	uint32_t nfree;
 };
 
+/* An access stopped and waiting for the higher VTL's decision (exits.c). */
+struct held {
+	int from;	      /* its VTL; -1: none */
+	unsigned int to;      /* the VTL deciding it */
+	uint64_t gpa;	      /* the access's GPA, kept from the guest */
+	uint32_t access;      /* MEMATTR_VM_ACCESS_* */
+	bool retry;	      /* re-executed, not completed, on return */
+	enum icpt_kind kind;  /* what stopped it */
+	struct kvm_regs regs; /* its VTL's registers when it was stopped */
+};
+
+/* The views' own state beyond each alias's protections (view.c). */
+struct views {
+	struct memattr_notifier notifier; /* on the store, the layers of every mask */
+	int error;	       /* a view could not be made strict enough: refuse to run */
+	uint64_t refreshed_at; /* stats.changes at the last views_refresh() */
+};
+
 /* One VTL's side of the Hyper-V guest interface (hv_guest.c). */
 struct hv_guest {
 	struct hv_msrs msrs;
@@ -89,16 +107,14 @@ struct hv_guest {
  *
  * vm.c: the configuration and the KVM handles, set by memattr_vm_create() and
  *   fixed after: @store to @msg_gpa, @kvm to @vmfd, @mmio_fn, @mmio_opaque,
- *   @walk_writes, @debug_extra and @hv_offered (from the probes' answers); @pending_from's
+ *   @walk_writes, @debug_extra and @hv_offered (from the probes' answers); @held.from's
  *   initial -1; each @alias's mapping and arrays (made and freed here).
  * vcpu.c: @vcpu, the vCPUs and their register caches (fault.c drops a cache
  *   after stepping; vm.c marks unopened fds -1).
- * view.c: each @alias's protections and fallback blocks, @notifier,
- *   @view_error, @refreshed_at.  memslot.c: each @alias's slot ids.
- * exits.c: @pending_from to @pending_regs (the held intercept), @rec, @nrec.
- * fault.c: @fault, the stopped instruction and its step; exits.c writes the
- *   higher VTL's decision into it (.action, .resume).
- * hypercall.c: @hv.  hv_guest.c: @hvg, the guest's synthetic MSRs and queue.
+ * view.c: each @alias's protections and fallback blocks, @views.  memslot.c: each @alias's slot
+ * ids. exits.c: @held (the held intercept), @rec, @nrec. fault.c: @fault, the stopped instruction
+ * and its step; exits.c writes the higher VTL's decision into it (.action, .resume). hypercall.c:
+ * @hv.  hv_guest.c: @hvg, the guest's synthetic MSRs and queue.
  * @stats: each counter is bumped by the file whose event it counts (exits.c,
  *   fault.c, view.c, hv_guest.c); vm.c fills @stats.fault_model, @stats.budget
  *   and @stats.hv_interface.
@@ -124,18 +140,9 @@ struct memattr_vm {
 	memattr_vm_mmio_fn mmio_fn; /* MMIO outside RAM; NULL: none */
 	void *mmio_opaque;
 
-	struct memattr_notifier notifier; /* on @store, the layers of every mask */
-	int view_error;	       /* a view could not be made strict enough: refuse to run */
-	uint64_t refreshed_at; /* stats.changes at the last views_refresh() */
+	struct views views; /* view.c */
 
-	/* An intercept waiting for the higher VTL's decision. */
-	int pending_from;	      /* -1: none */
-	unsigned int pending_to;      /* the VTL deciding it */
-	uint64_t pending_gpa;	      /* the held access's GPA, kept from the guest */
-	uint32_t pending_access;      /* MEMATTR_VM_ACCESS_* */
-	bool pending_retry;	      /* re-executed, not completed, on return */
-	enum icpt_kind pending_kind;  /* what stopped it */
-	struct kvm_regs pending_regs; /* its registers when it was stopped */
+	struct held held; /* exits.c */
 
 	/*
 	 * Per VTL, the instruction a KVM_RUN EFAULT stopped (fault.c): a higher
