@@ -87,7 +87,7 @@ static bool pager_ok(void *opaque, uint64_t gpa)
 }
 
 struct vp {
-	struct hv_msrs m;
+	struct memattr_vm_hv_msrs m;
 	struct pager pager;
 };
 
@@ -115,7 +115,7 @@ static uint64_t rd(const struct vp *v, uint32_t msr)
 /* A write refused with #GP that leaves every register as it was. */
 static void check_gp(struct vp *v, uint32_t msr, uint64_t value)
 {
-	struct hv_msrs before = v->m;
+	struct memattr_vm_hv_msrs before = v->m;
 
 	check_eq(wr(v, msr, value), HV_WRITE_GP, "MSR %#x := %#llx", msr,
 		 (unsigned long long)value);
@@ -348,7 +348,7 @@ static void test_msr_eom(void **state)
 	(void)state;
 	vp_reset(&v);
 	for (unsigned int i = 0; i < 3; i++) {
-		struct hv_msrs before = v.m;
+		struct memattr_vm_hv_msrs before = v.m;
 
 		check_eq(wr(&v, MSR_EOM, values[i]), HV_WRITE_EOM, "EOM := %#llx",
 			 (unsigned long long)values[i]);

@@ -96,7 +96,7 @@ static enum guest_page page_state(uint8_t *p, uint8_t **out)
 /* SINT 0's slot of @vtl's message page, when the VTL has enabled delivery to it. */
 static enum guest_page simp_slot(struct memattr_vm *vm, unsigned int vtl, uint8_t **slot)
 {
-	const struct hv_msrs *m = &vm->hvg[vtl].msrs;
+	const struct memattr_vm_hv_msrs *m = &vm->hvg[vtl].msrs;
 	uint64_t gpa;
 
 	/* OpenVMM posts only to an enabled SynIC's unmasked SINT. */
@@ -282,7 +282,7 @@ uint32_t control_action(struct memattr_vm *vm, unsigned int vtl)
 int hv_msr_exit(struct memattr_vm *vm, unsigned int vtl)
 {
 	struct kvm_run *run = vm->vcpu[vtl].run;
-	struct hv_msrs *m = &vm->hvg[vtl].msrs;
+	struct memattr_vm_hv_msrs *m = &vm->hvg[vtl].msrs;
 	struct page_check check = { vm, vtl };
 	uint64_t value, gpa;
 
@@ -315,22 +315,11 @@ int hv_msr_exit(struct memattr_vm *vm, unsigned int vtl)
 int memattr_vm_hv_msrs(const struct memattr_vm *vm, unsigned int vtl,
 		       struct memattr_vm_hv_msrs *out)
 {
-	const struct hv_msrs *m;
-
 	if (!vm || !out || vtl >= vm->vtls)
 		return -EINVAL;
 	if (!vm->hv_offered)
 		return -ENOENT;
-	m = &vm->hvg[vtl].msrs;
-	*out = (struct memattr_vm_hv_msrs){
-		.guest_os_id = m->guest_os_id,
-		.hypercall = m->hypercall,
-		.vp_assist_page = m->vp_assist_page,
-		.scontrol = m->scontrol,
-		.siefp = m->siefp,
-		.simp = m->simp,
-	};
-	memcpy(out->sint, m->sint, sizeof(out->sint));
+	*out = vm->hvg[vtl].msrs;
 	return 0;
 }
 

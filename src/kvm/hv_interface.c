@@ -10,7 +10,7 @@
 
 #include "hv_interface.h"
 
-void hv_msrs_reset(struct hv_msrs *m)
+void hv_msrs_reset(struct memattr_vm_hv_msrs *m)
 {
 	memset(m, 0, sizeof(*m));
 	for (unsigned int i = 0; i < 16; i++)
@@ -50,7 +50,7 @@ static enum hv_write page_write(uint64_t *reg, uint64_t value, bool (*page_ok)(v
  * ignored and the page stays off (KVM: "hypercall should remain disabled"),
  * as the TLFS asks the guest to set the ID first.
  */
-static enum hv_write hypercall_write(struct hv_msrs *m, uint64_t value,
+static enum hv_write hypercall_write(struct memattr_vm_hv_msrs *m, uint64_t value,
 				     bool (*page_ok)(void *, uint64_t), void *opaque)
 {
 	uint64_t gpa;
@@ -72,7 +72,7 @@ static enum hv_write hypercall_write(struct hv_msrs *m, uint64_t value,
 	return HV_WRITE_MAP_HYPERCALL;
 }
 
-enum hv_write hv_msr_write(struct hv_msrs *m, uint32_t index, uint64_t value,
+enum hv_write hv_msr_write(struct memattr_vm_hv_msrs *m, uint32_t index, uint64_t value,
 			   bool (*page_ok)(void *, uint64_t), void *opaque)
 {
 	switch (index) {
@@ -111,7 +111,8 @@ enum hv_write hv_msr_write(struct hv_msrs *m, uint32_t index, uint64_t value,
 	return HV_WRITE_GP; /* VP_INDEX, SVERSION (read-only) and every MSR not offered */
 }
 
-bool hv_msr_read(const struct hv_msrs *m, uint32_t index, uint32_t vp_index, uint64_t *value)
+bool hv_msr_read(const struct memattr_vm_hv_msrs *m, uint32_t index, uint32_t vp_index,
+		 uint64_t *value)
 {
 	switch (index) {
 	case HV_MSR_GUEST_OS_ID:

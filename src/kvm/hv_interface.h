@@ -12,6 +12,8 @@
 
 #include <linux/kvm.h>
 
+#include <memattr/vm.h>
+
 #pragma GCC visibility push(hidden)
 
 /* TLFS "Feature and Interface Discovery": the hypervisor CPUID leaves. */
@@ -62,19 +64,10 @@
 #define HV_SINT_MIN_VECTOR 16	       /* lower vectors are exceptions: #GP when unmasked */
 #define HV_SINT_INTERCEPT  0	       /* HV_SYNIC_INTERCEPTION_SINT_INDEX */
 
-/* One VTL's synthetic MSRs, as the guest last wrote them. */
-struct hv_msrs {
-	uint64_t guest_os_id;
-	uint64_t hypercall;
-	uint64_t vp_assist_page;
-	uint64_t scontrol;
-	uint64_t siefp;
-	uint64_t simp;
-	uint64_t sint[16];
-};
+/* One VTL's synthetic MSRs are a struct memattr_vm_hv_msrs (memattr/vm.h). */
 
 /* Values at VP creation (TLFS: SCONTROL 0, each SINT masked). */
-void hv_msrs_reset(struct hv_msrs *m);
+void hv_msrs_reset(struct memattr_vm_hv_msrs *m);
 
 /* Answers of hv_msr_write(). */
 enum hv_write {
@@ -89,10 +82,11 @@ enum hv_write {
  * @page_ok(@opaque, gpa) first (the page must be RAM the VTL may write) and
  * is refused with #GP otherwise, leaving @m as it was.
  */
-enum hv_write hv_msr_write(struct hv_msrs *m, uint32_t index, uint64_t value,
+enum hv_write hv_msr_write(struct memattr_vm_hv_msrs *m, uint32_t index, uint64_t value,
 			   bool (*page_ok)(void *opaque, uint64_t gpa), void *opaque);
 /* Read MSR @index (@vp_index for HV_MSR_VP_INDEX); false: #GP. */
-bool hv_msr_read(const struct hv_msrs *m, uint32_t index, uint32_t vp_index, uint64_t *value);
+bool hv_msr_read(const struct memattr_vm_hv_msrs *m, uint32_t index, uint32_t vp_index,
+		 uint64_t *value);
 
 /* The GPA of an enabled page register (HYPERCALL, VP_ASSIST_PAGE, SIMP, SIEFP), or false. */
 static inline bool hv_page_gpa(uint64_t reg, uint64_t *gpa)

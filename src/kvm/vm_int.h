@@ -97,7 +97,7 @@ struct views {
 
 /* One VTL's side of the Hyper-V guest interface (hv_guest.c). */
 struct hv_guest {
-	struct hv_msrs msrs;
+	struct memattr_vm_hv_msrs msrs;
 	uint8_t queue[256]; /* an HV_MESSAGE waiting for SINT 0's slot (EOM) */
 	bool queued;
 };
