@@ -216,67 +216,63 @@ _Static_assert(MEMATTR_VM_ASSIST_ACTION_OFFSET >= sizeof(struct hv_vp_assist_pag
 		       MEMATTR_VM_ASSIST_ACTION_OFFSET + 4 <= MEMATTR_PAGE_SIZE,
 	       "the decision lies past HV_VP_VTL_CONTROL, within the page");
 
-static struct memattr_vm_vtl_control *legacy_control(struct memattr_vm *vm, unsigned int vtl)
+/*
+ * Where @vtl's VTL control is: in the VP assist page it programmed
+ * (*@assist), else in its configured message page (*@legacy), else nowhere
+ * (both NULL), also when a higher VTL closed the programmed page since.
+ */
+static void control_find(struct memattr_vm *vm, unsigned int vtl, bool write, uint8_t **assist,
+			 struct memattr_vm_vtl_control **legacy)
 {
-	return vm->msg_gpa[vtl] ? (void *)(vm->ram + vm->msg_gpa[vtl] + MEMATTR_VM_CONTROL_OFFSET)
-				: NULL;
+	*assist = NULL;
+	*legacy = NULL;
+	if (assist_page(vm, vtl, write, assist) == PAGE_OFF && vm->msg_gpa[vtl])
+		*legacy = (void *)(vm->ram + vm->msg_gpa[vtl] + MEMATTR_VM_CONTROL_OFFSET);
 }
 
 void control_entry_set(struct memattr_vm *vm, unsigned int vtl, uint32_t reason)
 {
-	enum guest_page st;
 	struct memattr_vm_vtl_control *c;
 	uint8_t *p;
 
-	st = assist_page(vm, vtl, true, &p);
-	if (st == PAGE_OPEN)
+	control_find(vm, vtl, true, &p, &c);
+	if (p)
 		tlfs_put(p + ASSIST_CONTROL(entry_reason), reason, 4);
-	else if (st == PAGE_OFF && (c = legacy_control(vm, vtl)))
+	else if (c)
 		c->entry_reason = reason;
 }
 
 void control_return_regs(struct memattr_vm *vm, unsigned int vtl, uint64_t *rax, uint64_t *rcx)
 {
-	const struct memattr_vm_vtl_control *c;
-	enum guest_page st;
+	struct memattr_vm_vtl_control *c;
 	uint8_t *p;
 
-	*rax = *rcx = 0;
-	st = assist_page(vm, vtl, false, &p);
-	if (st == PAGE_OPEN) {
-		*rax = tlfs_get(p + ASSIST_CONTROL(registers), 8);
-		*rcx = tlfs_get(p + ASSIST_CONTROL(registers) + 8, 8);
-	} else if (st == PAGE_OFF && (c = legacy_control(vm, vtl))) {
-		*rax = c->vtl_return_rax;
-		*rcx = c->vtl_return_rcx;
-	}
+	control_find(vm, vtl, false, &p, &c);
+	*rax = p ? tlfs_get(p + ASSIST_CONTROL(registers), 8) : c ? c->vtl_return_rax : 0;
+	*rcx = p ? tlfs_get(p + ASSIST_CONTROL(registers) + 8, 8) : c ? c->vtl_return_rcx : 0;
 }
 
 void control_action_reset(struct memattr_vm *vm, unsigned int vtl)
 {
-	enum guest_page st;
 	struct memattr_vm_vtl_control *c;
 	uint8_t *p;
 
-	st = assist_page(vm, vtl, true, &p);
-	if (st == PAGE_OPEN)
+	control_find(vm, vtl, true, &p, &c);
+	if (p)
 		tlfs_put(p + MEMATTR_VM_ASSIST_ACTION_OFFSET, MEMATTR_VM_ACTION_SKIP, 4);
-	else if (st == PAGE_OFF && (c = legacy_control(vm, vtl)))
+	else if (c)
 		c->intercept_action = MEMATTR_VM_ACTION_SKIP;
 }
 
 uint32_t control_action(struct memattr_vm *vm, unsigned int vtl)
 {
-	const struct memattr_vm_vtl_control *c;
-	enum guest_page st;
+	struct memattr_vm_vtl_control *c;
 	uint8_t *p;
 
-	st = assist_page(vm, vtl, false, &p);
-	if (st == PAGE_OPEN)
+	control_find(vm, vtl, false, &p, &c);
+	if (p)
 		return (uint32_t)tlfs_get(p + MEMATTR_VM_ASSIST_ACTION_OFFSET, 4);
-	if (st == PAGE_OFF && (c = legacy_control(vm, vtl)))
-		return c->intercept_action;
-	return MEMATTR_VM_ACTION_SKIP;
+	return c ? c->intercept_action : MEMATTR_VM_ACTION_SKIP;
 }
 
 int hv_msr_exit(struct memattr_vm *vm, unsigned int vtl)
