@@ -352,16 +352,6 @@ static bool slots_all(const slot_t *p, unsigned int n, slot_t s)
 	return true;
 }
 
-static bool leaf_uniform(const struct leaf *lf, unsigned int n, uint8_t v)
-{
-	return bytes_all(lf->v, n, v);
-}
-
-static bool inode_uniform(const struct inode *node, unsigned int n, slot_t s)
-{
-	return slots_all(node->slot, n, s);
-}
-
 static void apply(struct set_ctx *c, slot_t *slotp, unsigned int level, uint64_t base,
 		  uint64_t span);
 
@@ -389,8 +379,8 @@ static bool node_uniform(const struct set_ctx *c, slot_t node, unsigned int leve
 	unsigned int n = node_slots(c->s, level);
 
 	if (level == 0)
-		return leaf_uniform(slot_leaf(node), n, c->v);
-	return inode_uniform(slot_inode(node), n, c->vslot);
+		return bytes_all(slot_leaf(node)->v, n, c->v);
+	return slots_all(slot_inode(node)->slot, n, c->vslot);
 }
 
 /*
