@@ -193,23 +193,15 @@ static unsigned int walk_group(slot_t node, unsigned int level, const uint64_t *
 	 */
 	for (; level > 0 && m; level--) {
 		unsigned int k = 0;
-		bool ended = false;
 
 		for (unsigned int j = 0; j < m; j++) {
 			unsigned int i = todo[j];
 			slot_t x = slot_load(&slot_inode(sl[i])->slot[slot_index(gfns[i], level)]);
 
 			sl[i] = x;
-			ended |= slot_is_value(x);
-		}
-		if (!ended)
-			continue;
-		for (unsigned int j = 0; j < m; j++) {
-			unsigned int i = todo[j];
-
-			values[i] = slot_value(sl[i]);
+			values[i] = slot_value(x);
 			todo[k] = (uint8_t)i;
-			k += !slot_is_value(sl[i]);
+			k += !slot_is_value(x);
 		}
 		m = k;
 	}
