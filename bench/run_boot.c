@@ -4,8 +4,14 @@
  * KVM's XArray: the sweep (range sets), the single-page changes one set per
  * page, the same changes sorted and coalesced per batch (what the VSM front
  * does with a ModifyVtlProtectionMask list), and memory afterwards.
+ *
+ * Each implementation runs the trace once per round on a fresh map and keeps
+ * its fastest round.  The rounds interleave the implementations: a slow
+ * patch of the host can outlast all of the store's runs (milliseconds), and
+ * so slows one round of each implementation rather than every run of one.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +20,19 @@
 #include "bench.h"
 #include "common/clock.h"
 
-#define STORE_RUNS 3 /* the store is cheap to rebuild: best of a few */
+#define BOOT_ROUNDS 3
+
+/* The fastest round of one implementation, in ns over the whole workload. */
+struct best {
+	uint64_t sweep, sets, co;
+};
+
+static void keep_best(struct best *b, uint64_t sweep, uint64_t sets, uint64_t co)
+{
+	b->sweep = sweep < b->sweep ? sweep : b->sweep;
+	b->sets = sets < b->sets ? sets : b->sets;
+	b->co = co < b->co ? co : b->co;
+}
 
 static int store_make(const struct bench *b, struct memattr_store **s)
 {
@@ -32,9 +50,9 @@ static int store_apply(struct memattr_store *s, const struct trace_op *op)
 	return ret ? ret : next == op->gfn + op->npages ? 0 : -ENOMEM;
 }
 
-/* Sweep then changes on a fresh store; times in ns. */
-static int store_boot(const struct bench *b, struct memattr_store **out, uint64_t *sweep_ns,
-		      uint64_t *change_ns)
+/* The sweep on a fresh store, then @n ops; times in ns. */
+static int store_boot(const struct bench *b, const struct trace_op *ops, size_t n,
+		      struct memattr_store **out, uint64_t *sweep_ns, uint64_t *ops_ns)
 {
 	const struct trace *t = &b->trace;
 	struct memattr_store *s;
@@ -47,16 +65,15 @@ static int store_boot(const struct bench *b, struct memattr_store **out, uint64_
 	for (size_t i = 0; i < t->nsweep && !ret; i++)
 		ret = store_apply(s, &t->ops[i]);
 	t1 = now_ns();
-	for (size_t i = t->nsweep; i < t->nops && !ret; i++)
-		ret = store_apply(s, &t->ops[i]);
-	*change_ns = now_ns() - t1;
+	for (size_t i = 0; i < n && !ret; i++)
+		ret = store_apply(s, &ops[i]);
+	*ops_ns = now_ns() - t1;
 	*sweep_ns = t1 - t0;
-	if (ret) {
+	if (ret)
 		memattr_store_destroy(s);
-		return ret;
-	}
-	*out = s;
-	return 0;
+	else
+		*out = s;
+	return ret;
 }
 
 static int cmp_op(const void *a, const void *b)
@@ -106,153 +123,92 @@ static int coalesce(const struct trace *t, struct trace_op **out, size_t *nout)
 	return 0;
 }
 
-static int store_rows(struct bench *b, struct row *sweep, struct row *sets, struct row *co,
-		      struct row *mem, const struct trace_op *runs, size_t nruns)
+/* One round of the store: the trace, then the sorted batches on another store. */
+static int store_round(struct bench *b, struct best *best, const struct trace_op *runs,
+		       size_t nruns)
 {
 	const struct trace *t = &b->trace;
-	uint64_t best_sweep = UINT64_MAX, best_sets = UINT64_MAX, best_co = UINT64_MAX;
-	uint64_t pages = t->nops - t->nsweep;
-	struct memattr_stats st;
+	struct memattr_store *s, *co;
+	uint64_t sweep, sets, co_sweep, co_ns;
+	int ret = store_boot(b, t->ops + t->nsweep, t->nops - t->nsweep, &s, &sweep, &sets);
+
+	if (ret)
+		return ret;
+	memattr_store_destroy(b->store);
+	b->store = s; /* the last round's stays for the later workloads */
+	ret = store_boot(b, runs, nruns, &co, &co_sweep, &co_ns);
+	if (ret)
+		return ret;
+	memattr_store_destroy(co);
+	keep_best(best, sweep, sets, co_ns);
+	return 0;
+}
+
+static void flat_apply(struct flat *f, const struct trace_op *op)
+{
+	flat_set(f, op->layer, op->gfn, op->gfn + op->npages, op->value);
+}
+
+static int flat_round(struct bench *b, struct best *best)
+{
+	const struct trace *t = &b->trace;
+	uint64_t t0, t1, t2;
 	int ret;
 
-	for (int run = 0; run < STORE_RUNS; run++) {
-		struct memattr_store *s;
-		uint64_t sw, ch;
-
-		ret = store_boot(b, &s, &sw, &ch);
-		if (ret)
-			return ret;
-		best_sweep = sw < best_sweep ? sw : best_sweep;
-		best_sets = ch < best_sets ? ch : best_sets;
-		if (b->store)
-			memattr_store_destroy(s);
-		else
-			b->store = s;
-	}
-	memattr_stats(b->store, -1, &st);
-	cell_set(sweep, IMPL_STORE, (double)best_sweep / (double)t->nsweep, NULL);
-	cell_set(sets, IMPL_STORE, (double)best_sets / (double)pages, NULL);
-	cell_set(mem, IMPL_STORE, (double)st.bytes, NULL);
-
-	for (int run = 0; run < STORE_RUNS && !ret; run++) {
-		struct memattr_store *s;
-		uint64_t t0;
-
-		ret = store_make(b, &s);
-		for (size_t i = 0; i < t->nsweep && !ret; i++)
-			ret = store_apply(s, &t->ops[i]);
-		t0 = now_ns();
-		for (size_t i = 0; i < nruns && !ret; i++)
-			ret = store_apply(s, &runs[i]);
-		t0 = now_ns() - t0;
-		best_co = t0 < best_co ? t0 : best_co;
-		if (!ret)
-			memattr_store_destroy(s);
-	}
-	if (!ret) {
-		char note[64];
-
-		snprintf(note, sizeof(note), "%zu runs", nruns);
-		cell_set(co, IMPL_STORE, (double)best_co / (double)pages, note);
-	}
-	return ret;
+	flat_destroy(&b->flat);
+	ret = flat_create(&b->flat, t->p.layers, b->ram_end);
+	if (ret)
+		return ret;
+	t0 = now_ns();
+	for (size_t i = 0; i < t->nsweep; i++)
+		flat_apply(&b->flat, &t->ops[i]);
+	t1 = now_ns();
+	for (size_t i = t->nsweep; i < t->nops; i++)
+		flat_apply(&b->flat, &t->ops[i]);
+	t2 = now_ns();
+	keep_best(best, t1 - t0, t2 - t1, UINT64_MAX);
+	return 0;
 }
 
-static int flat_rows(struct bench *b, struct row *sweep, struct row *sets, struct row *mem)
+/* The sweep on @j, then @n ops, one insert per page; times in ns. */
+static int judy_boot(const struct trace *t, struct judy *j, const struct trace_op *ops, size_t n,
+		     uint64_t *sweep_ns, uint64_t *ops_ns)
 {
-	const struct trace *t = &b->trace;
-	uint64_t best_sweep = UINT64_MAX, best_sets = UINT64_MAX;
-
-	for (int run = 0; run < STORE_RUNS; run++) {
-		uint64_t t0, t1, t2;
-		int ret;
-
-		if (run)
-			flat_destroy(&b->flat);
-		ret = flat_create(&b->flat, t->p.layers, b->ram_end);
-		if (ret)
-			return ret;
-		t0 = now_ns();
-		for (size_t i = 0; i < t->nsweep; i++)
-			flat_set(&b->flat, t->ops[i].layer, t->ops[i].gfn,
-				 t->ops[i].gfn + t->ops[i].npages, t->ops[i].value);
-		t1 = now_ns();
-		for (size_t i = t->nsweep; i < t->nops; i++)
-			flat_set(&b->flat, t->ops[i].layer, t->ops[i].gfn,
-				 t->ops[i].gfn + t->ops[i].npages, t->ops[i].value);
-		t2 = now_ns();
-		best_sets = t2 - t1 < best_sets ? t2 - t1 : best_sets;
-		best_sweep = t1 - t0 < best_sweep ? t1 - t0 : best_sweep;
-	}
-	cell_set(sweep, IMPL_FLAT, (double)best_sweep / (double)t->nsweep, NULL);
-	cell_set(sets, IMPL_FLAT, (double)best_sets / (double)(t->nops - t->nsweep), NULL);
-	cell_set(mem, IMPL_FLAT, (double)flat_bytes(&b->flat), NULL);
-	return flat_mixed_build(&b->flat);
-}
-
-/*
- * Judy given the same sorted batches: one insert per page still, in gfn
- * order within each batch (the locality a sorted list gives any structure).
- */
-static int judy_sorted(struct bench *b, struct row *co, const struct trace_op *runs, size_t nruns)
-{
-	const struct trace *t = &b->trace;
-	struct judy j = { 0 };
-	uint64_t t0;
+	uint64_t t0 = now_ns(), t1;
 	int ret = 0;
 
 	for (size_t i = 0; i < t->nsweep && !ret; i++)
-		ret = judy_set(&j, t->ops[i].layer, t->ops[i].gfn, t->ops[i].gfn + t->ops[i].npages,
+		ret = judy_set(j, t->ops[i].layer, t->ops[i].gfn, t->ops[i].gfn + t->ops[i].npages,
 			       t->ops[i].value);
-	t0 = now_ns();
-	for (size_t i = 0; i < nruns && !ret; i++)
-		ret = judy_set(&j, runs[i].layer, runs[i].gfn, runs[i].gfn + runs[i].npages,
-			       runs[i].value);
-	t0 = now_ns() - t0;
-	if (!ret)
-		cell_set(co, IMPL_JUDY, (double)t0 / (double)(t->nops - t->nsweep),
-			 "sorted, one insert per page");
-	judy_destroy(&j);
+	t1 = now_ns();
+	for (size_t i = 0; i < n && !ret; i++)
+		ret = judy_set(j, ops[i].layer, ops[i].gfn, ops[i].gfn + ops[i].npages,
+			       ops[i].value);
+	*ops_ns = now_ns() - t1;
+	*sweep_ns = t1 - t0;
 	return ret;
 }
 
-static int judy_rows(struct bench *b, struct row *sweep, struct row *sets, struct row *co,
-		     struct row *mem, const struct trace_op *runs, size_t nruns)
+/*
+ * One round of Judy: the trace, then the same sorted batches as the store
+ * (one insert per page still, in gfn order within each batch: the locality
+ * a sorted list gives any structure) on another map.
+ */
+static int judy_round(struct bench *b, struct best *best, const struct trace_op *runs, size_t nruns)
 {
 	const struct trace *t = &b->trace;
-	uint64_t t0, t1, t2, best_sweep = UINT64_MAX, best_sets = UINT64_MAX;
-	int ret = 0;
+	uint64_t sweep, sets, co_sweep, co;
+	struct judy sorted = { 0 };
+	int ret;
 
-	if (!judy_available()) {
-		cell_skip(sweep, IMPL_JUDY, "skipped: built without Judy");
-		cell_skip(sets, IMPL_JUDY, "skipped: built without Judy");
-		cell_skip(co, IMPL_JUDY, "skipped: built without Judy");
-		cell_skip(mem, IMPL_JUDY, "skipped: built without Judy");
-		return 0;
-	}
-	/* Best of as many runs as the store gets: the same chance at a quiet machine. */
-	for (int run = 0; run < STORE_RUNS && !ret; run++) {
-		if (run)
-			judy_destroy(&b->judy);
-		t0 = now_ns();
-		for (size_t i = 0; i < t->nsweep && !ret; i++)
-			ret = judy_set(&b->judy, t->ops[i].layer, t->ops[i].gfn,
-				       t->ops[i].gfn + t->ops[i].npages, t->ops[i].value);
-		t1 = now_ns();
-		for (size_t i = t->nsweep; i < t->nops && !ret; i++)
-			ret = judy_set(&b->judy, t->ops[i].layer, t->ops[i].gfn,
-				       t->ops[i].gfn + t->ops[i].npages, t->ops[i].value);
-		t2 = now_ns();
-		best_sweep = t1 - t0 < best_sweep ? t1 - t0 : best_sweep;
-		best_sets = t2 - t1 < best_sets ? t2 - t1 : best_sets;
-	}
-	if (ret)
-		return ret;
-	cell_set(sets, IMPL_JUDY, (double)best_sets / (double)(t->nops - t->nsweep), NULL);
-	cell_set(sweep, IMPL_JUDY, (double)best_sweep / (double)t->nsweep, "one insert per page");
-	cell_set(mem, IMPL_JUDY, (double)judy_bytes(&b->judy), NULL);
-	b->judy_ready = true;
-	return judy_sorted(b, co, runs, nruns);
+	judy_destroy(&b->judy);
+	ret = judy_boot(t, &b->judy, t->ops + t->nsweep, t->nops - t->nsweep, &sweep, &sets);
+	if (!ret)
+		ret = judy_boot(t, &sorted, runs, nruns, &co_sweep, &co);
+	judy_destroy(&sorted);
+	if (!ret)
+		keep_best(best, sweep, sets, co);
+	return ret;
 }
 
 /* The trace's ops as KVM_SET_MEMORY_ATTRIBUTES calls for memattr-bench-xarray. */
@@ -284,54 +240,100 @@ static int xarray_boot(struct bench *b, enum xa_space space, const struct xa_set
 }
 
 /*
- * Upstream KVM's XArray, one KVM_SET_MEMORY_ATTRIBUTES per op, best of
- * STORE_RUNS runs as the store; the last run's XArrays stay in XA_SPACE_BOOT
- * for the lookup rows.  The sorted batches run on a scratch space, one range
- * set per run.
+ * One round of upstream KVM's XArray, one KVM_SET_MEMORY_ATTRIBUTES per op;
+ * its XArrays stay in XA_SPACE_BOOT for the lookup rows.  The sorted
+ * batches run on a scratch space, one range set per run.
  */
-static int xarray_rows(struct bench *b, struct row *sweep, struct row *sets, struct row *co,
-		       struct row *mem, const struct trace_op *runs, size_t nruns)
+static int xarray_round(struct bench *b, struct best *best, const struct xa_set_op *ops,
+			const struct xa_set_op *co_ops, size_t nruns)
 {
 	const struct trace *t = &b->trace;
-	uint64_t best_sweep = UINT64_MAX, best_sets = UINT64_MAX, sw, ch, bytes;
-	uint64_t pages = t->nops - t->nsweep;
-	struct xa_set_op *ops = NULL, *co_ops = NULL;
-	struct row *rows[] = { sweep, sets, co, mem };
+	uint64_t sweep, sets, co_sweep, co;
+
+	if (xarray_boot(b, XA_SPACE_BOOT, ops, ops + t->nsweep, t->nops - t->nsweep, &sweep,
+			&sets) ||
+	    xarray_boot(b, XA_SPACE_SCRATCH, ops, co_ops, nruns, &co_sweep, &co) ||
+	    xarray_reset(&b->xa, XA_SPACE_SCRATCH, 0))
+		return -EIO;
+	keep_best(best, sweep, sets, co);
+	return 0;
+}
+
+static void judy_cells(struct bench *b, struct row **rows, const struct best *best)
+{
+	const double pages = (double)(b->trace.nops - b->trace.nsweep);
+
+	if (!judy_available()) {
+		for (int i = 0; i < 4; i++)
+			cell_skip(rows[i], IMPL_JUDY, "skipped: built without Judy");
+		return;
+	}
+	cell_set(rows[0], IMPL_JUDY, (double)best->sweep / (double)b->trace.nsweep,
+		 "one insert per page");
+	cell_set(rows[1], IMPL_JUDY, (double)best->sets / pages, NULL);
+	cell_set(rows[2], IMPL_JUDY, (double)best->co / pages, "sorted, one insert per page");
+	cell_set(rows[3], IMPL_JUDY, (double)judy_bytes(&b->judy), NULL);
+	b->judy_ready = true;
+}
+
+static int xarray_cells(struct bench *b, struct row **rows, const struct best *best)
+{
+	const double pages = (double)(b->trace.nops - b->trace.nsweep);
+	uint64_t bytes;
+
+	if (!b->xa.ok || xarray_memory(&b->xa, XA_SPACE_BOOT, &bytes))
+		return -EIO;
+	cell_set(rows[0], IMPL_XARRAY, (double)best->sweep / (double)b->trace.nsweep,
+		 "reserve, then store, per page");
+	cell_set(rows[1], IMPL_XARRAY, (double)best->sets / pages, NULL);
+	cell_set(rows[2], IMPL_XARRAY, (double)best->co / pages, "sorted, one range set per run");
+	cell_set(rows[3], IMPL_XARRAY, (double)bytes, NULL);
+	b->xa_ready = true;
+	return 0;
+}
+
+/* The trace in interleaved rounds (see the top of this file), then the cells. */
+static int boot_rounds(struct bench *b, struct row **rows, const struct trace_op *runs,
+		       size_t nruns, const struct xa_set_op *xa_ops_all,
+		       const struct xa_set_op *xa_co)
+{
+	const struct trace *t = &b->trace;
+	const double pages = (double)(t->nops - t->nsweep);
+	struct best best[NIMPL];
+	bool xa = b->xa.ok && xa_ops_all && xa_co;
+	struct memattr_stats st;
+	char note[64];
 	int ret = 0;
 
-	if (!b->xa.ok)
-		goto out;
-	ops = xa_ops(t->ops, t->nops);
-	co_ops = xa_ops(runs, nruns);
-	if (!ops || !co_ops) {
-		ret = -ENOMEM;
-		goto out;
+	for (int i = 0; i < NIMPL; i++)
+		best[i] = (struct best){ UINT64_MAX, UINT64_MAX, UINT64_MAX };
+	for (int round = 0; round < BOOT_ROUNDS && !ret; round++) {
+		bench_step(b, "boot trace: store, flat array, Judy, kernel XArray (KVM)");
+		ret = store_round(b, &best[IMPL_STORE], runs, nruns);
+		if (!ret)
+			ret = flat_round(b, &best[IMPL_FLAT]);
+		if (!ret && judy_available())
+			ret = judy_round(b, &best[IMPL_JUDY], runs, nruns);
+		/* A failure of the XArray baseline skips its cells, not the bench. */
+		if (!ret && xa)
+			xa = !xarray_round(b, &best[IMPL_XARRAY], xa_ops_all, xa_co, nruns);
 	}
-	for (int run = 0; run < STORE_RUNS; run++) {
-		if (xarray_boot(b, XA_SPACE_BOOT, ops, ops + t->nsweep, pages, &sw, &ch))
-			goto out;
-		best_sweep = sw < best_sweep ? sw : best_sweep;
-		best_sets = ch < best_sets ? ch : best_sets;
-	}
-	cell_set(sweep, IMPL_XARRAY, (double)best_sweep / (double)t->nsweep,
-		 "reserve, then store, per page");
-	cell_set(sets, IMPL_XARRAY, (double)best_sets / (double)pages, NULL);
-	if (xarray_memory(&b->xa, XA_SPACE_BOOT, &bytes))
-		goto out;
-	cell_set(mem, IMPL_XARRAY, (double)bytes, NULL);
-	b->xa_ready = true;
-	if (xarray_boot(b, XA_SPACE_SCRATCH, ops, co_ops, nruns, &sw, &ch) ||
-	    xarray_reset(&b->xa, XA_SPACE_SCRATCH, 0))
-		goto out;
-	cell_set(co, IMPL_XARRAY, (double)ch / (double)pages, "sorted, one range set per run");
-out:
-	/* A failure of the baseline skips its cells, not the bench. */
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-		if (rows[i]->c[IMPL_XARRAY].state == CELL_NONE)
+	if (ret)
+		return ret;
+	memattr_stats(b->store, -1, &st);
+	cell_set(rows[0], IMPL_STORE, (double)best[IMPL_STORE].sweep / (double)t->nsweep, NULL);
+	snprintf(note, sizeof(note), "%zu runs", nruns);
+	cell_set(rows[1], IMPL_STORE, (double)best[IMPL_STORE].sets / pages, NULL);
+	cell_set(rows[2], IMPL_STORE, (double)best[IMPL_STORE].co / pages, note);
+	cell_set(rows[3], IMPL_STORE, (double)st.bytes, NULL);
+	cell_set(rows[0], IMPL_FLAT, (double)best[IMPL_FLAT].sweep / (double)t->nsweep, NULL);
+	cell_set(rows[1], IMPL_FLAT, (double)best[IMPL_FLAT].sets / pages, NULL);
+	cell_set(rows[3], IMPL_FLAT, (double)flat_bytes(&b->flat), NULL);
+	judy_cells(b, rows, &best[IMPL_JUDY]);
+	if (!xa || xarray_cells(b, rows, &best[IMPL_XARRAY]))
+		for (int i = 0; i < 4; i++)
 			xarray_skip(b, rows[i]);
-	free(ops);
-	free(co_ops);
-	return ret;
+	return flat_mixed_build(&b->flat);
 }
 
 /**
@@ -342,36 +344,32 @@ out:
  */
 int bench_boot(struct bench *b)
 {
-	struct row *sweep, *sets, *co, *mem;
+	const struct trace *t = &b->trace;
+	struct xa_set_op *ops = NULL, *co_ops = NULL;
+	struct row *rows[4];
 	struct trace_op *runs;
 	size_t nruns;
 	char name[64];
 	int ret;
 
-	snprintf(name, sizeof(name), "boot: sweep, per range set (%zu)", b->trace.nsweep);
-	sweep = bench_row(b, "boot_sweep", name, UNIT_NS);
-	sets = bench_row(b, "boot_sets", "boot: single-page sets, per page", UNIT_NS);
-	co = bench_row(b, "boot_coalesced", "boot: batches sorted (+coalesced), per page", UNIT_NS);
-	mem = bench_row(b, "boot_memory", "boot: memory after the trace", UNIT_BYTES);
-	if (!sweep || !sets || !co || !mem)
+	snprintf(name, sizeof(name), "boot: sweep, per range set (%zu)", t->nsweep);
+	rows[0] = bench_row(b, "boot_sweep", name, UNIT_NS);
+	rows[1] = bench_row(b, "boot_sets", "boot: single-page sets, per page", UNIT_NS);
+	rows[2] = bench_row(b, "boot_coalesced", "boot: batches sorted (+coalesced), per page",
+			    UNIT_NS);
+	rows[3] = bench_row(b, "boot_memory", "boot: memory after the trace", UNIT_BYTES);
+	if (!rows[0] || !rows[1] || !rows[2] || !rows[3])
 		return -ENOSPC;
-	ret = coalesce(&b->trace, &runs, &nruns);
+	ret = coalesce(t, &runs, &nruns);
 	if (ret)
 		return ret;
-	bench_step(b, "boot trace: store");
-	ret = store_rows(b, sweep, sets, co, mem, runs, nruns);
-	if (!ret) {
-		bench_step(b, "boot trace: flat array");
-		ret = flat_rows(b, sweep, sets, mem);
+	if (b->xa.ok) {
+		ops = xa_ops(t->ops, t->nops);
+		co_ops = xa_ops(runs, nruns);
 	}
-	if (!ret) {
-		bench_step(b, "boot trace: Judy");
-		ret = judy_rows(b, sweep, sets, co, mem, runs, nruns);
-	}
-	if (!ret) {
-		bench_step(b, "boot trace: kernel XArray (KVM)");
-		ret = xarray_rows(b, sweep, sets, co, mem, runs, nruns);
-	}
+	ret = boot_rounds(b, rows, runs, nruns, ops, co_ops);
+	free(ops);
+	free(co_ops);
 	free(runs);
 	return ret;
 }
