@@ -128,10 +128,13 @@ int memattr_huge_order(const struct memattr_store *s, unsigned int layer, uint64
  *   so walks that end at unpredictable levels (pages spread over a
  *   fragmented layer) cost no mispredictions, and their misses overlap.
  * Both count the walks that ended above the leaves; the next group of 64
- * goes direct while at most one in eight of the last group's did.
+ * goes direct while at most one in eight of the last group's did.  A call
+ * starts with a probe of 8 walks direct, not a whole group: a call on a
+ * fragmented layer then pays the mispredictions of 8 walks, not of 64.
  */
 #define GROUP		 64
 #define DIRECT_MAX_ENDED 8 /* direct while ended * 8 <= walks */
+#define PROBE		 8
 
 static __attribute__((always_inline)) inline unsigned int
 walk_direct_from(const struct inode *node, const unsigned int level, const uint64_t *gfns,
@@ -179,19 +182,26 @@ static unsigned int walk_direct(slot_t node, unsigned int level, const uint64_t 
 static unsigned int walk_group(slot_t node, unsigned int level, const uint64_t *gfns,
 			       unsigned int n, uint8_t *values)
 {
+	const struct inode *in = slot_inode(node);
 	slot_t sl[GROUP];
 	uint8_t todo[GROUP]; /* indexes of the walks still in interior nodes */
-	unsigned int m = n;
+	unsigned int m = 0;
 
-	for (unsigned int i = 0; i < n; i++) {
-		sl[i] = node;
-		todo[i] = (uint8_t)i;
-	}
+	assert(n > 0 && n <= GROUP);
 	/*
 	 * Branch-free per walk: a walk that meets a value slot records it and
 	 * drops off the list (its values[] entry is final); the others stay.
+	 * Every walk starts in @node, so the first level needs no list.
 	 */
-	for (; level > 0 && m; level--) {
+	for (unsigned int i = 0; i < n; i++) {
+		slot_t x = slot_load(&in->slot[slot_index(gfns[i], level)]);
+
+		sl[i] = x;
+		values[i] = slot_value(x);
+		todo[m] = (uint8_t)i;
+		m += !slot_is_value(x);
+	}
+	for (level--; level > 0 && m; level--) {
 		unsigned int k = 0;
 
 		for (unsigned int j = 0; j < m; j++) {
@@ -235,12 +245,14 @@ static void lookup_batch(const struct memattr_store *s, slot_t root, const uint6
 			values[i] = leaf_load(slot_leaf(sl), (unsigned int)gfns[i] & NODE_MASK);
 		return;
 	}
-	for (size_t i = 0; i < n; i += GROUP) {
-		unsigned int k = n - i < GROUP ? (unsigned int)(n - i) : GROUP;
+	for (size_t i = 0; i < n;) {
+		size_t want = i ? GROUP : PROBE;
+		unsigned int k = (unsigned int)(n - i < want ? n - i : want);
 		unsigned int ended = direct ? walk_direct(sl, level, gfns + i, k, values + i)
 					    : walk_group(sl, level, gfns + i, k, values + i);
 
 		direct = ended * DIRECT_MAX_ENDED <= k;
+		i += k;
 	}
 }
 
