@@ -3,7 +3,7 @@
 """Build memattr-bench-xarray: the kernel's lib/xarray.c with its user-space shim, and KVM's
 attribute code on it (kvm_attr.c, main.c), from Debian's linux-source-6.12 tarball.
 
-usage: build.py --cc CC --work DIR --out FILE --depfile FILE --src DIR --tarball PATH
+usage: build.py --cc CC --work DIR --out FILE --depfile FILE --src DIR --common DIR --tarball PATH
                 [--disabled]
 
 The few files needed are extracted from the tarball into DIR (the build directory; no kernel
@@ -228,7 +228,7 @@ def build(args):
 
     # Ours: strict, with the kernel's headers as system headers so that only our code warns.
     aflags = (COMMON + ["-Wall", "-Wextra", "-Werror", f'-DXA_KERNEL_RELEASE="{rel}"']
-              + [f for d in dirs for f in ("-isystem", d)])
+              + [f for d in dirs for f in ("-isystem", d)] + ["-I", args.common])
     ajobs = [(os.path.join(args.src, s), os.path.join(objdir, "adapter_" + s[:-2] + ".o"), aflags)
              for s in ADAPTER_SOURCES]
     if compile_all(cc, ajobs):
@@ -252,6 +252,7 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--src", required=True)
+    ap.add_argument("--common", required=True, help="the directory holding common/clock.h")
     ap.add_argument("--depfile", required=True)
     ap.add_argument("--tarball", required=True)
     ap.add_argument("--disabled", action="store_true")

@@ -21,7 +21,7 @@
 #include <linux/radix-tree.h>
 #include "radix-tree.h" /* lib/radix-tree.h: radix_tree_node_cachep */
 
-#include "../../src/common/clock.h"
+#include "common/clock.h"
 #include "proto.h"
 
 /* tools/testing/shared/linux.c: the shim's slab; its headers do not declare these. */
