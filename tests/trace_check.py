@@ -125,8 +125,9 @@ def main():
 
     rp = run([exe, "replay", "--dump", "-"], input=a.stdout)
     check(rp.returncode == 0, "replay runs")
-    check(re.search(r"replayed \d+ sets in [0-9.]+ s: \d+ ops/s", rp.stderr) is not None,
-          "replay prints time and ops/s")
+    check(re.search(r"replayed \d+ sets in [0-9.]+ s: \d+ ops/s, [0-9.]+ ns per op, \d+ page faults",
+                    rp.stderr) is not None,
+          "replay prints time, ops/s and page faults")
     check(re.search(r"total: \d+ nodes, \d+ bytes", rp.stderr) is not None,
           "replay prints nodes and bytes")
     got, cur = [], []
