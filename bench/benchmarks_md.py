@@ -2,19 +2,25 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Write BENCHMARKS.md from one `memattr bench` run: its table (text) and its JSON.
 
-usage: bench/benchmarks_md.py RUN.txt RUN.json PLOT.svg > BENCHMARKS.md
-The prose lives in bench/BENCHMARKS.in.md; @TABLE@, @TARGETS@, @PLOT@, @PARAMS@ and @KVMRATIO@
-are filled in.
+usage: bench/benchmarks_md.py RUN.txt RUN.json PLOT.svg [FULL.txt] > BENCHMARKS.md
+The prose lives in bench/BENCHMARKS.in.md; @TABLE@, @TARGETS@, @PLOT@, @PARAMS@, @KVMRATIO@ and
+@FULL@ are filled in.  FULL.txt is the last full run (memslots and --kvm) when RUN is not one: its
+table goes into @FULL@, and @KVMRATIO@ comes from it.
 """
+import re
 import json
 import os
 import sys
 
 
 def main():
-    if len(sys.argv) != 4:
+    if len(sys.argv) not in (4, 5):
         sys.exit(__doc__)
-    txt, js, svg = sys.argv[1:]
+    txt, js, svg = sys.argv[1:4]
+    full = "(this run is one)"
+    if len(sys.argv) == 5:
+        with open(sys.argv[4]) as f:
+            full = f.read().rstrip("\n")
     with open(txt) as f:
         table = f.read().rstrip("\n")
     with open(js) as f:
@@ -33,9 +39,13 @@ def main():
               f"in {p['batches']} batches, seed {p['seed']}; {m['cpu']}, {m['cores']} cores, "
               f"Linux {m['kernel']}")
     kvm = [t for t in doc["targets"] if t["what"].startswith("KVM: memslot") and "ratio" in t]
-    kvmratio = f"{kvm[0]['ratio']:.0f}x" if kvm else "(no --kvm run)"
+    if kvm:
+        kvmratio = f"{kvm[0]['ratio']:.0f}x"
+    else:
+        m = re.search(r"KVM: memslot change / mprotect-view change \(>=\)\s+([0-9.e+]+)", full)
+        kvmratio = f"{float(m.group(1)):.0f}x" if m else "(no --kvm run)"
     page = (page.replace("@TABLE@", table).replace("@KVMRATIO@", kvmratio).replace("@TARGETS@", "\n".join(rows))
-            .replace("@PLOT@", svg).replace("@PARAMS@", params))
+            .replace("@PLOT@", svg).replace("@PARAMS@", params).replace("@FULL@", full))
     sys.stdout.write(page)
 
 
