@@ -2,8 +2,10 @@
 /*
  * The boot trace on the store, the flat array, the Judy map and upstream
  * KVM's XArray: the sweep (range sets), the single-page changes one set per
- * page, the same changes sorted and coalesced per batch (what the VSM front
- * does with a ModifyVtlProtectionMask list), and memory afterwards.
+ * page (on the store also through memattr_kvm_set_attributes(), the call a
+ * VMM emulating KVM_SET_MEMORY_ATTRIBUTES makes), the same changes sorted
+ * and coalesced per batch (what the VSM front does with a
+ * ModifyVtlProtectionMask list), and memory afterwards.
  *
  * Each implementation runs the trace once per round on a fresh map and keeps
  * its fastest round.  The rounds interleave the implementations: a slow
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <memattr/kvm.h>
 #include <memattr/memattr.h>
 
 #include "bench.h"
@@ -25,13 +28,20 @@
 /* The fastest round of one implementation, in ns over the whole workload. */
 struct best {
 	uint64_t sweep, sets, co;
+	uint64_t kvm_sets; /* the store's sets through the KVM-shaped call */
 };
 
-static void keep_best(struct best *b, uint64_t sweep, uint64_t sets, uint64_t co)
+static uint64_t min_u64(uint64_t a, uint64_t b)
 {
-	b->sweep = sweep < b->sweep ? sweep : b->sweep;
-	b->sets = sets < b->sets ? sets : b->sets;
-	b->co = co < b->co ? co : b->co;
+	return a < b ? a : b;
+}
+
+static void keep_best(struct best *b, struct best round)
+{
+	b->sweep = min_u64(b->sweep, round.sweep);
+	b->sets = min_u64(b->sets, round.sets);
+	b->co = min_u64(b->co, round.co);
+	b->kvm_sets = min_u64(b->kvm_sets, round.kvm_sets);
 }
 
 static int store_make(const struct bench *b, struct memattr_store **s)
@@ -42,6 +52,8 @@ static int store_make(const struct bench *b, struct memattr_store **s)
 	return memattr_store_create(&cfg, s);
 }
 
+typedef int (*store_apply_fn)(struct memattr_store *s, const struct trace_op *op);
+
 static int store_apply(struct memattr_store *s, const struct trace_op *op)
 {
 	uint64_t next;
@@ -50,9 +62,20 @@ static int store_apply(struct memattr_store *s, const struct trace_op *op)
 	return ret ? ret : next == op->gfn + op->npages ? 0 : -ENOMEM;
 }
 
-/* The sweep on a fresh store, then @n ops; times in ns. */
-static int store_boot(const struct bench *b, const struct trace_op *ops, size_t n,
-		      struct memattr_store **out, uint64_t *sweep_ns, uint64_t *ops_ns)
+/* @op as KVM_SET_MEMORY_ATTRIBUTES would carry it. */
+static int store_apply_kvm(struct memattr_store *s, const struct trace_op *op)
+{
+	struct memattr_kvm_attributes a = { .address = op->gfn << MEMATTR_PAGE_SHIFT,
+					    .size = op->npages << MEMATTR_PAGE_SHIFT,
+					    .attributes = op->value };
+	int ret = memattr_kvm_set_attributes(s, op->layer, &a, 0);
+
+	return ret ? ret : a.size ? -ENOMEM : 0;
+}
+
+/* The sweep on a fresh store, then @n ops through @apply; times in ns. */
+static int store_boot(const struct bench *b, store_apply_fn apply, const struct trace_op *ops,
+		      size_t n, struct memattr_store **out, uint64_t *sweep_ns, uint64_t *ops_ns)
 {
 	const struct trace *t = &b->trace;
 	struct memattr_store *s;
@@ -66,7 +89,7 @@ static int store_boot(const struct bench *b, const struct trace_op *ops, size_t 
 		ret = store_apply(s, &t->ops[i]);
 	t1 = now_ns();
 	for (size_t i = 0; i < n && !ret; i++)
-		ret = store_apply(s, &ops[i]);
+		ret = apply(s, &ops[i]);
 	*ops_ns = now_ns() - t1;
 	*sweep_ns = t1 - t0;
 	if (ret)
@@ -123,24 +146,39 @@ static int coalesce(const struct trace *t, struct trace_op **out, size_t *nout)
 	return 0;
 }
 
-/* One round of the store: the trace, then the sorted batches on another store. */
+/*
+ * One round of the store: the trace, the trace again through the KVM-shaped
+ * call, then the sorted batches, each on a store of its own.
+ */
 static int store_round(struct bench *b, struct best *best, const struct trace_op *runs,
 		       size_t nruns)
 {
 	const struct trace *t = &b->trace;
-	struct memattr_store *s, *co;
-	uint64_t sweep, sets, co_sweep, co_ns;
-	int ret = store_boot(b, t->ops + t->nsweep, t->nops - t->nsweep, &s, &sweep, &sets);
+	const struct trace_op *changes = t->ops + t->nsweep;
+	const size_t nchanges = t->nops - t->nsweep;
+	struct best round = { 0 };
+	struct memattr_store *other;
+	uint64_t sweep;
+	int ret;
 
-	if (ret)
-		return ret;
+	/*
+	 * The last round's store stays for the later workloads; this round's
+	 * first store reuses its memory.
+	 */
 	memattr_store_destroy(b->store);
-	b->store = s; /* the last round's stays for the later workloads */
-	ret = store_boot(b, runs, nruns, &co, &co_sweep, &co_ns);
+	b->store = NULL;
+	ret = store_boot(b, store_apply, changes, nchanges, &b->store, &round.sweep, &round.sets);
 	if (ret)
 		return ret;
-	memattr_store_destroy(co);
-	keep_best(best, sweep, sets, co_ns);
+	ret = store_boot(b, store_apply_kvm, changes, nchanges, &other, &sweep, &round.kvm_sets);
+	if (ret)
+		return ret;
+	memattr_store_destroy(other);
+	ret = store_boot(b, store_apply, runs, nruns, &other, &sweep, &round.co);
+	if (ret)
+		return ret;
+	memattr_store_destroy(other);
+	keep_best(best, round);
 	return 0;
 }
 
@@ -166,7 +204,7 @@ static int flat_round(struct bench *b, struct best *best)
 	for (size_t i = t->nsweep; i < t->nops; i++)
 		flat_apply(&b->flat, &t->ops[i]);
 	t2 = now_ns();
-	keep_best(best, t1 - t0, t2 - t1, UINT64_MAX);
+	keep_best(best, (struct best){ t1 - t0, t2 - t1, UINT64_MAX, UINT64_MAX });
 	return 0;
 }
 
@@ -207,7 +245,7 @@ static int judy_round(struct bench *b, struct best *best, const struct trace_op 
 		ret = judy_boot(t, &sorted, runs, nruns, &co_sweep, &co);
 	judy_destroy(&sorted);
 	if (!ret)
-		keep_best(best, sweep, sets, co);
+		keep_best(best, (struct best){ sweep, sets, co, UINT64_MAX });
 	return ret;
 }
 
@@ -255,7 +293,7 @@ static int xarray_round(struct bench *b, struct best *best, const struct xa_set_
 	    xarray_boot(b, XA_SPACE_SCRATCH, ops, co_ops, nruns, &co_sweep, &co) ||
 	    xarray_reset(&b->xa, XA_SPACE_SCRATCH, 0))
 		return -EIO;
-	keep_best(best, sweep, sets, co);
+	keep_best(best, (struct best){ sweep, sets, co, UINT64_MAX });
 	return 0;
 }
 
@@ -292,10 +330,14 @@ static int xarray_cells(struct bench *b, struct row **rows, const struct best *b
 	return 0;
 }
 
-/* The trace in interleaved rounds (see the top of this file), then the cells. */
-static int boot_rounds(struct bench *b, struct row **rows, const struct trace_op *runs,
-		       size_t nruns, const struct xa_set_op *xa_ops_all,
-		       const struct xa_set_op *xa_co)
+/*
+ * The trace in interleaved rounds (see the top of this file), then the cells:
+ * @rows are the sweep, the sets, the sorted batches and memory; @kvm the
+ * store's sets through the KVM-shaped call.
+ */
+static int boot_rounds(struct bench *b, struct row **rows, struct row *kvm,
+		       const struct trace_op *runs, size_t nruns,
+		       const struct xa_set_op *xa_ops_all, const struct xa_set_op *xa_co)
 {
 	const struct trace *t = &b->trace;
 	const double pages = (double)(t->nops - t->nsweep);
@@ -306,7 +348,7 @@ static int boot_rounds(struct bench *b, struct row **rows, const struct trace_op
 	int ret = 0;
 
 	for (int i = 0; i < NIMPL; i++)
-		best[i] = (struct best){ UINT64_MAX, UINT64_MAX, UINT64_MAX };
+		best[i] = (struct best){ UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX };
 	for (int round = 0; round < BOOT_ROUNDS && !ret; round++) {
 		bench_step(b, "boot trace: store, flat array, Judy, kernel XArray (KVM)");
 		ret = store_round(b, &best[IMPL_STORE], runs, nruns);
@@ -324,6 +366,8 @@ static int boot_rounds(struct bench *b, struct row **rows, const struct trace_op
 	cell_set(rows[0], IMPL_STORE, (double)best[IMPL_STORE].sweep / (double)t->nsweep, NULL);
 	snprintf(note, sizeof(note), "%zu runs", nruns);
 	cell_set(rows[1], IMPL_STORE, (double)best[IMPL_STORE].sets / pages, NULL);
+	cell_set(kvm, IMPL_STORE, (double)best[IMPL_STORE].kvm_sets / pages,
+		 "memattr_kvm_set_attributes()");
 	cell_set(rows[2], IMPL_STORE, (double)best[IMPL_STORE].co / pages, note);
 	cell_set(rows[3], IMPL_STORE, (double)st.bytes, NULL);
 	cell_set(rows[0], IMPL_FLAT, (double)best[IMPL_FLAT].sweep / (double)t->nsweep, NULL);
@@ -346,7 +390,7 @@ int bench_boot(struct bench *b)
 {
 	const struct trace *t = &b->trace;
 	struct xa_set_op *ops = NULL, *co_ops = NULL;
-	struct row *rows[4];
+	struct row *rows[4], *kvm;
 	struct trace_op *runs;
 	size_t nruns;
 	char name[64];
@@ -355,10 +399,11 @@ int bench_boot(struct bench *b)
 	snprintf(name, sizeof(name), "boot: sweep, per range set (%zu)", t->nsweep);
 	rows[0] = bench_row(b, "boot_sweep", name, UNIT_NS);
 	rows[1] = bench_row(b, "boot_sets", "boot: single-page sets, per page", UNIT_NS);
+	kvm = bench_row(b, "boot_kvm_sets", "boot: single-page sets, KVM-shaped call", UNIT_NS);
 	rows[2] = bench_row(b, "boot_coalesced", "boot: batches sorted (+coalesced), per page",
 			    UNIT_NS);
 	rows[3] = bench_row(b, "boot_memory", "boot: memory after the trace", UNIT_BYTES);
-	if (!rows[0] || !rows[1] || !rows[2] || !rows[3])
+	if (!rows[0] || !rows[1] || !kvm || !rows[2] || !rows[3])
 		return -ENOSPC;
 	ret = coalesce(t, &runs, &nruns);
 	if (ret)
@@ -367,7 +412,7 @@ int bench_boot(struct bench *b)
 		ops = xa_ops(t->ops, t->nops);
 		co_ops = xa_ops(runs, nruns);
 	}
-	ret = boot_rounds(b, rows, runs, nruns, ops, co_ops);
+	ret = boot_rounds(b, rows, kvm, runs, nruns, ops, co_ops);
 	free(ops);
 	free(co_ops);
 	free(runs);

@@ -21,7 +21,7 @@ import sys
 
 LEGAL = {0x0, 0x1, 0x3, 0x5, 0x7, 0x10}
 ROWS = [
-    "boot_sweep", "boot_sets", "boot_coalesced", "boot_memory", "range_64g",
+    "boot_sweep", "boot_sets", "boot_kvm_sets", "boot_coalesced", "boot_memory", "range_64g",
     "range_64g_memory", "range_1t", "range_1t_memory", "lookup_uniform",
     "lookup_uniform_many", "lookup_uniform_dep", "extent_uniform", "order_uniform",
     "lookup_hot", "lookup_hot_many", "lookup_hot_dep", "order_hot", "memslot_change", "memslot_done",
