@@ -6,13 +6,12 @@
  * benchmarks nor their baselines (Judy).
  */
 #include <errno.h>
-#include <limits.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "bench.h"
+#include "common/heap.h"
 #include "common/number.h"
 
 static int usage(FILE *f)
@@ -31,19 +30,6 @@ static int usage(FILE *f)
 	return f == stdout ? 0 : 2;
 }
 
-/*
- * The heap of memattr-bench-xarray (bench/xarray/main.c) for this process
- * too: glibc gives memory freed at the top of the heap back to the kernel,
- * and the next run that grows the heap faults it in again, a fault per 4 KiB
- * page, which a run's figure then holds or not by where its frees happened to
- * land.  Kept, no in-process implementation's figure holds such faults.
- */
-static void steady_heap(void)
-{
-	mallopt(M_TRIM_THRESHOLD, INT_MAX);
-	mallopt(M_TOP_PAD, 64 << 20);
-}
-
 int main(int argc, char **argv)
 {
 	static struct bench b; /* large; one per process */
@@ -52,7 +38,7 @@ int main(int argc, char **argv)
 	FILE *jf = NULL;
 	int ret;
 
-	steady_heap();
+	heap_keep_freed(); /* as memattr-bench-xarray's heap (common/heap.h) */
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {

@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include "radix-tree.h" /* lib/radix-tree.h: radix_tree_node_cachep */
 
 #include "common/clock.h"
+#include "common/heap.h"
 #include "proto.h"
 
 /* tools/testing/shared/linux.c: the shim's slab; its headers do not declare these. */
@@ -307,7 +307,7 @@ static int check(void)
  * not pay: ask glibc (>= 2.35) for transparent huge pages under the heap, by
  * running again with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (the host's THP
  * setting decides); grow the heap in 64 MiB steps and keep freed memory in
- * it between runs.
+ * it between runs (common/heap.h, as memattr-bench does).
  */
 static void kernel_like_heap(char **argv)
 {
@@ -323,8 +323,7 @@ static void kernel_like_heap(char **argv)
 			execv(self, argv); /* on failure, 4 KiB pages it is */
 		}
 	}
-	mallopt(M_TRIM_THRESHOLD, INT_MAX);
-	mallopt(M_TOP_PAD, 64 << 20);
+	heap_keep_freed();
 }
 
 int main(int argc, char **argv)
